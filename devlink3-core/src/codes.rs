@@ -1,0 +1,79 @@
+//! Coded values: numbers the PBX sends whose meanings the specification tables list.
+//!
+//! Every such field becomes an enum with a named variant per documented value and an
+//! `Other(raw)` variant, so a value we have never seen is kept, not rejected or lost.
+
+/// Defines an enum of documented codes with an `Other(raw)` fallback.
+///
+/// Generates `from_raw`, `raw`, `name` (the PBX's own spelling, `None` for `Other`),
+/// `From<raw>` and a `Display` that prints the name, or the raw number when unnamed.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! code_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident : $raw:ty {
+            $( $(#[$vmeta:meta])* $variant:ident = $value:literal => $text:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A value the specification does not name; the raw number is kept.
+            Other($raw),
+        }
+
+        impl $name {
+            /// Maps a raw wire value to its variant (`Other` when undocumented).
+            #[inline]
+            pub const fn from_raw(raw: $raw) -> Self {
+                match raw {
+                    $( $value => Self::$variant, )*
+                    other => Self::Other(other),
+                }
+            }
+
+            /// The raw value as sent on the wire.
+            #[inline]
+            pub const fn raw(self) -> $raw {
+                match self {
+                    $( Self::$variant => $value, )*
+                    Self::Other(raw) => raw,
+                }
+            }
+
+            /// The specification's name for this value, `None` when it has none.
+            pub const fn name(self) -> Option<&'static str> {
+                match self {
+                    $( Self::$variant => Some($text), )*
+                    Self::Other(_) => None,
+                }
+            }
+        }
+
+        impl From<$raw> for $name {
+            #[inline]
+            fn from(raw: $raw) -> Self {
+                Self::from_raw(raw)
+            }
+        }
+
+        impl Default for $name {
+            /// The value an empty field stands for: raw 0.
+            fn default() -> Self {
+                Self::from_raw(0)
+            }
+        }
+
+        impl ::core::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self.name() {
+                    Some(name) => f.write_str(name),
+                    None => write!(f, "{}", self.raw()),
+                }
+            }
+        }
+    };
+}
