@@ -1,0 +1,313 @@
+//! Record texts as typed values.
+//!
+//! The IP Office reports calls as text; the wire layer hands that text over already decoded to
+//! `&str`. This module turns it into typed, zero-copy values:
+//!
+//! * [`parse_delta3`]: Delta3 records (§6.7): [`Detail`] (Call, PartyA, PartyB, Target_list),
+//!   [`CallLost`], [`LinkLost`] and [`AttemptReject`].
+//! * [`parse_delta2`]: legacy Delta2 records `CALL: S ...`, `CALL: D ...`, `CALL: A ...`.
+//! * [`parse_siptrack`]: SIPTrack events (`START,<epid>,<end id>,TRUNK,IN,<sip call id>`).
+//! * [`parse_cmextn`] and [`CmExtnState`]: CMExtn events, plain and extended.
+//!
+//! Every value borrows from the text it was parsed from (`Cow::Borrowed`), keeps that text
+//! (`raw`), and has an `into_owned` giving the `'static` form to send across threads. Each type
+//! also implements `Display`, writing the canonical text the IP Office sends; the simulator uses
+//! that writer, and `parse(write(x)) == x` holds for records built with `with_canonical_raw`.
+//!
+//! Parsing is liberal where the specification is vague (missing trailing fields default, extra
+//! ones are ignored, whitespace around sections is trimmed, a trailing NUL is dropped) and
+//! returns a [`RecordError`] naming the problem otherwise. No input makes it panic.
+
+use std::borrow::Cow;
+
+mod cmextn;
+mod delta2;
+mod delta3;
+mod siptrack;
+
+pub use cmextn::{CmExtn, CmExtnState, ExtnState, parse_cmextn};
+pub use delta2::{Delta2, Delta2Kind, Delta2State, parse_delta2};
+pub use delta3::{
+    AttemptReject, Call, CallLost, CalledType, CallingNameType, CliPresentation, Delta3, Detail, EquipmentClass,
+    LinkLost, Party, PartyFlags, PartyState, QueueState, Target, Tone, parse_delta3,
+};
+pub use siptrack::{SipDirection, SipEvent, SipTrack, SipType, parse_siptrack};
+
+code_enum! {
+    /// Clearing cause: Delta3 CallLost/LinkLost "Cause" (§6.7.5) and Delta2 S field 25.
+    ///
+    /// Names are IP Office's internal `CMCause…` spellings (legacy DevLink guide, field 25).
+    /// Values 0–102 are ISDN causes; the unnamed ones are kept as `Other`.
+    pub enum Cause: u32 {
+        Unknown = 0 => "CMCauseUnknown",
+        UnallocatedNumber = 1 => "CMCauseUnallocatedNumber",
+        ForceIdle = 2 => "CMCauseForceIdle",
+        Unregister = 3 => "CMCauseUnregister",
+        Normal = 16 => "CMCauseNormal",
+        Busy = 17 => "CMCauseBusy",
+        NoUserResponding = 18 => "CMCauseNoUserResponding",
+        CallRejected = 21 => "CMCauseCallRejected",
+        NormalUnspecified = 31 => "CMCauseNormalUnspecified",
+        NoChannel = 34 => "CMCauseNoChannel",
+        NetworkOoo = 38 => "CMCauseNetworkOOO",
+        Incompatible = 88 => "CMCauseIncompatible",
+        PhoneInfo = 113 => "CMCausePhoneInfo",
+        ReminderFree = 114 => "CMCauseReminderFree",
+        ReminderNoAns = 115 => "CMCauseReminderNoAns",
+        E911Emergency = 116 => "CMCauseE911Emergency",
+        Parked = 117 => "CMCauseParked",
+        UnParked = 118 => "CMCauseUnParked",
+        Pickup = 119 => "CMCausePickup",
+        Reminder = 120 => "CMCauseReminder",
+        Redirect = 121 => "CMCauseRedirect",
+        CallBarred = 122 => "CMCauseCallBarred",
+        ForwardToVoicemail = 123 => "CMCauseForwardToVoicemail",
+        AnsweredByOther = 124 => "CMCauseAnsweredByOther",
+        NoAccountCode = 125 => "CMCauseNoAccountCode",
+        Transfer = 126 => "CMCauseTransfer",
+        ConferencingMove = 127 => "CMCauseConferencingMove",
+        RestrictedToPartner = 128 => "CMCauseRestrictedToPartner",
+        HeldCall = 129 => "CMCauseHeldCall",
+        RingBackCheck = 130 => "CMRingBackCheck",
+        AppearanceCallSteal = 131 => "CMCauseAppearanceCallSteal",
+        AppearanceBridgeInto = 132 => "CMCauseAppearanceBridgeInto",
+        BumpedCall = 133 => "CMCauseBumpedCall",
+        LineAppearanceCall = 134 => "CMCauseLineAppearanceCall",
+        UnheldCall = 135 => "CMCauseUnheldCall",
+        ReplaceCurrentCall = 136 => "CMCauseReplaceCurrentCall",
+        Glare = 137 => "CMCauseGlare",
+        R21CompatConfMove = 138 => "CMCauseR21CompatConfMove",
+    }
+}
+
+impl Cause {
+    /// The cause with this `CMCause…` name (as printed in CMExtn texts), if it is a named one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        // All named causes are below 256; scanning them avoids a second, hand-kept table.
+        (0..256).map(Self::from_raw).find(|cause| cause.name() == Some(name))
+    }
+}
+
+/// Why a record text could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The text is empty (or only whitespace and NULs).
+    #[error("empty record text")]
+    Empty,
+    /// The record's tag (Delta3) or kind letter (Delta2) is not one we know.
+    #[error("unknown record kind {kind:?}")]
+    UnknownKind {
+        /// The tag or kind as found in the text (at most 32 characters of it).
+        kind: String,
+    },
+    /// An opening tag has no `>`.
+    #[error("malformed tag {tag:?}: no closing '>'")]
+    MalformedTag {
+        /// The start of the tag (at most 32 characters).
+        tag: String,
+    },
+    /// An element was opened but its closing tag is missing.
+    #[error("missing closing tag </{tag}>")]
+    MissingClosingTag {
+        /// The element's name.
+        tag: String,
+    },
+    /// A required section (`Call`, `PartyA`) is absent.
+    #[error("missing <{section}> section")]
+    MissingSection {
+        /// The missing section's name.
+        section: &'static str,
+    },
+    /// An integer field holds something other than decimal digits (or a value above `u32::MAX`).
+    #[error("{section} field {field:?} is not a number: {value:?}")]
+    InvalidNumber {
+        /// The section or record the field belongs to (`Call`, `PartyA`, `Target`, `CALL: S`...).
+        section: &'static str,
+        /// The field's name as the specification gives it.
+        field: &'static str,
+        /// The offending text.
+        value: String,
+    },
+    /// A field starts with `"` but no closing `"` ends it (before a `,` or the section's end).
+    #[error("{section} field {field:?} has an unterminated quote")]
+    UnterminatedQuote {
+        /// The section the field belongs to.
+        section: &'static str,
+        /// The field's name as the specification gives it.
+        field: &'static str,
+    },
+    /// A record has fewer fields than it must have.
+    #[error("{record} record has {found} fields, needs {expected}")]
+    TooFewFields {
+        /// The record kind (`SIPTrack`).
+        record: &'static str,
+        /// Fields required.
+        expected: usize,
+        /// Fields found.
+        found: usize,
+    },
+}
+
+impl RecordError {
+    /// An `UnknownKind` quoting at most 32 characters of `kind`.
+    pub(crate) fn unknown_kind(kind: &str) -> Self {
+        Self::UnknownKind { kind: excerpt(kind) }
+    }
+}
+
+/// At most 32 characters of `text`, so errors about huge inputs stay small.
+pub(crate) fn excerpt(text: &str) -> String {
+    text.chars().take(32).collect()
+}
+
+/// The comma-separated fields of a record or section, in order, without allocating.
+///
+/// As an iterator it splits on every `,` (like `str::split(',')`; Delta2 has no quoting).
+/// Delta3 parsing uses its quote-aware cursor instead, where a field starting with `"` runs
+/// to the next `"` that is followed by `,` or the end, so `"Smith, John"` is one field.
+#[derive(Debug, Clone)]
+pub struct Fields<'a> {
+    /// The unread text; `None` once the last field has been taken.
+    rest: Option<&'a str>,
+}
+
+/// A quoted field with no closing quote.
+#[derive(Debug)]
+pub(crate) struct UnterminatedQuote;
+
+impl<'a> Fields<'a> {
+    /// Fields of `text`; an empty text has one empty field.
+    pub fn new(text: &'a str) -> Self {
+        Self { rest: Some(text) }
+    }
+
+    /// The next field with surrounding quotes removed; `""` once the fields run out, so
+    /// missing trailing fields read as empty.
+    #[inline]
+    pub(crate) fn take_unquoted(&mut self) -> Result<&'a str, UnterminatedQuote> {
+        match self.rest {
+            Some(rest) if rest.starts_with('"') => self.take_quoted(&rest[1..]),
+            _ => Ok(self.next().unwrap_or("")),
+        }
+    }
+
+    /// The quoted field whose text (after the opening quote) starts `inner`. Kept out of line:
+    /// quotes are rare, and the common path stays small enough to inline.
+    #[cold]
+    fn take_quoted(&mut self, inner: &'a str) -> Result<&'a str, UnterminatedQuote> {
+        // A quote closes the field only when a comma or the end follows it; any other quote is
+        // part of the value (the PBX does not escape them).
+        let mut from = 0;
+        while let Some(i) = inner[from..].find('"') {
+            let quote = from + i;
+            let after = &inner[quote + 1..];
+            if after.is_empty() {
+                self.rest = None;
+                return Ok(&inner[..quote]);
+            }
+            if let Some(next) = after.strip_prefix(',') {
+                self.rest = Some(next);
+                return Ok(&inner[..quote]);
+            }
+            from = quote + 1;
+        }
+        Err(UnterminatedQuote)
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        // Fields are short (a few bytes): a plain byte loop beats `memchr`'s set-up cost here.
+        match rest.bytes().position(|b| b == b',') {
+            Some(comma) => {
+                self.rest = Some(&rest[comma + 1..]);
+                Some(&rest[..comma])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+/// Parses an integer field: decimal digits, surrounding whitespace allowed, empty means 0.
+/// `None` for anything else, including values that overflow `u32`.
+#[inline]
+pub(crate) fn parse_u32(text: &str) -> Option<u32> {
+    fn digits(text: &str) -> Option<u32> {
+        text.bytes().try_fold(0u32, |acc, b| {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            acc.checked_mul(10)?.checked_add(u32::from(digit))
+        })
+    }
+    // Trimming only after a miss keeps the common case (bare digits) a single pass.
+    digits(text).or_else(|| {
+        let trimmed = text.trim();
+        if trimmed.len() == text.len() { None } else { digits(trimmed) }
+    })
+}
+
+/// The text without the trailing NULs a C string brings along.
+pub(crate) fn strip_nul(text: &str) -> &str {
+    text.trim_end_matches('\0')
+}
+
+/// Detaches a borrowed string from its source.
+pub(crate) fn own(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_split_like_str_split() {
+        for text in ["", ",", "a", "a,b", ",a,,b,", "é,ü"] {
+            let ours: Vec<_> = Fields::new(text).collect();
+            let std: Vec<_> = text.split(',').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_fields() {
+        let mut f = Fields::new(r#"a,"Smith, John",,"x"y","""#);
+        assert_eq!(f.take_unquoted().unwrap(), "a");
+        assert_eq!(f.take_unquoted().unwrap(), "Smith, John");
+        assert_eq!(f.take_unquoted().unwrap(), "");
+        assert_eq!(f.take_unquoted().unwrap(), r#"x"y"#);
+        assert_eq!(f.take_unquoted().unwrap(), "");
+        assert_eq!(f.take_unquoted().unwrap(), "", "past the end");
+        assert!(Fields::new(r#""open, never closed"#).take_unquoted().is_err());
+        assert!(Fields::new(r#"""#).take_unquoted().is_err());
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_u32(""), Some(0));
+        assert_eq!(parse_u32(" 42 "), Some(42));
+        assert_eq!(parse_u32("4294967295"), Some(u32::MAX));
+        assert_eq!(parse_u32("4294967296"), None);
+        assert_eq!(parse_u32("+1"), None);
+        assert_eq!(parse_u32("1a"), None);
+        assert_eq!(parse_u32("٣"), None);
+    }
+
+    #[test]
+    fn cause_names() {
+        assert_eq!(Cause::from_name("CMCauseForceIdle"), Some(Cause::ForceIdle));
+        assert_eq!(Cause::from_name("CMRingBackCheck"), Some(Cause::RingBackCheck));
+        assert_eq!(Cause::from_name("CMCauseForcelidle"), None);
+        assert_eq!(Cause::Transfer.to_string(), "CMCauseTransfer");
+    }
+}

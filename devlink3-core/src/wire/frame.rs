@@ -177,6 +177,15 @@ impl Deframer {
         self.filled += n;
     }
 
+    /// Whether [`Deframer::next_frame`] would return a frame or an error without more input.
+    pub fn has_frame(&self) -> bool {
+        match decode_header(&self.buf[self.start..self.filled]) {
+            Ok(Some(header)) => header.frame_len > self.max_frame_len || self.buffered() >= header.frame_len,
+            Ok(None) => false,
+            Err(_) => true,
+        }
+    }
+
     /// Number of buffered octets not yet returned as frames.
     pub fn buffered(&self) -> usize {
         self.filled - self.start

@@ -1,0 +1,342 @@
+//! The client: one link to an IP Office, kept up until it is closed.
+//!
+//! [`Client::connect`] validates the configuration and returns at once; the session runs
+//! on the process-wide runtime ([`crate::runtime`]): connect, Test packet, authenticate,
+//! request events, keep alive, reconnect with back-off. Events and link states reach the
+//! application through a bounded queue, pulled with [`Client::next_event`] or pushed to
+//! callbacks on a dispatcher thread ([`Client::set_handlers`]).
+//!
+//! The link never authenticates again by itself after AUTHENTICATION FAILED or LICENCE
+//! MISSING: IP Office locks a service account out after repeated failures, across
+//! reconnects. It reports [`LinkState::Rejected`] and stops.
+
+mod backoff;
+mod session;
+mod types;
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::dispatch::{Dispatcher, EventQueue, Handlers};
+use crate::files::{USER_LIST, UserEntry, parse_user_list};
+use crate::runtime;
+use crate::transport::{Scheme, Target, TlsConnector, TlsOptions};
+
+pub use types::{Error, Event, LinkState, MissedReason, Origin, PbxInfo};
+
+/// Event request flags (specification §6.4.1), to combine with spaces.
+pub mod flags {
+    /// Events from every PBX of the SCN (not with `-CD2`).
+    pub const SCN: &str = "-SCN";
+    /// Delta2 records instead of Delta3.
+    pub const CD2: &str = "-CD2";
+    /// Delta2 as UTF-8 instead of UTF-16.
+    pub const TEXT: &str = "-TEXT";
+    /// Delta3 records only once a call has been connected.
+    pub const CONN: &str = "-CONN";
+    /// SIPTrack events.
+    pub const SIPTRACK: &str = "_SIPTrack";
+    /// CMExtn events.
+    pub const CMEXTN: &str = "_CMExtn";
+}
+
+/// How to reach the PBX and what to ask of it.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// `tcp://host[:50797]`, `tls://host[:50796]`, or a bare `host[:port]` (TCP).
+    pub target: String,
+    /// The IP Office service user with the DevLink3 right.
+    pub user: String,
+    /// Its password. Never logged; sent in PLAIN only over TLS.
+    pub password: String,
+    /// Reported to the PBX in the authentication request.
+    pub application_name: String,
+    /// Event request flags, space-separated (see [`flags`]); empty asks for Delta3 only.
+    pub flags: String,
+    pub tls: TlsOptions,
+    /// Events buffered for a slow consumer before the oldest are dropped (and reported).
+    pub queue_capacity: usize,
+    /// How often to send a Test packet.
+    pub keepalive_interval: Duration,
+    /// Unanswered Test packets before the link is declared dead.
+    pub keepalive_misses: u32,
+    pub connect_timeout: Duration,
+    /// How long to wait for each answer during connection set-up and for ReadFile.
+    pub response_timeout: Duration,
+    pub reconnect: Reconnect,
+}
+
+/// Reconnection timing: exponential back-off with jitter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconnect {
+    pub initial_delay: Duration,
+    pub max_delay: Duration,
+    /// Wait after RETRY LATER or LIMITS EXCEEDED.
+    pub retry_later_delay: Duration,
+}
+
+impl Default for Reconnect {
+    fn default() -> Self {
+        Reconnect {
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+            retry_later_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// A configuration with the defaults: Delta3 events, 30 s keepalive, 4096 queued events.
+    pub fn new(target: impl Into<String>, user: impl Into<String>, password: impl Into<String>) -> Self {
+        ClientConfig {
+            target: target.into(),
+            user: user.into(),
+            password: password.into(),
+            application_name: format!("devlink3 {}", env!("CARGO_PKG_VERSION")),
+            flags: String::new(),
+            tls: TlsOptions::default(),
+            queue_capacity: 4096,
+            keepalive_interval: Duration::from_secs(30),
+            keepalive_misses: 2,
+            connect_timeout: Duration::from_secs(10),
+            response_timeout: Duration::from_secs(10),
+            reconnect: Reconnect::default(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("target", &self.target)
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .field("application_name", &self.application_name)
+            .field("flags", &self.flags)
+            .field("tls", &self.tls)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("keepalive_interval", &self.keepalive_interval)
+            .field("keepalive_misses", &self.keepalive_misses)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("reconnect", &self.reconnect)
+            .finish()
+    }
+}
+
+/// A validated configuration, shared with the session task.
+pub(crate) struct Settings {
+    pub config: ClientConfig,
+    pub target: Target,
+    pub tls: Option<TlsConnector>,
+}
+
+impl Settings {
+    fn new(config: ClientConfig) -> Result<Self, Error> {
+        let target: Target = config.target.parse().map_err(Error::Config)?;
+        if config.user.is_empty() {
+            return Err(Error::Config("no service user name given".into()));
+        }
+        if config.user.contains('\0') || config.password.contains('\0') || config.flags.contains('\0') {
+            return Err(Error::Config("user, password and flags must not contain NUL characters".into()));
+        }
+        if config.keepalive_interval.is_zero() || config.response_timeout.is_zero() {
+            return Err(Error::Config("keepalive interval and response timeout must be above zero".into()));
+        }
+        let tls = match target.scheme {
+            Scheme::Tls => Some(TlsConnector::new(&config.tls).map_err(Error::Config)?),
+            Scheme::Tcp => None,
+        };
+        Ok(Settings { config, target, tls })
+    }
+}
+
+/// State shared by the handle, the session task and the dispatcher.
+pub(crate) struct Shared {
+    pub queue: Arc<EventQueue>,
+    state: Mutex<LinkState>,
+}
+
+impl Shared {
+    /// Records and reports a link-state change.
+    pub fn report(&self, state: LinkState) {
+        log::info!("devlink3: {state}");
+        *lock(&self.state) = state.clone();
+        self.queue.push(Event::LinkState(state));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where the session task sends a file's contents (or why it could not read it).
+pub(crate) type FileReply = oneshot::Sender<Result<Vec<u8>, Error>>;
+
+/// Requests from the handle to the session task.
+pub(crate) enum Command {
+    ReadFile { name: String, reply: FileReply },
+}
+
+/// A link to one IP Office. Dropping it closes it.
+pub struct Client {
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
+    shutdown: watch::Sender<bool>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    handlers: Arc<Mutex<Handlers>>,
+    dispatcher: Mutex<Option<Dispatcher>>,
+    closed: AtomicBool,
+    response_timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("state", &self.state()).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Validates `config` and starts the link; returns at once, never waiting on the
+    /// network. Link states follow as events.
+    pub fn connect(config: ClientConfig) -> Result<Client, Error> {
+        let response_timeout = config.response_timeout;
+        let settings = Arc::new(Settings::new(config)?);
+        let shared = Arc::new(Shared {
+            queue: Arc::new(EventQueue::new(settings.config.queue_capacity)),
+            state: Mutex::new(LinkState::Connecting { attempt: 1 }),
+        });
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = runtime::handle().spawn(session::run(settings, shared.clone(), command_rx, shutdown_rx));
+        Ok(Client {
+            shared,
+            commands,
+            shutdown,
+            task: Mutex::new(Some(task)),
+            handlers: Arc::new(Mutex::new(Handlers::default())),
+            dispatcher: Mutex::new(None),
+            closed: AtomicBool::new(false),
+            response_timeout,
+        })
+    }
+
+    /// The current link state.
+    pub fn state(&self) -> LinkState {
+        if self.closed.load(Ordering::Acquire) {
+            return LinkState::Closed;
+        }
+        lock(&self.shared.state).clone()
+    }
+
+    /// The next event, waiting up to `timeout` (forever when `None`); `Ok(None)` on timeout.
+    pub fn next_event(&self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
+        self.check_pull()?;
+        match self.shared.queue.pop(timeout) {
+            Some(event) => Ok(Some(event)),
+            None if self.closed.load(Ordering::Acquire) => Err(Error::Closed),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `max` events into `out`: waits up to `timeout` for the first, then takes what
+    /// is already queued without waiting. Returns how many were added. For bindings, which
+    /// cross their language boundary once per batch rather than once per event.
+    pub fn next_events(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> Result<usize, Error> {
+        let Some(first) = self.next_event(timeout)? else { return Ok(0) };
+        out.push(first);
+        let mut added = 1;
+        while added < max {
+            match self.shared.queue.pop(Some(Duration::ZERO)) {
+                Some(event) => {
+                    out.push(event);
+                    added += 1;
+                }
+                None => break,
+            }
+        }
+        Ok(added)
+    }
+
+    fn check_pull(&self) -> Result<(), Error> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        if lock(&self.dispatcher).is_some() {
+            return Err(Error::CallbackMode);
+        }
+        Ok(())
+    }
+
+    /// Changes the callbacks. The first call switches the link to callback mode: from then
+    /// on a dispatcher thread delivers every event to them (and `next_event` is refused).
+    pub fn set_handlers(&self, update: impl FnOnce(&mut Handlers)) -> Result<(), Error> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        update(&mut lock(&self.handlers));
+        let mut dispatcher = lock(&self.dispatcher);
+        if dispatcher.is_none() {
+            let started =
+                Dispatcher::start("devlink3-dispatch".into(), self.shared.queue.clone(), self.handlers.clone())
+                    .map_err(|e| Error::Config(format!("cannot start the dispatcher thread: {e}")))?;
+            *dispatcher = Some(started);
+        }
+        Ok(())
+    }
+
+    /// Reads a PBX pseudo-file (e.g. [`USER_LIST`]) on this link while events keep
+    /// flowing. Waits for the link to be operational, up to the response timeout.
+    pub fn read_file(&self, name: &str) -> Result<Vec<u8>, Error> {
+        if runtime::on_runtime_thread() {
+            return Err(Error::Config("read_file blocks; use read_file_async on the runtime".into()));
+        }
+        let timeout = self.response_timeout;
+        runtime::handle().block_on(async {
+            tokio::time::timeout(timeout, self.read_file_async(name)).await.unwrap_or(Err(Error::Timeout(timeout)))
+        })
+    }
+
+    /// [`Client::read_file`] without the timeout, for async callers.
+    pub async fn read_file_async(&self, name: &str) -> Result<Vec<u8>, Error> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Command::ReadFile { name: name.to_string(), reply }).map_err(|_| Error::Closed)?;
+        answer.await.unwrap_or(Err(Error::Closed))
+    }
+
+    /// The PBX's users, from `nasystem/user_list`.
+    pub fn users(&self) -> Result<Vec<UserEntry>, Error> {
+        Ok(parse_user_list(&self.read_file(USER_LIST)?))
+    }
+
+    /// Closes the link: idempotent, callable from any thread, also from inside a callback.
+    /// Outside a callback it returns once no callback is running or will run, and the
+    /// connection is closed.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.shared.queue.close();
+        let _ = self.shutdown.send(true);
+        if let Some(dispatcher) = lock(&self.dispatcher).as_ref() {
+            dispatcher.join();
+        }
+        // Wait for the session task so its socket is closed when we return (not possible
+        // from a runtime thread, where blocking would stall the runtime).
+        if !runtime::on_runtime_thread() {
+            if let Some(task) = lock(&self.task).take() {
+                runtime::handle().block_on(async {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+                });
+            }
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

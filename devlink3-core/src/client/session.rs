@@ -1,0 +1,507 @@
+//! The session task: one per link, on the runtime.
+//!
+//! `run` loops over connection attempts. Each attempt is `connect → handshake → stream`,
+//! and ends in an [`Outcome`] deciding what follows: reconnect after back-off, stop for
+//! good (the PBX refused us in a way retrying cannot fix), or stop because the application
+//! closed the link. Cancelling an attempt (on close) drops its socket.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::backoff::Backoff;
+use super::{Command, Error, Event, FileReply, LinkState, MissedReason, Origin, PbxInfo, Settings, Shared};
+use crate::auth;
+use crate::records::{CmExtnState, parse_cmextn, parse_delta2, parse_delta3, parse_siptrack};
+use crate::transport::{self, ByteStream};
+use crate::wire::{
+    self, AuthRequest, Deframer, EventRequest, EventTuple, Packet, ReadFileRequest, ResultCode, TestRequest,
+};
+
+/// How much to read from the socket at a time.
+const READ_CHUNK: usize = 64 * 1024;
+/// Sent in Test packets; echoed back by the PBX.
+const TEST_PAYLOAD: &[u8] = b"devlink3";
+
+/// How a connection attempt ended.
+enum Outcome {
+    /// The application closed the link.
+    Closed,
+    /// Retrying cannot help (or would lock the account out): report and stop.
+    Fatal { code: Option<ResultCode>, reason: String },
+    /// The link failed or dropped: reconnect after a delay.
+    Lost { reason: String, was_operational: bool, retry_later: bool },
+}
+
+impl Outcome {
+    fn lost(reason: impl Into<String>) -> Self {
+        Outcome::Lost { reason: reason.into(), was_operational: false, retry_later: false }
+    }
+}
+
+pub(crate) async fn run(
+    settings: Arc<Settings>,
+    shared: Arc<Shared>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut backoff = Backoff::new(settings.config.reconnect.clone());
+    let mut counters = Counters::default();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        shared.report(LinkState::Connecting { attempt });
+        let outcome = tokio::select! {
+            biased;
+            _ = shutdown.wait_for(|closed| *closed) => Outcome::Closed,
+            outcome = attempt_session(&settings, &shared, &mut commands, &mut counters) => outcome,
+        };
+        match outcome {
+            Outcome::Closed => return,
+            Outcome::Fatal { code, reason } => {
+                shared.report(LinkState::Rejected { code, reason: reason.clone() });
+                refuse_commands_until_closed(&mut commands, &mut shutdown, &reason).await;
+                return;
+            }
+            Outcome::Lost { reason, was_operational, retry_later } => {
+                if was_operational {
+                    backoff.reset();
+                }
+                let retry_in = if retry_later { backoff.retry_later() } else { backoff.next_delay() };
+                shared.report(LinkState::NoResponse { reason, retry_in });
+                tokio::select! {
+                    biased;
+                    _ = shutdown.wait_for(|closed| *closed) => return,
+                    _ = tokio::time::sleep(retry_in) => {}
+                }
+            }
+        }
+    }
+}
+
+/// After a final refusal the link stays open for the application to read the state and
+/// close it; file reads fail at once with the reason.
+async fn refuse_commands_until_closed(
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    shutdown: &mut watch::Receiver<bool>,
+    reason: &str,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|closed| *closed) => return,
+            command = commands.recv() => match command {
+                Some(Command::ReadFile { reply, .. }) => {
+                    let _ = reply.send(Err(Error::NotOperational(reason.to_string())));
+                }
+                None => return,
+            },
+        }
+    }
+}
+
+async fn attempt_session(
+    settings: &Settings,
+    shared: &Shared,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    counters: &mut Counters,
+) -> Outcome {
+    let config = &settings.config;
+    let connection = match transport::connect(&settings.target, settings.tls.as_ref(), config.connect_timeout).await {
+        Ok(c) => c,
+        Err(reason) => return Outcome::lost(reason),
+    };
+    let mut link = Link { stream: connection.stream, deframer: Deframer::new(), out: Vec::new(), last_id: 0 };
+    let info = match handshake(&mut link, settings, connection.encrypted).await {
+        Ok(info) => info,
+        Err(outcome) => return outcome,
+    };
+    shared.report(LinkState::Operational(info));
+    match stream_events(&mut link, settings, shared, commands, counters).await {
+        Outcome::Lost { reason, retry_later, .. } => Outcome::Lost { reason, was_operational: true, retry_later },
+        other => other,
+    }
+}
+
+/// One connection's byte stream and codec state.
+struct Link {
+    stream: Box<dyn ByteStream>,
+    deframer: Deframer,
+    out: Vec<u8>,
+    last_id: u32,
+}
+
+impl Link {
+    /// A fresh non-zero request id (the PBX answers only non-zero ids).
+    fn next_id(&mut self) -> u32 {
+        self.last_id = self.last_id.wrapping_add(1).max(1);
+        self.last_id
+    }
+
+    async fn send(&mut self, packet: &Packet<'_>) -> Result<(), Outcome> {
+        self.out.clear();
+        packet.encode(&mut self.out).map_err(|e| Outcome::Fatal { code: None, reason: e.to_string() })?;
+        let write = async {
+            self.stream.write_all(&self.out).await?;
+            self.stream.flush().await
+        };
+        write.await.map_err(|e| Outcome::lost(format!("sending to the PBX: {e}")))
+    }
+
+    /// Reads more bytes into the deframer.
+    async fn fill(&mut self) -> Result<(), Outcome> {
+        let n = self.stream.read(self.deframer.spare(READ_CHUNK)).await.map_err(|e| Outcome::lost(read_error(&e)))?;
+        if n == 0 {
+            return Err(Outcome::lost("the PBX closed the connection"));
+        }
+        self.deframer.commit(n);
+        Ok(())
+    }
+
+    /// The next whole frame's payload, waiting at most until `deadline`.
+    async fn next_payload(&mut self, deadline: Instant, waiting_for: &str) -> Result<&[u8], Outcome> {
+        while !self.deframer.has_frame() {
+            match tokio::time::timeout_at(deadline, self.fill()).await {
+                Err(_) => return Err(Outcome::lost(format!("no answer to {waiting_for}"))),
+                Ok(result) => result?,
+            }
+        }
+        match self.deframer.next_frame() {
+            Ok(Some(payload)) => Ok(payload),
+            Ok(None) => unreachable!("has_frame promised a frame"),
+            Err(e) => Err(Outcome::lost(format!("bad frame from the PBX: {e}"))),
+        }
+    }
+}
+
+fn read_error(e: &std::io::Error) -> String {
+    format!("reading from the PBX: {e}")
+}
+
+/// Test packet, authentication and event request; the link is operational after it.
+async fn handshake(link: &mut Link, settings: &Settings, encrypted: bool) -> Result<PbxInfo, Outcome> {
+    let config = &settings.config;
+    let wait = config.response_timeout;
+
+    // The PBX stays passive until it receives a valid packet: start with a Test.
+    let test_id = link.next_id();
+    link.send(&Packet::TestRequest(TestRequest { request_id: test_id, payload: TEST_PAYLOAD })).await?;
+    let deadline = Instant::now() + wait;
+    loop {
+        let payload = link.next_payload(deadline, "the first Test packet").await?;
+        match decode(payload)? {
+            Packet::TestResponse(r) if r.request_id == test_id => {
+                if r.result != ResultCode::Success {
+                    return Err(Outcome::lost(format!("Test packet answered {}", r.result.described())));
+                }
+                break;
+            }
+            other => log::debug!("devlink3: ignoring {other:?} before authentication"),
+        }
+    }
+
+    let auth_id = link.next_id();
+    let request = AuthRequest {
+        request_id: auth_id,
+        username: &config.user,
+        application_name: Some(&config.application_name).filter(|n| !n.is_empty()).map(String::as_str),
+    };
+    link.send(&Packet::AuthRequest(request)).await?;
+    let deadline = Instant::now() + wait;
+    let mut answered_challenge = false;
+    let (pbx_type, variant) = loop {
+        let payload = link.next_payload(deadline, "the authentication request").await?;
+        // Copy out what we need so the frame borrow ends before we send.
+        let reply = match decode(payload)? {
+            Packet::AuthSha1Challenge { request_id, challenge } if request_id == auth_id => {
+                Some((auth::sha1_response(challenge, &config.password).to_vec(), false))
+            }
+            Packet::AuthPlainChallenge { request_id } if request_id == auth_id => {
+                if !encrypted {
+                    return Err(Outcome::Fatal { code: None, reason: Error::PlainOnCleartext.to_string() });
+                }
+                Some((auth::plain_response(&config.password).to_vec(), true))
+            }
+            Packet::AuthResult(r) if r.request_id == auth_id => {
+                if r.result == ResultCode::Success {
+                    break (
+                        r.pbx_type_and_version.unwrap_or_default().to_string(),
+                        r.devlink_variant.unwrap_or_default().to_string(),
+                    );
+                }
+                return Err(refusal(r.result, "authentication"));
+            }
+            other => {
+                log::debug!("devlink3: ignoring {other:?} during authentication");
+                None
+            }
+        };
+        if let Some((response, plain)) = reply {
+            // One answer per attempt: a second challenge would mean guessing again.
+            if answered_challenge {
+                return Err(Outcome::Fatal { code: None, reason: "the PBX sent a second challenge".into() });
+            }
+            answered_challenge = true;
+            let packet = if plain {
+                Packet::AuthPlainResponse { request_id: auth_id, response: &response }
+            } else {
+                Packet::AuthSha1Response { request_id: auth_id, response: &response }
+            };
+            link.send(&packet).await?;
+        }
+    };
+
+    let events_id = link.next_id();
+    link.send(&Packet::EventRequest(EventRequest { request_id: events_id, flags: &config.flags })).await?;
+    let deadline = Instant::now() + wait;
+    loop {
+        let payload = link.next_payload(deadline, "the event request").await?;
+        match decode(payload)? {
+            Packet::EventResponse(r) if r.request_id == events_id => {
+                if !r.result.is_success() {
+                    return Err(refusal(r.result, "the event request"));
+                }
+                let accepted: Vec<String> = r.accepted_flags.split_whitespace().map(str::to_string).collect();
+                let rejected = config
+                    .flags
+                    .split_whitespace()
+                    .filter(|f| !accepted.iter().any(|a| a.eq_ignore_ascii_case(f)))
+                    .map(str::to_string)
+                    .collect();
+                return Ok(PbxInfo {
+                    pbx_type,
+                    variant,
+                    accepted_flags: accepted,
+                    rejected_flags: rejected,
+                    encrypted,
+                });
+            }
+            other => log::debug!("devlink3: ignoring {other:?} while requesting events"),
+        }
+    }
+}
+
+fn decode(payload: &[u8]) -> Result<Packet<'_>, Outcome> {
+    Packet::decode(payload).map_err(|e| Outcome::lost(format!("undecodable packet from the PBX: {e}")))
+}
+
+/// What a refusal from the PBX means for the link.
+fn refusal(code: ResultCode, during: &'static str) -> Outcome {
+    let reason = Error::Refused { code, during }.to_string();
+    match code {
+        // Transient: the PBX asks us to come back later.
+        ResultCode::RetryLater | ResultCode::LimitsExceeded => {
+            Outcome::Lost { reason, was_operational: false, retry_later: true }
+        }
+        // Everything else, AUTHENTICATION FAILED and LICENCE MISSING first, is final:
+        // retrying a refused login is what locks IP Office accounts out.
+        _ => Outcome::Fatal { code: Some(code), reason },
+    }
+}
+
+/// Streams events until the link fails or the handle goes away.
+async fn stream_events(
+    link: &mut Link,
+    settings: &Settings,
+    shared: &Shared,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    counters: &mut Counters,
+) -> Outcome {
+    let config = &settings.config;
+    let mut keepalive = tokio::time::interval_at(Instant::now() + config.keepalive_interval, config.keepalive_interval);
+    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut unanswered_tests = 0u32;
+    // ReadFile requests in flight, by request id.
+    let mut reads: HashMap<u32, (String, FileReply)> = HashMap::new();
+
+    let outcome = loop {
+        // Handle every whole frame already buffered.
+        let mut failure = None;
+        loop {
+            let payload = match link.deframer.next_frame() {
+                Ok(Some(payload)) => payload,
+                Ok(None) => break,
+                Err(e) => {
+                    failure = Some(Outcome::lost(format!("bad frame from the PBX: {e}")));
+                    break;
+                }
+            };
+            let packet = match Packet::decode(payload) {
+                Ok(packet) => packet,
+                Err(e) => {
+                    failure = Some(Outcome::lost(format!("undecodable packet from the PBX: {e}")));
+                    break;
+                }
+            };
+            match packet {
+                Packet::Event(event) => deliver(&event, shared, counters),
+                Packet::TestResponse(r) => match r.result {
+                    ResultCode::Success => unanswered_tests = 0,
+                    ResultCode::StreamIntegrityLost => {
+                        failure = Some(Outcome::lost("the PBX reported STREAM_INTEGRITY_LOST"));
+                        break;
+                    }
+                    ResultCode::StreamAuthenticationFailed => {
+                        failure = Some(refusal(r.result, "the keepalive test"));
+                        break;
+                    }
+                    other => log::warn!("devlink3: Test packet answered {}", other.described()),
+                },
+                Packet::ReadFileResponse(r) => match reads.remove(&r.request_id) {
+                    Some((name, reply)) => {
+                        let result = if r.result == ResultCode::Success {
+                            Ok(r.contents.to_vec())
+                        } else {
+                            Err(Error::ReadFile { name, code: r.result })
+                        };
+                        let _ = reply.send(result);
+                    }
+                    None => log::warn!("devlink3: ReadFile response for unknown request {}", r.request_id),
+                },
+                other => log::debug!("devlink3: ignoring {other:?}"),
+            }
+        }
+        if let Some(outcome) = failure {
+            break outcome;
+        }
+
+        tokio::select! {
+            read = link.stream.read(link.deframer.spare(READ_CHUNK)) => match read {
+                Ok(0) => break Outcome::lost("the PBX closed the connection"),
+                Ok(n) => link.deframer.commit(n),
+                Err(e) => break Outcome::lost(read_error(&e)),
+            },
+            _ = keepalive.tick() => {
+                if unanswered_tests >= config.keepalive_misses {
+                    break Outcome::lost(format!("{unanswered_tests} keepalive Test packets went unanswered"));
+                }
+                unanswered_tests += 1;
+                let id = link.next_id();
+                if let Err(outcome) = link.send(&Packet::TestRequest(TestRequest { request_id: id, payload: TEST_PAYLOAD })).await {
+                    break outcome;
+                }
+            }
+            command = commands.recv() => match command {
+                None => break Outcome::Closed,
+                Some(Command::ReadFile { name, reply }) => {
+                    let id = link.next_id();
+                    let sent = link.send(&Packet::ReadFileRequest(ReadFileRequest { request_id: id, filename: &name })).await;
+                    if let Err(outcome) = sent {
+                        let _ = reply.send(Err(Error::NotOperational("the link dropped".into())));
+                        break outcome;
+                    }
+                    reads.insert(id, (name, reply));
+                }
+            },
+        }
+    };
+    for (_, (_, reply)) in reads.drain() {
+        let _ = reply.send(Err(Error::NotOperational("the link dropped before the file arrived".into())));
+    }
+    outcome
+}
+
+/// Decodes an event's tuples into owned events and queues them, after a missed report if
+/// the PBX's counter jumped.
+fn deliver(event: &wire::Event<'_>, shared: &Shared, counters: &mut Counters) {
+    let origin = Origin { pbx_ip: event.pbx_ip, counter: event.counter };
+    if let Some(count) = counters.observe(event.pbx_ip, event.counter) {
+        shared.queue.push(Event::Missed { count, reason: MissedReason::CounterGap });
+    }
+    for tuple in event.tuples.iter() {
+        let tuple = match tuple {
+            Ok(raw) => raw,
+            Err(e) => {
+                shared.queue.push(unparsed(origin, 0, String::new(), e.to_string()));
+                break;
+            }
+        };
+        let tag = tuple.tag;
+        let item = match EventTuple::decode(tuple) {
+            Err(e) => unparsed(origin, tag, String::from_utf8_lossy(tuple.data).into_owned(), e.to_string()),
+            Ok(EventTuple::CallDelta3(text)) => match parse_delta3(text) {
+                Ok(record) => Event::Delta3 { origin, record: Box::new(record.into_owned()) },
+                Err(e) => unparsed(origin, tag, text.to_string(), e.to_string()),
+            },
+            Ok(EventTuple::CallDelta2(text)) => {
+                let text = text.to_str();
+                match parse_delta2(&text) {
+                    Ok(record) => Event::Delta2 { origin, record: Box::new(record.into_owned()) },
+                    Err(e) => unparsed(origin, tag, text.into_owned(), e.to_string()),
+                }
+            }
+            Ok(EventTuple::SipTrack(text)) => {
+                let text = text.to_str();
+                match parse_siptrack(&text) {
+                    Ok(record) => Event::SipTrack { origin, record: Box::new(record.into_owned()) },
+                    Err(e) => unparsed(origin, tag, text.into_owned(), e.to_string()),
+                }
+            }
+            Ok(EventTuple::CmExtn(text)) => {
+                Event::CmExtn { origin, record: Box::new(parse_cmextn(&text.to_str()).into_owned()) }
+            }
+            Ok(EventTuple::CmExtnState { v, p1, p2, extension }) => Event::CmExtnState {
+                origin,
+                record: Box::new(CmExtnState::new(v, p1, p2, &extension.to_str()).into_owned()),
+            },
+            Ok(EventTuple::Unknown { tag, data }) => unparsed(
+                origin,
+                tag,
+                String::from_utf8_lossy(data).into_owned(),
+                format!("unknown tuple tag 0x{tag:08X}"),
+            ),
+        };
+        shared.queue.push(item);
+    }
+}
+
+fn unparsed(origin: Origin, tag: u32, text: String, error: String) -> Event {
+    log::warn!("devlink3: event {} from {}: {error}", origin.counter, origin.pbx_ip);
+    Event::Unparsed { origin, tag, text, error }
+}
+
+/// The last counter seen per PBX (one, or a few on an SCN), to spot gaps.
+#[derive(Debug, Default)]
+struct Counters {
+    last: Vec<(Ipv4Addr, u32)>,
+}
+
+impl Counters {
+    /// Forward jumps larger than this are taken for a PBX restart, not for missed events.
+    const MAX_GAP: u32 = 1 << 20;
+
+    /// Records `counter` and returns how many events were skipped before it, if any.
+    fn observe(&mut self, pbx: Ipv4Addr, counter: u32) -> Option<u64> {
+        let Some(entry) = self.last.iter_mut().find(|(ip, _)| *ip == pbx) else {
+            self.last.push((pbx, counter));
+            return None;
+        };
+        let gap = counter.wrapping_sub(entry.1.wrapping_add(1));
+        entry.1 = counter;
+        (gap != 0 && gap <= Self::MAX_GAP).then_some(u64::from(gap))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_gaps() {
+        let ip = Ipv4Addr::new(10, 0, 0, 1);
+        let other = Ipv4Addr::new(10, 0, 0, 2);
+        let mut c = Counters::default();
+        assert_eq!(c.observe(ip, 5), None);
+        assert_eq!(c.observe(ip, 6), None);
+        assert_eq!(c.observe(other, 100), None);
+        assert_eq!(c.observe(ip, 10), Some(3));
+        assert_eq!(c.observe(ip, 1), None, "a restart is not a gap");
+        assert_eq!(c.observe(ip, 2), None);
+        let mut w = Counters::default();
+        w.observe(ip, u32::MAX);
+        assert_eq!(w.observe(ip, 1), Some(1), "wraps");
+    }
+}

@@ -1,0 +1,194 @@
+//! What a link delivers (events, link states) and how it fails (errors).
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use crate::records::{CmExtn, CmExtnState, Delta2, Delta3, SipTrack};
+use crate::wire::ResultCode;
+
+/// Where an event came from: the PBX that generated it and its per-PBX counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub pbx_ip: Ipv4Addr,
+    pub counter: u32,
+}
+
+/// One thing a link reports, in the order it happened.
+///
+/// Records are boxed so that the queue between the runtime and the consumer stays small
+/// per slot whatever the record size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Delta3 {
+        origin: Origin,
+        record: Box<Delta3<'static>>,
+    },
+    /// A Delta2 record (`-CD2`); [`Delta2::raw`] is the text exactly as the PBX sent it.
+    Delta2 {
+        origin: Origin,
+        record: Box<Delta2<'static>>,
+    },
+    SipTrack {
+        origin: Origin,
+        record: Box<SipTrack<'static>>,
+    },
+    CmExtn {
+        origin: Origin,
+        record: Box<CmExtn<'static>>,
+    },
+    CmExtnState {
+        origin: Origin,
+        record: Box<CmExtnState<'static>>,
+    },
+    /// A record that could not be parsed, or a tuple of an unknown kind: delivered with the
+    /// reason rather than dropped.
+    Unparsed {
+        origin: Origin,
+        tag: u32,
+        text: String,
+        error: String,
+    },
+    LinkState(LinkState),
+    /// Events that never reached the consumer.
+    Missed {
+        count: u64,
+        reason: MissedReason,
+    },
+}
+
+impl Event {
+    /// The originating PBX and counter, for record events.
+    pub fn origin(&self) -> Option<Origin> {
+        match self {
+            Event::Delta3 { origin, .. }
+            | Event::Delta2 { origin, .. }
+            | Event::SipTrack { origin, .. }
+            | Event::CmExtn { origin, .. }
+            | Event::CmExtnState { origin, .. }
+            | Event::Unparsed { origin, .. } => Some(*origin),
+            Event::LinkState(_) | Event::Missed { .. } => None,
+        }
+    }
+}
+
+/// Why events were missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissedReason {
+    /// The PBX's event counter jumped: it did not send them (busy, or a lagging link).
+    CounterGap,
+    /// The application took events more slowly than they arrived; the oldest were dropped.
+    SlowConsumer,
+}
+
+impl fmt::Display for MissedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MissedReason::CounterGap => "counter gap",
+            MissedReason::SlowConsumer => "slow consumer",
+        })
+    }
+}
+
+/// The state of a link, reported on every change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    /// Opening the connection (attempt 1 is the first).
+    Connecting { attempt: u32 },
+    /// Authenticated and receiving events.
+    Operational(PbxInfo),
+    /// The link is down or the attempt failed; another attempt follows after `retry_in`.
+    NoResponse { reason: String, retry_in: Duration },
+    /// The PBX refused us for a reason retrying cannot fix (wrong password, no licence,
+    /// a bad flag, PLAIN offered on cleartext). The link has stopped.
+    Rejected { code: Option<ResultCode>, reason: String },
+    /// The application closed the link.
+    Closed,
+}
+
+impl LinkState {
+    /// A short stable name: `connecting`, `operational`, `no_response`, `rejected`, `closed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LinkState::Connecting { .. } => "connecting",
+            LinkState::Operational(_) => "operational",
+            LinkState::NoResponse { .. } => "no_response",
+            LinkState::Rejected { .. } => "rejected",
+            LinkState::Closed => "closed",
+        }
+    }
+}
+
+impl fmt::Display for LinkState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkState::Connecting { attempt } => write!(f, "connecting (attempt {attempt})"),
+            LinkState::Operational(info) => {
+                write!(f, "operational: {} ({})", info.pbx_type, info.variant)?;
+                if !info.rejected_flags.is_empty() {
+                    write!(f, "; flags refused: {}", info.rejected_flags.join(" "))?;
+                }
+                Ok(())
+            }
+            LinkState::NoResponse { reason, retry_in } => write!(f, "no response: {reason}; retrying in {retry_in:?}"),
+            LinkState::Rejected { reason, .. } => write!(f, "rejected: {reason}"),
+            LinkState::Closed => f.write_str("closed"),
+        }
+    }
+}
+
+/// What the PBX said about itself and our event request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PbxInfo {
+    /// e.g. "Avaya IP500v2 12.2.0.0 build 1".
+    pub pbx_type: String,
+    /// e.g. "Standard 1.0".
+    pub variant: String,
+    /// The event flags the PBX accepted.
+    pub accepted_flags: Vec<String>,
+    /// Requested flags it did not accept (PARTIAL SUCCESS).
+    pub rejected_flags: Vec<String>,
+    /// Whether the link is TLS.
+    pub encrypted: bool,
+}
+
+/// Why an operation failed. Each message names the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("{0}")]
+    Connect(String),
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error("the PBX refused {during}: {}", code.described())]
+    Refused { code: ResultCode, during: &'static str },
+    #[error(
+        "the PBX asked for PLAIN authentication on an unencrypted link; refusing to send the password in clear \
+         text (connect with tls://)"
+    )]
+    PlainOnCleartext,
+    #[error("no response from the PBX: {0}")]
+    NoResponse(String),
+    #[error("reading {name:?} failed: {}", code.described())]
+    ReadFile { name: String, code: ResultCode },
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("the link is not operational: {0}")]
+    NotOperational(String),
+    #[error("the link is closed")]
+    Closed,
+    #[error("events of this link go to its callbacks; next_event is not available")]
+    CallbackMode,
+}
+
+impl Error {
+    /// The PBX's result code, when the PBX refused something.
+    pub fn code(&self) -> Option<ResultCode> {
+        match self {
+            Error::Refused { code, .. } | Error::ReadFile { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The one process-wide tokio runtime: sockets, timers, TLS and decoding run here, and
+//! never foreign code (see design.md, "Threads").
+//!
+//! Started on first use. Its worker threads are named `devlink3-rt`; their number is
+//! `DEVLINK3_RUNTIME_THREADS` (default 2), enough for a client and the simulator to
+//! saturate loopback while staying idle when no events flow.
+
+use once_cell::sync::Lazy;
+use tokio::runtime::{Builder, Handle, Runtime};
+
+static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
+    let threads = std::env::var("DEVLINK3_RUNTIME_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(2usize);
+    Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .thread_name("devlink3-rt")
+        .enable_io()
+        .enable_time()
+        .build()
+        .expect("devlink3: cannot start the tokio runtime (out of threads or file descriptors?)")
+});
+
+/// A handle to the process-wide runtime, starting it on first use.
+pub fn handle() -> &'static Handle {
+    RUNTIME.handle()
+}
+
+/// Whether the current thread is one of the runtime's (where blocking would deadlock).
+pub fn on_runtime_thread() -> bool {
+    Handle::try_current().is_ok()
+}

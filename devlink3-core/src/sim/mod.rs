@@ -1,0 +1,1 @@
+//! The IP Office simulator (in progress).
