@@ -48,10 +48,12 @@ pub enum DecodeError {
     InvalidUtf16 { what: &'static str, reason: &'static str },
 }
 
-/// Why a packet could not be encoded: a field is longer than its length field can say.
+/// Why a packet could not be encoded: a value the wire format cannot carry back intact.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodeError {
     #[error("{what} is {len} octets; the protocol allows at most {max}")]
     TooLong { what: &'static str, len: usize, max: usize },
+    #[error("{what} cannot be encoded: {reason}")]
+    Invalid { what: &'static str, reason: &'static str },
 }

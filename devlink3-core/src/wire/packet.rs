@@ -258,7 +258,16 @@ impl<'a> Packet<'a> {
     /// Appends this packet as one whole frame. On error nothing is appended.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let mut frame = FrameBuilder::begin(out, self.packet_type());
-        let w = &mut frame;
+        match self.write_payload(&mut frame) {
+            Ok(()) => frame.finish(),
+            Err(e) => {
+                frame.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    fn write_payload(&self, w: &mut FrameBuilder<'_>) -> Result<(), EncodeError> {
         match *self {
             Packet::TestRequest(p) => {
                 w.u32(p.request_id);
@@ -272,7 +281,7 @@ impl<'a> Packet<'a> {
             Packet::AuthRequest(p) => {
                 w.u32(p.request_id);
                 w.u32(kind::AUTH_KIND_REQUEST);
-                w.cstr(p.username);
+                w.cstr(p.username, "user name")?;
                 if let Some(name) = p.application_name {
                     TupleWriter::new(w.out).utf8(tag::APPLICATION_NAME, name)?;
                 }
@@ -297,6 +306,13 @@ impl<'a> Packet<'a> {
                 w.len32_bytes(response, "challenge response")?;
             }
             Packet::AuthResult(p) => {
+                // 1 and 2 in this position mean "challenge", not a result.
+                if matches!(p.result.raw(), kind::AUTH_KIND_PLAIN_CHALLENGE | kind::AUTH_KIND_SHA1_CHALLENGE) {
+                    return Err(EncodeError::Invalid {
+                        what: "authenticate result",
+                        reason: "codes 1 and 2 are challenges, not results",
+                    });
+                }
                 w.u32(p.request_id);
                 w.u32(p.result.raw());
                 let mut tuples = TupleWriter::new(w.out);
@@ -331,7 +347,7 @@ impl<'a> Packet<'a> {
                 w.out.extend_from_slice(p.contents);
             }
         }
-        frame.finish()
+        Ok(())
     }
 }
 
@@ -372,9 +388,14 @@ impl<'o> FrameBuilder<'o> {
         self.out.extend_from_slice(&v.to_be_bytes());
     }
 
-    fn cstr(&mut self, s: &str) {
+    /// A NUL-terminated UTF-8 string; an embedded NUL would cut it short on the wire.
+    fn cstr(&mut self, s: &str, what: &'static str) -> Result<(), EncodeError> {
+        if s.contains('\0') {
+            return Err(EncodeError::Invalid { what, reason: "contains a NUL character" });
+        }
         self.out.extend_from_slice(s.as_bytes());
         self.out.push(0);
+        Ok(())
     }
 
     fn len32_bytes(&mut self, data: &[u8], what: &'static str) -> Result<(), EncodeError> {
@@ -396,8 +417,7 @@ impl<'o> FrameBuilder<'o> {
             max: u16::MAX as usize,
         })?;
         self.out.extend_from_slice(&len.to_be_bytes());
-        self.cstr(s);
-        Ok(())
+        self.cstr(s, what)
     }
 
     fn abandon(self) {

@@ -297,7 +297,13 @@ impl<'o> TupleWriter<'o> {
     }
 
     /// The extended CMExtn form; its length counts the 12 octets of numbers.
+    ///
+    /// `v` must be below 0x10000: decoders tell this form from plain text by its two leading
+    /// zero octets.
     pub fn cmextn_state(&mut self, v: u32, p1: u32, p2: u32, extension: &str) -> Result<&mut Self, EncodeError> {
+        if v > 0xFFFF {
+            return Err(EncodeError::Invalid { what: "CMExtn v", reason: "must be below 0x10000" });
+        }
         self.tuple(tag::CM_EXTN, |out| {
             for n in [v, p1, p2] {
                 out.extend_from_slice(&n.to_be_bytes());

@@ -1,0 +1,178 @@
+//! The borrowed decode path allocates nothing per record: `Deframer::next_frame`,
+//! `Packet::decode`, the event's tuples and `parse_delta3` of the answered-call Detail.
+//!
+//! A counting global allocator counts the allocations made on this test's thread while the
+//! records flow; after a warm-up pass (which sizes the deframer's buffer) the count must be 0.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use std::net::Ipv4Addr;
+
+use devlink3_core::records::{Delta3, parse_delta3};
+use devlink3_core::wire::packet::encode_event;
+use devlink3_core::wire::{Deframer, EventTuple, Packet};
+
+struct CountingAllocator;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note_allocation() {
+    let counting = COUNTING.try_with(Cell::get).unwrap_or(false);
+    if counting {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+    }
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; counting touches only
+// const-initialised thread-locals, which never allocate.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Allocations made on this thread while `f` runs.
+fn allocations_in<T>(f: impl FnOnce() -> T) -> (T, u64) {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    let out = f();
+    COUNTING.with(|c| c.set(false));
+    (out, ALLOCATIONS.with(Cell::get))
+}
+
+/// The answered ISDN call (§6.7.1.3) with the Party field the printed example lost restored
+/// (spec-errata.md §2), as the IP Office sends it: one line.
+const DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call><PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,\
+                      0,0,5678,,,,,,01707123456,100</PartyA><PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,\
+                      ,,,200,901707123456,100</PartyB></Detail>";
+const CALL_LOST: &str = "<CallLost>c0a82a03,c0a82a0300000413,1,16</CallLost>";
+
+/// Frames of Detail events, every tenth with a CallLost tuple too.
+fn stream(events: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for counter in 0..events {
+        encode_event(Ipv4Addr::new(192, 168, 42, 3), counter, &mut out, |w| {
+            w.delta3(DETAIL)?;
+            if counter % 10 == 0 {
+                w.delta3(CALL_LOST)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+    out
+}
+
+/// Reads `stream` in 64 KiB pieces (as a socket would, through `spare`/`commit` or `feed`)
+/// and takes every record through to its typed value; returns the records seen.
+fn consume(deframer: &mut Deframer, stream: &[u8], use_spare: bool) -> usize {
+    let mut records = 0;
+    for chunk in stream.chunks(64 * 1024) {
+        if use_spare {
+            deframer.spare(chunk.len())[..chunk.len()].copy_from_slice(chunk);
+            deframer.commit(chunk.len());
+        } else {
+            deframer.feed(chunk);
+        }
+        while let Some(payload) = deframer.next_frame().unwrap() {
+            let Packet::Event(event) = Packet::decode(payload).unwrap() else { panic!("not an event") };
+            for tuple in event.tuples.events() {
+                let EventTuple::CallDelta3(text) = tuple.unwrap() else { panic!("not a Delta3 tuple") };
+                match parse_delta3(text).unwrap() {
+                    Delta3::Detail(detail) => {
+                        let b = detail.party_b.as_ref().expect("answered: PartyB");
+                        assert!(detail.party_a.cli == "01707123456" && b.identity == "4001" && b.cli == "901707123456");
+                        assert!(detail.targets.is_empty());
+                        black_box(&detail);
+                    }
+                    Delta3::CallLost(lost) => {
+                        assert!(lost.end_id == "c0a82a0300000413");
+                        black_box(&lost);
+                    }
+                    _ => panic!("unexpected record"),
+                }
+                records += 1;
+            }
+        }
+    }
+    assert_eq!(deframer.buffered(), 0);
+    records
+}
+
+#[test]
+fn the_counter_counts() {
+    let (_, n) = allocations_in(|| black_box(Vec::<u8>::with_capacity(16)));
+    assert_eq!(n, 1);
+    let (_, n) = allocations_in(|| black_box(String::from("x") + "y"));
+    assert!(n >= 1);
+}
+
+#[test]
+fn detail_records_decode_without_allocating() {
+    let events = 2_000;
+    let records = (events + events / 10) as usize;
+    let stream = stream(events);
+    for use_spare in [true, false] {
+        let mut deframer = Deframer::new();
+        // Warm-up: the deframer sizes its buffer for 64 KiB reads.
+        assert_eq!(consume(&mut deframer, &stream, use_spare), records);
+        for _ in 0..3 {
+            let (seen, allocations) = allocations_in(|| consume(&mut deframer, &stream, use_spare));
+            assert_eq!(seen, records);
+            assert_eq!(
+                allocations, 0,
+                "{allocations} allocations for {records} records (spare/commit: {use_spare}); the borrowed path must not allocate"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_frame_at_a_time_does_not_allocate() {
+    // Frame by frame, as a slow link delivers them: nothing is moved or grown after warm-up.
+    let stream = stream(50);
+    let mut deframer = Deframer::new();
+    consume(&mut deframer, &stream, false);
+    let (_, allocations) = allocations_in(|| {
+        let mut rest = stream.as_slice();
+        while !rest.is_empty() {
+            let n = rest.len().min(97);
+            deframer.feed(&rest[..n]);
+            rest = &rest[n..];
+            while let Some(payload) = deframer.next_frame().unwrap() {
+                let Packet::Event(event) = Packet::decode(payload).unwrap() else { panic!("not an event") };
+                for tuple in event.tuples.events() {
+                    let EventTuple::CallDelta3(text) = tuple.unwrap() else { panic!("not Delta3") };
+                    black_box(parse_delta3(text).unwrap());
+                }
+            }
+        }
+    });
+    assert_eq!(allocations, 0);
+}
