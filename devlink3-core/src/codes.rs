@@ -2,6 +2,7 @@
 //!
 //! Every such field becomes an enum with a named variant per documented value and an
 //! `Other(raw)` variant, so a value we have never seen is kept, not rejected or lost.
+//! Serialized (feature `serde`) as the specification's name, or the number when unnamed.
 
 /// Defines an enum of documented codes with an `Other(raw)` fallback.
 ///
@@ -64,6 +65,17 @@ macro_rules! code_enum {
             /// The value an empty field stands for: raw 0.
             fn default() -> Self {
                 Self::from_raw(0)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name {
+            /// The specification's name, or the number when it names none.
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self.name() {
+                    Some(name) => serializer.serialize_str(name),
+                    None => self.raw().serialize(serializer),
+                }
             }
         }
 

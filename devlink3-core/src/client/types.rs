@@ -9,6 +9,7 @@ use crate::wire::ResultCode;
 
 /// Where an event came from: the PBX that generated it and its per-PBX counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Origin {
     pub pbx_ip: Ipv4Addr,
     pub counter: u32,
@@ -19,31 +20,39 @@ pub struct Origin {
 /// Records are boxed so that the queue between the runtime and the consumer stays small
 /// per slot whatever the record size.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type", rename_all = "snake_case"))]
 pub enum Event {
     Delta3 {
+        #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
         record: Box<Delta3<'static>>,
     },
     /// A Delta2 record (`-CD2`); [`Delta2::raw`] is the text exactly as the PBX sent it.
     Delta2 {
+        #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
         record: Box<Delta2<'static>>,
     },
     SipTrack {
+        #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
         record: Box<SipTrack<'static>>,
     },
     CmExtn {
+        #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
         record: Box<CmExtn<'static>>,
     },
     CmExtnState {
+        #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
         record: Box<CmExtnState<'static>>,
     },
     /// A record that could not be parsed, or a tuple of an unknown kind: delivered with the
     /// reason rather than dropped.
     Unparsed {
+        #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
         tag: u32,
         text: String,
@@ -74,6 +83,8 @@ impl Event {
 
 /// Why events were missed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum MissedReason {
     /// The PBX's event counter jumped: it did not send them (busy, or a lagging link).
     CounterGap,
@@ -92,6 +103,8 @@ impl fmt::Display for MissedReason {
 
 /// The state of a link, reported on every change.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "state", rename_all = "snake_case"))]
 pub enum LinkState {
     /// Opening the connection (attempt 1 is the first).
     Connecting { attempt: u32 },
@@ -139,6 +152,7 @@ impl fmt::Display for LinkState {
 
 /// What the PBX said about itself and our event request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PbxInfo {
     /// e.g. "Avaya IP500v2 12.2.0.0 build 1".
     pub pbx_type: String,

@@ -275,3 +275,17 @@ impl Display for Delta2<'_> {
         f.write_str(&self.raw)
     }
 }
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Delta2<'_> {
+    /// `{"kind": "S", "fields": [...], "raw": "CALL: S ..."}`: fields by position, since their
+    /// meanings beyond the first 33 are not documented.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut record = serializer.serialize_struct("Delta2", 3)?;
+        record.serialize_field("kind", &self.kind().letter().to_string())?;
+        record.serialize_field("fields", &self.fields().collect::<Vec<&str>>())?;
+        record.serialize_field("raw", self.raw())?;
+        record.end()
+    }
+}

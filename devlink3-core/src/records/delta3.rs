@@ -236,6 +236,26 @@ impl From<u32> for PartyFlags {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for PartyFlags {
+    /// The names of the flags set (`["privacy", "auto_recorded"]`), unnamed bits as numbers.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut rest = self.0;
+        for (flag, name) in Self::NAMED {
+            if self.contains(flag) {
+                seq.serialize_element(&name.to_ascii_lowercase())?;
+                rest &= !flag.0;
+            }
+        }
+        if rest != 0 {
+            seq.serialize_element(&rest)?;
+        }
+        seq.end()
+    }
+}
+
 impl fmt::Debug for PartyFlags {
     /// `PartyFlags(PRIVACY | AUTO_RECORDED | 0x100)`; `PartyFlags(empty)` when none is set.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -264,6 +284,8 @@ impl fmt::Debug for PartyFlags {
 // per record, which the zero-copy parse exists to avoid.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum Delta3<'a> {
     /// `<Detail>`: the current state of a call.
     Detail(Detail<'a>),
@@ -277,6 +299,7 @@ pub enum Delta3<'a> {
 
 /// `<Detail>` (§6.7.1): a call with its A end and either its B end or its ringing targets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Detail<'a> {
     /// The `<Call>` section.
     pub call: Call<'a>,
@@ -292,6 +315,7 @@ pub struct Detail<'a> {
 
 /// The `<Call>` section of a Detail (§6.7.2, 18 fields).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Call<'a> {
     /// 1. Node identifier: the IP Office (8 characters) reporting this view of the call.
     pub node: Cow<'a, str>,
@@ -333,6 +357,7 @@ pub struct Call<'a> {
 
 /// A `<PartyA>` or `<PartyB>` section (§6.7.3, 26 fields).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Party<'a> {
     /// 1. End identifier: 16 characters, unique within the SCN; the first 8 name the node
     ///    where the end is local. Kept as sent even when its length is wrong.
@@ -392,6 +417,7 @@ pub struct Party<'a> {
 
 /// One `<Target>` of a `<Target_list>` (§6.7.4, 14 fields): a reduced Party, direction 0.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Target<'a> {
     /// 1. End identifier.
     pub end_id: Cow<'a, str>,
@@ -425,6 +451,7 @@ pub struct Target<'a> {
 
 /// `<CallLost>` (§6.7.5): a call end reported as PartyA or PartyB was disconnected.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CallLost<'a> {
     /// 1. Node identifier of the node generating the record.
     pub node: Cow<'a, str>,
@@ -442,6 +469,7 @@ pub struct CallLost<'a> {
 
 /// `<LinkLost>` (§6.7.6): a CallLost generated at an intermediate SCN node.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LinkLost<'a> {
     /// 1. Node identifier of the node generating the record.
     pub node: Cow<'a, str>,
@@ -461,6 +489,7 @@ pub struct LinkLost<'a> {
 
 /// `<AttemptReject>` (§6.7.7): a targeted user tried to send the ringing call away.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AttemptReject<'a> {
     /// 1. Node identifier of the node generating the record.
     pub node: Cow<'a, str>,

@@ -53,6 +53,13 @@ macro_rules! word_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
     };
 }
 
@@ -88,6 +95,7 @@ word_enum! {
 
 /// A SIPTrack event.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SipTrack<'a> {
     /// `$event`: START or END.
     pub event: SipEvent<'a>,

@@ -1,0 +1,285 @@
+//! `devlink3`: tail an IP Office's call events, read its users, run the simulator, benchmark.
+
+mod bench;
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
+use devlink3_core::sim::{SimConfig, Simulator};
+use devlink3_core::transport::parse_fingerprint;
+
+#[derive(Parser)]
+#[command(name = "devlink3", version, about = "Avaya IP Office DevLink3 call events, from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print call events as JSON lines (link states go to stderr).
+    Tail(TailArgs),
+    /// Read nasystem/user_list and print the users.
+    Users(UsersArgs),
+    /// Run the IP Office simulator for other programs to connect to.
+    Sim(SimArgs),
+    /// Measure end-to-end throughput: the simulator blasting events into a client.
+    Bench(bench::BenchArgs),
+}
+
+/// How to reach and log in to the PBX.
+#[derive(Args)]
+struct LinkArgs {
+    /// tcp://host[:50797], tls://host[:50796], or host[:port]
+    target: Option<String>,
+    /// Service user with the DevLink3 right
+    #[arg(long, short, env = "DEVLINK3_USER")]
+    user: Option<String>,
+    /// Name of an environment variable holding the password (else you are prompted)
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+    /// PEM file of CA certificates to trust for tls://
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<PathBuf>,
+    /// SHA-256 fingerprint of the PBX certificate to accept (hex, colons allowed)
+    #[arg(long, value_name = "HEX")]
+    tls_pin: Option<String>,
+    /// Accept any TLS certificate (labs only: the password can be intercepted)
+    #[arg(long)]
+    insecure_skip_verify: bool,
+    /// Client certificate (PEM) for mutual TLS
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Client private key (PEM) for mutual TLS
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Start the embedded simulator and connect to it (no PBX needed)
+    #[arg(long, conflicts_with = "target")]
+    sim: bool,
+    /// With --sim: calls started per second
+    #[arg(long, default_value_t = 2.0, requires = "sim")]
+    rate: f64,
+    /// With --sim: seed for repeatable traffic
+    #[arg(long, requires = "sim")]
+    seed: Option<u64>,
+}
+
+#[derive(Args)]
+struct TailArgs {
+    #[command(flatten)]
+    link: LinkArgs,
+    /// Event request flags, e.g. "-CD2 _SIPTrack _CMExtn"
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    flags: String,
+    /// Include each record's original text as "raw"
+    #[arg(long)]
+    raw: bool,
+    /// Stop after this many records
+    #[arg(long)]
+    count: Option<u64>,
+    /// Stop after this many seconds
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+}
+
+#[derive(Args)]
+struct UsersArgs {
+    #[command(flatten)]
+    link: LinkArgs,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SimArgs {
+    /// TCP address to listen on
+    #[arg(long, default_value = "127.0.0.1:50797")]
+    listen: SocketAddr,
+    /// Also listen for TLS here (self-signed certificate; its fingerprint is printed)
+    #[arg(long, value_name = "ADDR")]
+    tls_listen: Option<SocketAddr>,
+    /// Calls started per second
+    #[arg(long, default_value_t = 2.0)]
+    rate: f64,
+    /// Seed for repeatable traffic
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Service user accepted by the simulator
+    #[arg(long, default_value = "devlink3")]
+    user: String,
+    /// Name of an environment variable holding that user's password (default "devlink3")
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tail(args) => tail(args),
+        Command::Users(args) => users(args),
+        Command::Sim(args) => sim(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("devlink3: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A connected client and, with `--sim`, the simulator it talks to (kept alive with it).
+struct Session {
+    client: Client,
+    _sim: Option<Simulator>,
+}
+
+fn open(link: LinkArgs, flags: &str) -> Result<Session, String> {
+    let (sim, target, user, password) = if link.sim {
+        let mut config = SimConfig { rate: link.rate, ..SimConfig::default() };
+        if let Some(seed) = link.seed {
+            config.seed = seed;
+        }
+        let (user, password) = config.users[0].clone();
+        let sim = Simulator::start(config).map_err(|e| format!("cannot start the simulator: {e}"))?;
+        let target = sim.target();
+        eprintln!("devlink3: simulator listening on {target}");
+        (Some(sim), target, user, password)
+    } else {
+        let target = link.target.ok_or("give a TARGET (tcp://host, tls://host) or --sim")?;
+        let user = link.user.ok_or("give --user (or set DEVLINK3_USER)")?;
+        let password = read_password(link.password_env.as_deref(), &user)?;
+        (None, target, user, password)
+    };
+    let mut config = ClientConfig::new(target, user, password);
+    config.flags = flags.to_string();
+    config.tls.ca_file = link.tls_ca;
+    config.tls.danger_accept_invalid_certs = link.insecure_skip_verify;
+    if let Some(pin) = link.tls_pin {
+        config.tls.pin_sha256 = Some(parse_fingerprint(&pin)?);
+    }
+    if let (Some(cert_file), Some(key_file)) = (link.tls_cert, link.tls_key) {
+        config.tls.client_cert = Some(devlink3_core::transport::ClientCert { cert_file, key_file });
+    }
+    let client = Client::connect(config).map_err(|e| e.to_string())?;
+    Ok(Session { client, _sim: sim })
+}
+
+/// The password from the named environment variable, else from the terminal (not echoed).
+fn read_password(var: Option<&str>, user: &str) -> Result<String, String> {
+    match var {
+        Some(var) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set")),
+        None => rpassword::prompt_password(format!("Password for {user}: "))
+            .map_err(|e| format!("cannot read the password from the terminal: {e} (use --password-env VAR)")),
+    }
+}
+
+fn tail(args: TailArgs) -> Result<ExitCode, String> {
+    let session = open(args.link, &args.flags)?;
+    let deadline = args.duration.map(|s| Instant::now() + Duration::from_secs_f64(s));
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut records = 0u64;
+    loop {
+        if args.count.is_some_and(|n| records >= n) || deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let event = session.client.next_event(Some(Duration::from_millis(200))).map_err(|e| e.to_string())?;
+        let Some(event) = event else {
+            out.flush().map_err(|e| e.to_string())?;
+            continue;
+        };
+        match &event {
+            Event::LinkState(state) => {
+                eprintln!("devlink3: {state}");
+                if let LinkState::Rejected { .. } = state {
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            Event::Missed { count, reason } => {
+                eprintln!("devlink3: missed {count} events ({reason})");
+                write_json(&mut out, &event, args.raw)?;
+            }
+            _ => {
+                records += 1;
+                write_json(&mut out, &event, args.raw)?;
+            }
+        }
+    }
+}
+
+fn write_json(out: &mut impl Write, event: &Event, raw: bool) -> Result<(), String> {
+    let mut value = serde_json::to_value(event).map_err(|e| e.to_string())?;
+    if !raw {
+        strip_raw(&mut value);
+    }
+    serde_json::to_writer(&mut *out, &value).map_err(|e| e.to_string())?;
+    // A closed pipe (`devlink3 tail | head`) ends the program quietly.
+    if out.write_all(b"\n").is_err() {
+        std::process::exit(0);
+    }
+    Ok(())
+}
+
+/// Removes `raw` members (records keep their original text; shown only with --raw).
+fn strip_raw(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.remove("raw");
+            map.values_mut().for_each(strip_raw);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_raw),
+        _ => {}
+    }
+}
+
+fn users(args: UsersArgs) -> Result<ExitCode, String> {
+    let json = args.json;
+    let session = open(args.link, "")?;
+    let users = session.client.users().map_err(|e| e.to_string())?;
+    let mut out = io::stdout().lock();
+    if json {
+        let rows: Vec<&Vec<String>> = users.iter().map(|u| &u.fields).collect();
+        serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| e.to_string())?;
+        writeln!(out).map_err(|e| e.to_string())?;
+    } else {
+        let _ = writeln!(out, "{:<20} {:<10} {}", "NAME", "EXTENSION", "FULL NAME");
+        for u in &users {
+            let _ = writeln!(out, "{:<20} {:<10} {}", u.name(), u.extension(), u.full_name());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sim(args: SimArgs) -> Result<ExitCode, String> {
+    let password = match args.password_env {
+        Some(var) => std::env::var(&var).map_err(|_| format!("environment variable {var} is not set"))?,
+        None => "devlink3".to_string(),
+    };
+    let mut config = SimConfig {
+        tcp: Some(args.listen),
+        tls: args.tls_listen,
+        rate: args.rate,
+        users: vec![(args.user.clone(), password)],
+        ..SimConfig::default()
+    };
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    let sim = Simulator::start(config).map_err(|e| format!("cannot start the simulator: {e}"))?;
+    println!("simulator: {} (user {:?})", sim.target(), args.user);
+    if let (Some(target), Some(pin)) = (sim.tls_target(), sim.fingerprint_sha256()) {
+        println!("simulator: {target} certificate sha256 {pin}");
+    }
+    println!("press Ctrl-C to stop");
+    loop {
+        std::thread::park();
+    }
+}

@@ -1,0 +1,92 @@
+//! The `devlink3` binary, run as a user would run it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
+use serde_json::Value;
+
+fn devlink3() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_devlink3"))
+}
+
+#[test]
+fn tail_sim_prints_valid_json_lines() {
+    let output = devlink3()
+        .args(["tail", "--sim", "--rate", "50", "--seed", "3", "--count", "40", "--flags", "_SIPTrack _CMExtn"])
+        .output()
+        .expect("devlink3 runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "exit {:?}: {stderr}", output.status);
+    assert!(stderr.contains("operational"), "{stderr}");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+    let events: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(events.len(), 40, "{stdout}");
+    let mut kinds = std::collections::BTreeSet::new();
+    for e in &events {
+        kinds.insert(e["type"].as_str().expect("every event has a type").to_string());
+        assert!(e["counter"].as_u64().is_some() && e["pbx_ip"].as_str().is_some(), "{e}");
+        assert!(!e.to_string().contains("\"raw\""), "raw text only with --raw: {e}");
+    }
+    assert!(kinds.contains("delta3"), "{kinds:?}");
+    let detail = events.iter().find(|e| e["record"]["kind"] == "detail").expect("a Detail record");
+    assert!(detail["record"]["party_a"]["end_id"].as_str().unwrap().starts_with("c0a82a03"), "{detail}");
+}
+
+#[test]
+fn tail_raw_includes_the_pbx_text() {
+    let output = devlink3().args(["tail", "--sim", "--rate", "50", "--count", "3", "--raw"]).output().unwrap();
+    assert!(output.status.success());
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        assert!(e["record"]["raw"].as_str().unwrap().starts_with('<'), "{e}");
+    }
+}
+
+#[test]
+fn users_sim_json() {
+    let output = devlink3().args(["users", "--sim", "--json"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let users: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert!(users.as_array().is_some_and(|u| !u.is_empty()), "{users}");
+}
+
+#[test]
+fn wrong_target_fails_with_a_clear_message() {
+    let output =
+        devlink3().args(["tail", "255.255.255.255", "--user", "u", "--password-env", "PATH"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no discovery"));
+}
+
+#[test]
+fn standalone_simulator_serves_other_programs() {
+    let mut sim =
+        devlink3().args(["sim", "--listen", "127.0.0.1:0", "--rate", "20"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let target = first.split_whitespace().find(|w| w.starts_with("tcp://")).expect("target printed").to_string();
+    let client = Client::connect(ClientConfig::new(target, "devlink3", "devlink3")).unwrap();
+    let mut operational = false;
+    for _ in 0..100 {
+        match client.next_event(Some(Duration::from_millis(100))).unwrap() {
+            Some(Event::LinkState(LinkState::Operational(_))) => operational = true,
+            Some(Event::Delta3 { .. }) if operational => break,
+            _ => {}
+        }
+    }
+    sim.kill().unwrap();
+    let _ = sim.wait();
+    assert!(operational);
+}
+
+#[test]
+fn bench_reports_its_figures() {
+    let output = devlink3().args(["bench", "--events", "20000"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    for figure in ["throughput:", "events/s", "peak RSS:", "idle CPU:", "20000 sent"] {
+        assert!(stdout.contains(figure), "{figure} missing in {stdout}");
+    }
+}

@@ -1,0 +1,355 @@
+//! Client ↔ simulator over real loopback sockets.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use devlink3_core::client::{Client, ClientConfig, Error, Event, LinkState, MissedReason, Reconnect, flags};
+use devlink3_core::records::Delta3;
+use devlink3_core::sim::{SimConfig, Simulator};
+use devlink3_core::transport::parse_fingerprint;
+use devlink3_core::wire::ResultCode;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn sim(config: SimConfig) -> Simulator {
+    Simulator::start(config).expect("simulator starts")
+}
+
+fn quiet_sim() -> SimConfig {
+    SimConfig { rate: 0.0, ..SimConfig::default() }
+}
+
+fn config(target: &str) -> ClientConfig {
+    let mut c = ClientConfig::new(target, "devlink3", "devlink3");
+    c.reconnect = Reconnect {
+        initial_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+        retry_later_delay: Duration::from_millis(200),
+    };
+    c.response_timeout = Duration::from_secs(5);
+    c
+}
+
+/// Pulls events until one matches, failing with everything seen if none does in time.
+fn wait_for(client: &Client, what: &str, mut pred: impl FnMut(&Event) -> bool) -> Event {
+    let deadline = Instant::now() + WAIT;
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Some(event) = client.next_event(Some(Duration::from_millis(100))).unwrap() {
+            if pred(&event) {
+                return event;
+            }
+            seen.push(event);
+        }
+    }
+    panic!("no {what} within {WAIT:?}; saw {seen:#?}");
+}
+
+fn wait_operational(client: &Client) {
+    wait_for(client, "operational state", |e| matches!(e, Event::LinkState(LinkState::Operational(_))));
+}
+
+fn is_state(e: &Event, name: &str) -> bool {
+    matches!(e, Event::LinkState(s) if s.name() == name)
+}
+
+#[test]
+fn tcp_streams_delta3_records() {
+    let sim = sim(quiet_sim());
+    let client = Client::connect(config(&sim.target())).unwrap();
+    let Event::LinkState(LinkState::Operational(info)) =
+        wait_for(&client, "operational", |e| matches!(e, Event::LinkState(LinkState::Operational(_))))
+    else {
+        unreachable!()
+    };
+    assert!(!info.pbx_type.is_empty());
+    assert!(!info.encrypted);
+    sim.inject_delta3("<CallLost>c0a82a03,c0a82a0300000413,1,16</CallLost>");
+    let event = wait_for(&client, "the injected CallLost", |e| matches!(e, Event::Delta3 { .. }));
+    let Event::Delta3 { record, .. } = event else { unreachable!() };
+    let Delta3::CallLost(lost) = *record else { panic!("expected CallLost, got {record:?}") };
+    assert_eq!(lost.end_id, "c0a82a0300000413");
+}
+
+#[test]
+fn tls_with_pinned_fingerprint_and_generated_traffic() {
+    let sim = sim(SimConfig { tls: Some("127.0.0.1:0".parse().unwrap()), rate: 20.0, ..SimConfig::default() });
+    let mut c = config(&sim.tls_target().unwrap());
+    c.tls.pin_sha256 = Some(parse_fingerprint(&sim.fingerprint_sha256().unwrap()).unwrap());
+    let client = Client::connect(c).unwrap();
+    let Event::LinkState(LinkState::Operational(info)) =
+        wait_for(&client, "operational", |e| matches!(e, Event::LinkState(LinkState::Operational(_))))
+    else {
+        unreachable!()
+    };
+    assert!(info.encrypted);
+    wait_for(&client, "a generated Delta3 record", |e| matches!(e, Event::Delta3 { .. }));
+
+    // A wrong pin is a TLS failure naming the mismatch, retried (it may be a transient MITM).
+    let mut wrong = config(&sim.tls_target().unwrap());
+    wrong.tls.pin_sha256 = Some([0; 32]);
+    let client = Client::connect(wrong).unwrap();
+    let Event::LinkState(LinkState::NoResponse { reason, .. }) =
+        wait_for(&client, "no response", |e| is_state(e, "no_response"))
+    else {
+        unreachable!()
+    };
+    assert!(reason.contains("does not match the pinned"), "{reason}");
+}
+
+#[test]
+fn wrong_password_is_tried_once_and_stops() {
+    let sim = sim(quiet_sim());
+    let mut c = config(&sim.target());
+    c.password = "wrong".into();
+    let client = Client::connect(c).unwrap();
+    let Event::LinkState(LinkState::Rejected { code, reason }) =
+        wait_for(&client, "rejected", |e| is_state(e, "rejected"))
+    else {
+        unreachable!()
+    };
+    assert_eq!(code, Some(ResultCode::AuthenticationFailed));
+    assert!(reason.contains("AUTHENTICATION_FAILED"), "{reason}");
+    // No second attempt follows, however long we wait.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(sim.stats().auth_attempts, 1);
+    assert!(matches!(client.state(), LinkState::Rejected { .. }));
+    assert!(matches!(client.read_file("nasystem/user_list"), Err(Error::NotOperational(_))));
+}
+
+#[test]
+fn plain_on_cleartext_is_refused() {
+    let sim = sim(SimConfig { plain_auth: true, plain_on_cleartext: true, ..quiet_sim() });
+    let client = Client::connect(config(&sim.target())).unwrap();
+    let Event::LinkState(LinkState::Rejected { code, reason }) =
+        wait_for(&client, "rejected", |e| is_state(e, "rejected"))
+    else {
+        unreachable!()
+    };
+    assert_eq!(code, None);
+    assert!(reason.contains("PLAIN") && reason.contains("tls://"), "{reason}");
+    assert_eq!(sim.stats().auth_failures, 0, "no password was sent");
+}
+
+#[test]
+fn plain_over_tls_works() {
+    let sim = sim(SimConfig { tls: Some("127.0.0.1:0".parse().unwrap()), plain_auth: true, ..quiet_sim() });
+    let mut c = config(&sim.tls_target().unwrap());
+    c.tls.danger_accept_invalid_certs = true;
+    let client = Client::connect(c).unwrap();
+    wait_operational(&client);
+}
+
+#[test]
+fn reconnects_after_the_pbx_drops_the_link() {
+    let sim = sim(quiet_sim());
+    let client = Client::connect(config(&sim.target())).unwrap();
+    wait_operational(&client);
+    sim.drop_connections();
+    wait_for(&client, "no response", |e| is_state(e, "no_response"));
+    wait_operational(&client);
+    sim.inject_delta3("<CallLost>c0a82a03,c0a82a0300000001,0,16</CallLost>");
+    wait_for(&client, "events after the reconnect", |e| matches!(e, Event::Delta3 { .. }));
+}
+
+#[test]
+fn counter_gap_is_reported_with_its_size() {
+    let sim = sim(quiet_sim());
+    let client = Client::connect(config(&sim.target())).unwrap();
+    wait_operational(&client);
+    let record = "<CallLost>c0a82a03,c0a82a0300000001,0,16</CallLost>";
+    sim.inject_delta3(record);
+    wait_for(&client, "first record", |e| matches!(e, Event::Delta3 { .. }));
+    sim.skip_counter(5);
+    sim.inject_delta3(record);
+    let missed = wait_for(&client, "missed", |e| matches!(e, Event::Missed { .. }));
+    assert_eq!(missed, Event::Missed { count: 5, reason: MissedReason::CounterGap });
+    wait_for(&client, "the record after the gap", |e| matches!(e, Event::Delta3 { .. }));
+}
+
+#[test]
+fn garbage_from_the_pbx_is_a_clear_error_and_the_link_recovers() {
+    let sim = sim(quiet_sim());
+    let client = Client::connect(config(&sim.target())).unwrap();
+    wait_operational(&client);
+    sim.send_garbage();
+    let Event::LinkState(LinkState::NoResponse { reason, .. }) =
+        wait_for(&client, "no response", |e| is_state(e, "no_response"))
+    else {
+        unreachable!()
+    };
+    assert!(reason.contains("bad frame") || reason.contains("undecodable"), "{reason}");
+    wait_operational(&client);
+}
+
+#[test]
+fn slow_consumer_loses_nothing_silently() {
+    let sim = sim(quiet_sim());
+    let mut c = config(&sim.target());
+    c.queue_capacity = 16;
+    let client = Client::connect(c).unwrap();
+    wait_operational(&client);
+    const SENT: u64 = 2000;
+    sim.blast(SENT, "<CallLost>c0a82a03,c0a82a0300000001,0,16</CallLost>");
+    // Let the queue overflow before consuming anything.
+    std::thread::sleep(Duration::from_millis(500));
+    let (mut received, mut missed) = (0u64, 0u64);
+    let deadline = Instant::now() + WAIT;
+    while received + missed < SENT && Instant::now() < deadline {
+        match client.next_event(Some(Duration::from_millis(200))).unwrap() {
+            Some(Event::Delta3 { .. }) => received += 1,
+            Some(Event::Missed { count, reason: MissedReason::SlowConsumer }) => missed += count,
+            Some(Event::Missed { count, reason: MissedReason::CounterGap }) => panic!("the PBX skipped {count}"),
+            _ => {}
+        }
+    }
+    assert_eq!(received + missed, SENT, "received {received} + missed {missed}");
+    assert!(missed > 0, "the queue of 16 must have overflowed");
+    assert!(received >= 16);
+}
+
+#[test]
+fn large_user_list_while_events_flow() {
+    let sim = sim(SimConfig { rate: 50.0, users_list: big_user_list(), ..SimConfig::default() });
+    let client = Client::connect(config(&sim.target())).unwrap();
+    wait_operational(&client);
+    wait_for(&client, "events", |e| matches!(e, Event::Delta3 { .. }));
+    let raw = client.read_file("nasystem/user_list").unwrap();
+    assert!(raw.len() > 32 * 1024, "{} octets", raw.len());
+    let users = client.users().unwrap();
+    assert_eq!(users.len(), 1500);
+    assert_eq!(users[7].full_name(), "Usér Nümber 7");
+    wait_for(&client, "events after the read", |e| matches!(e, Event::Delta3 { .. }));
+    assert!(matches!(client.read_file("nasystem/nope"), Err(Error::ReadFile { .. })));
+}
+
+fn big_user_list() -> Vec<devlink3_core::files::UserEntry> {
+    (0..1500)
+        .map(|i| devlink3_core::files::UserEntry {
+            fields: vec![format!("User{i}"), format!("{}", 4000 + i), format!("Usér Nümber {i}"), "1".into()],
+        })
+        .collect()
+}
+
+#[test]
+fn fourth_connection_is_told_limits_exceeded_and_backs_off() {
+    let sim = sim(quiet_sim());
+    let clients: Vec<Client> = (0..3).map(|_| Client::connect(config(&sim.target())).unwrap()).collect();
+    for c in &clients {
+        wait_operational(c);
+    }
+    let fourth = Client::connect(config(&sim.target())).unwrap();
+    let Event::LinkState(LinkState::NoResponse { reason, .. }) =
+        wait_for(&fourth, "no response", |e| is_state(e, "no_response"))
+    else {
+        unreachable!()
+    };
+    assert!(reason.contains("LIMITS_EXCEEDED"), "{reason}");
+    drop(clients);
+    wait_operational(&fourth);
+}
+
+#[test]
+fn close_from_inside_a_callback() {
+    let sim = sim(SimConfig { rate: 50.0, ..SimConfig::default() });
+    let client = Arc::new(Client::connect(config(&sim.target())).unwrap());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (weak, count) = (Arc::downgrade(&client), calls.clone());
+    client
+        .set_handlers(|h| {
+            h.delta3 = Some(Box::new(move |_event| {
+                count.fetch_add(1, Ordering::SeqCst);
+                if let Some(client) = weak.upgrade() {
+                    client.close();
+                }
+            }));
+        })
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while calls.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "no callback after close");
+    assert_eq!(client.state(), LinkState::Closed);
+    assert!(matches!(client.next_event(Some(Duration::ZERO)), Err(Error::Closed)));
+    client.close(); // idempotent
+}
+
+#[test]
+fn callbacks_get_states_then_records_and_none_after_close() {
+    let sim = sim(SimConfig { rate: 50.0, ..SimConfig::default() });
+    let client = Client::connect(config(&sim.target())).unwrap();
+    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+    let (states, records) = (log.clone(), log.clone());
+    client
+        .set_handlers(|h| {
+            h.link_state = Some(Box::new(move |s| states.lock().unwrap().push(s.name().to_string())));
+            h.delta3 = Some(Box::new(move |_| records.lock().unwrap().push("delta3".into())));
+        })
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !log.lock().unwrap().iter().any(|s| s == "delta3") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    client.close();
+    let seen = log.lock().unwrap().clone();
+    let first_record = seen.iter().position(|s| s == "delta3").expect("a record arrived");
+    assert!(seen[..first_record].contains(&"operational".to_string()), "{seen:?}");
+    let after_close = seen.len();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(log.lock().unwrap().len(), after_close, "a callback ran after close returned");
+    assert!(matches!(client.next_event(None), Err(Error::Closed)));
+}
+
+#[test]
+fn delta2_under_cd2_keeps_the_text() {
+    let sim = sim(SimConfig { rate: 50.0, ..SimConfig::default() });
+    let mut c = config(&sim.target());
+    c.flags = flags::CD2.into();
+    let client = Client::connect(c).unwrap();
+    let Event::Delta2 { record, .. } = wait_for(&client, "a Delta2 record", |e| matches!(e, Event::Delta2 { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(record.raw().starts_with("CALL: "), "{}", record.raw());
+}
+
+#[test]
+fn thousand_open_close_cycles_leak_nothing() {
+    let sim = sim(quiet_sim());
+    let target = sim.target();
+    // Warm up the runtime and the simulator before counting.
+    drop(Client::connect(config(&target)).unwrap());
+    let (threads, fds) = (count("/proc/self/task"), count("/proc/self/fd"));
+    for i in 0..1000 {
+        let client = Client::connect(config(&target)).unwrap();
+        if i % 100 == 0 {
+            wait_operational(&client);
+            client.set_handlers(|h| h.delta3 = Some(Box::new(|_| {}))).unwrap();
+        }
+        client.close();
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let (threads_after, fds_after) = (count("/proc/self/task"), count("/proc/self/fd"));
+    // Other tests run in parallel threads of this process: allow their noise, not a leak.
+    assert!(threads_after <= threads + 8, "threads {threads} → {threads_after}");
+    assert!(fds_after <= fds + 16, "file descriptors {fds} → {fds_after}");
+}
+
+fn count(dir: &str) -> usize {
+    std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn bad_configuration_is_refused_at_once() {
+    for (target, user) in [("ftp://x", "u"), ("255.255.255.255", "u"), ("127.0.0.1", "")] {
+        let err = Client::connect(ClientConfig::new(target, user, "p")).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{target}: {err}");
+    }
+    let mut c = ClientConfig::new("tls://127.0.0.1", "u", "p");
+    c.tls.ca_file = Some("/nonexistent/ca.pem".into());
+    let err = Client::connect(c).unwrap_err().to_string();
+    assert!(err.contains("/nonexistent/ca.pem"), "{err}");
+}
