@@ -198,6 +198,47 @@ impl Handlers {
     }
 }
 
+/// A change to the callbacks.
+pub(crate) type HandlerUpdate = Box<dyn FnOnce(&mut Handlers) + Send + 'static>;
+
+/// The callbacks of a link and the changes asked for from inside one of them.
+///
+/// The dispatcher holds the callbacks while one runs, so a callback that changes them
+/// (legacy applications register from inside their comms callback) cannot take the same
+/// lock: its change waits in `pending` and applies as soon as the callback returns.
+#[derive(Default)]
+pub(crate) struct HandlerSet {
+    handlers: Mutex<Handlers>,
+    pending: Mutex<Vec<HandlerUpdate>>,
+    has_pending: AtomicBool,
+}
+
+impl HandlerSet {
+    /// Applies `update` now, or after the running callback when called from inside one.
+    pub(crate) fn update(&self, update: HandlerUpdate, from_callback: bool) {
+        if from_callback {
+            lock(&self.pending).push(update);
+            self.has_pending.store(true, Ordering::Release);
+        } else {
+            update(&mut lock(&self.handlers));
+        }
+    }
+
+    fn apply_pending(&self, handlers: &mut Handlers) {
+        if self.has_pending.swap(false, Ordering::AcqRel) {
+            for update in std::mem::take(&mut *lock(&self.pending)) {
+                update(handlers);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for HandlerSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandlerSet").field("handlers", &self.handlers).finish_non_exhaustive()
+    }
+}
+
 /// The dispatcher thread of one link.
 #[derive(Debug)]
 pub(crate) struct Dispatcher {
@@ -210,20 +251,22 @@ impl Dispatcher {
     pub(crate) fn start(
         name: String,
         queue: Arc<EventQueue>,
-        handlers: Arc<Mutex<Handlers>>,
+        set: Arc<HandlerSet>,
     ) -> std::io::Result<Dispatcher> {
         let thread = thread::Builder::new().name(name).spawn(move || {
             while let Some(event) = queue.pop(None) {
-                let mut handlers = lock(&handlers);
+                let mut handlers = lock(&set.handlers);
                 if queue.is_closed() {
                     break;
                 }
+                set.apply_pending(&mut handlers);
                 // A panicking callback must not kill delivery for the others (and must
                 // never unwind into C when the callback came through the FFI).
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handlers.deliver(&event)));
                 if let Err(panic) = result {
                     log::error!("devlink3: a callback panicked: {}", panic_message(&panic));
                 }
+                set.apply_pending(&mut handlers);
             }
         })?;
         let thread_id = thread.thread().id();

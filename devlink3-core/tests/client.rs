@@ -353,3 +353,33 @@ fn bad_configuration_is_refused_at_once() {
     let err = Client::connect(c).unwrap_err().to_string();
     assert!(err.contains("/nonexistent/ca.pem"), "{err}");
 }
+
+#[test]
+fn callbacks_can_be_changed_from_inside_a_callback() {
+    let sim = sim(SimConfig { rate: 50.0, ..SimConfig::default() });
+    let client = Arc::new(Client::connect(config(&sim.target())).unwrap());
+    let records = Arc::new(AtomicUsize::new(0));
+    let (weak, counter) = (Arc::downgrade(&client), records.clone());
+    // Register for records from the link-state callback, as legacy applications do.
+    client
+        .set_handlers(move |h| {
+            h.link_state = Some(Box::new(move |state| {
+                if let (LinkState::Operational(_), Some(client)) = (state, weak.upgrade()) {
+                    let counter = counter.clone();
+                    client
+                        .set_handlers(move |h| {
+                            h.delta3 = Some(Box::new(move |_| {
+                                counter.fetch_add(1, Ordering::SeqCst);
+                            }))
+                        })
+                        .unwrap();
+                }
+            }));
+        })
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while records.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(records.load(Ordering::SeqCst) > 0, "records reach a callback registered from a callback");
+}

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::dispatch::{Dispatcher, EventQueue, Handlers};
+use crate::dispatch::{Dispatcher, EventQueue, HandlerSet, Handlers};
 use crate::files::{USER_LIST, UserEntry, parse_user_list};
 use crate::runtime;
 use crate::transport::{Scheme, Target, TlsConnector, TlsOptions};
@@ -188,7 +188,7 @@ pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     shutdown: watch::Sender<bool>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    handlers: Arc<Mutex<Handlers>>,
+    handlers: Arc<HandlerSet>,
     dispatcher: Mutex<Option<Dispatcher>>,
     closed: AtomicBool,
     response_timeout: Duration,
@@ -218,7 +218,7 @@ impl Client {
             commands,
             shutdown,
             task: Mutex::new(Some(task)),
-            handlers: Arc::new(Mutex::new(Handlers::default())),
+            handlers: Arc::new(HandlerSet::default()),
             dispatcher: Mutex::new(None),
             closed: AtomicBool::new(false),
             response_timeout,
@@ -274,12 +274,14 @@ impl Client {
 
     /// Changes the callbacks. The first call switches the link to callback mode: from then
     /// on a dispatcher thread delivers every event to them (and `next_event` is refused).
-    pub fn set_handlers(&self, update: impl FnOnce(&mut Handlers)) -> Result<(), Error> {
+    /// Callable from inside a callback too; the change then applies when it returns.
+    pub fn set_handlers(&self, update: impl FnOnce(&mut Handlers) + Send + 'static) -> Result<(), Error> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
-        update(&mut lock(&self.handlers));
         let mut dispatcher = lock(&self.dispatcher);
+        let from_callback = dispatcher.as_ref().is_some_and(Dispatcher::is_current);
+        self.handlers.update(Box::new(update), from_callback);
         if dispatcher.is_none() {
             let started =
                 Dispatcher::start("devlink3-dispatch".into(), self.shared.queue.clone(), self.handlers.clone())

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Installs libdevlink (shared and static), include/devlink.h, include/devlink3.h and a
+# pkg-config file devlink3.pc under PREFIX.
+#
+#   devlink3-ffi/install.sh /usr/local            # builds with `cargo build --release` first
+#   DEVLINK3_LIB_DIR=target/debug devlink3-ffi/install.sh "$HOME/.local"
+#                                                 # installs an existing build instead
+#
+# Then: cc app.c $(pkg-config --cflags --libs devlink3)
+# (with PKG_CONFIG_PATH=PREFIX/lib/pkgconfig when PREFIX is not a system prefix).
+set -eu
+
+PREFIX=${1:?usage: install.sh PREFIX}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+LIB_DIR=${DEVLINK3_LIB_DIR:-}
+if [ -z "$LIB_DIR" ]; then
+    cargo build --release -p devlink3-ffi --manifest-path "$ROOT/Cargo.toml"
+    LIB_DIR=$ROOT/target/release
+fi
+VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -n 1)
+case $(uname -s) in
+    Darwin) SHARED=libdevlink.dylib ;;
+    *) SHARED=libdevlink.so ;;
+esac
+
+install -d "$PREFIX/lib/pkgconfig" "$PREFIX/include"
+install -m 755 "$LIB_DIR/$SHARED" "$PREFIX/lib/"
+install -m 644 "$LIB_DIR/libdevlink.a" "$PREFIX/lib/"
+install -m 644 "$ROOT/include/devlink.h" "$ROOT/include/devlink3.h" "$PREFIX/include/"
+sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@VERSION@|$VERSION|g" "$ROOT/devlink3-ffi/devlink3.pc.in" \
+    > "$PREFIX/lib/pkgconfig/devlink3.pc"
+echo "installed libdevlink $VERSION under $PREFIX"

@@ -1,0 +1,372 @@
+//! The legacy `devlink.dll` API: `DLOpen`, `DLClose`, `DLRegisterType2CallDeltas`, plus
+//! `DLRegisterType3CallDeltas`. Prototypes, return codes and comms states are those of
+//! the original `DEVLINK.H` (see `include/devlink.h`, which documents the behaviour).
+//!
+//! Each `pbxh` maps to one [`Client`]. Its callbacks are installed once, at `DLOpen`, as
+//! closures that read the application's function pointers from slots of our own:
+//! registering then never calls back into the client, so it also works from inside a
+//! callback (the client's handler table is locked while a callback runs).
+
+#![allow(non_snake_case)]
+
+use std::collections::HashMap;
+use std::ffi::c_char;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use devlink3_core::client::{Client, Event, LinkState};
+use devlink3_core::dispatch::Handlers;
+use devlink3_core::wire::ResultCode;
+use devlink3_core::wire::tuple::tag;
+use once_cell::sync::Lazy;
+
+use crate::error::{FfiOutcome, c_str, ffi_boundary, opt_c_str, set_last_error};
+use crate::options::{LinkSettings, Records};
+
+/// `LONG` of the original header: 32 bits on every platform (as on Win32).
+pub type LONG = i32;
+/// `DWORD` of the original header.
+pub type DWORD = u32;
+/// `TEXT` of the original header.
+pub type TEXT = c_char;
+
+pub const DEVLINK_SUCCESS: LONG = 0;
+pub const DEVLINK_UNSPECIFIEDFAIL: LONG = 1;
+pub const DEVLINK_LICENCENOTFOUND: LONG = 2;
+
+pub const DEVLINK_COMMS_OPERATIONAL: DWORD = 0;
+pub const DEVLINK_COMMS_NORESPONSE: DWORD = 1;
+pub const DEVLINK_COMMS_REJECTED: DWORD = 2;
+pub const DEVLINK_COMMS_MISSEDPACKETS: DWORD = 3;
+
+/// `DLCOMMSEVENT`: comms-state changes. `extern "system"` is `__stdcall` on 32-bit
+/// Windows (as `CALLBACK` there) and the C convention everywhere else.
+pub type DLCOMMSEVENT = Option<unsafe extern "system" fn(pbxh: DWORD, comms_state: DWORD, parm1: DWORD)>;
+/// `DLCALLLOGEVENT`: one call record, NUL-terminated, valid during the call.
+pub type DLCALLLOGEVENT = Option<unsafe extern "system" fn(pbxh: DWORD, info: *mut TEXT)>;
+
+/// Environment variable naming the service user when `reserved1` is NULL.
+const USER_ENV: &str = "DEVLINK3_USER";
+/// Legacy applications wait 10 s for the first comms state (the guide's example does), so
+/// an unreachable PBX must be reported as NORESPONSE well within that.
+const LEGACY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a legacy call failed, and which return code says so.
+#[derive(Debug)]
+pub(crate) enum LegacyError {
+    /// `DEVLINK_UNSPECIFIEDFAIL`.
+    Fail(String),
+    /// `DEVLINK_LICENCENOTFOUND`: the PBX refused the link for want of a licence.
+    Licence(String),
+}
+
+impl FfiOutcome for Result<(), LegacyError> {
+    type Ret = LONG;
+
+    fn finish(self) -> LONG {
+        match self {
+            Ok(()) => DEVLINK_SUCCESS,
+            Err(LegacyError::Fail(message)) => {
+                set_last_error(&message);
+                DEVLINK_UNSPECIFIEDFAIL
+            }
+            Err(LegacyError::Licence(message)) => {
+                set_last_error(&message);
+                DEVLINK_LICENCENOTFOUND
+            }
+        }
+    }
+
+    fn panicked() -> LONG {
+        DEVLINK_UNSPECIFIEDFAIL
+    }
+}
+
+fn fail(message: impl Into<String>) -> LegacyError {
+    LegacyError::Fail(message.into())
+}
+
+/// One open `pbxh`.
+struct LegacyLink {
+    client: Client,
+    /// The record type this link asked the PBX for.
+    records: Records,
+    /// The registered record callback (Type2 or Type3, as `records` says).
+    record_cb: Arc<Mutex<DLCALLLOGEVENT>>,
+}
+
+/// Every open `pbxh`. Never locked while a client is closed or a callback runs, so that
+/// callbacks can call `DL*` functions.
+static LINKS: Lazy<Mutex<HashMap<DWORD, Arc<LegacyLink>>>> = Lazy::new(Default::default);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The data behind our mutexes stays consistent whatever panicked while it was held.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Holds callbacks back until `DLOpen` has finished: legacy applications set up their
+/// state after `DLOpen` returns, and a state reported before that would be overwritten.
+#[derive(Default)]
+struct Gate {
+    open: AtomicBool,
+    lock: Mutex<()>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn open(&self) {
+        let _guard = lock(&self.lock);
+        self.open.store(true, Ordering::Release);
+        self.opened.notify_all();
+    }
+
+    fn wait(&self) {
+        if self.open.load(Ordering::Acquire) {
+            return;
+        }
+        let mut guard = lock(&self.lock);
+        while !self.open.load(Ordering::Acquire) {
+            guard = self.opened.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+        drop(guard);
+        // The gate opens as DLOpen's last step, a few instructions before it returns to
+        // the application; this first callback then gives it the time to get there.
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The application's comms callback for one `pbxh`.
+#[derive(Clone)]
+struct Comms {
+    pbxh: DWORD,
+    cb: unsafe extern "system" fn(DWORD, DWORD, DWORD),
+    gate: Arc<Gate>,
+}
+
+impl Comms {
+    fn report(&self, comms_state: DWORD, parm1: DWORD) {
+        self.gate.wait();
+        // SAFETY: the application gave us this function for this purpose in DLOpen.
+        unsafe { (self.cb)(self.pbxh, comms_state, parm1) }
+    }
+}
+
+/// Turns link states into comms states: only changes, and none for Connecting or Closed,
+/// so a reconnect reads NORESPONSE once, then OPERATIONAL.
+struct StateReporter {
+    comms: Comms,
+    last: Option<DWORD>,
+}
+
+impl StateReporter {
+    fn state(&mut self, state: &LinkState) {
+        let comms_state = match state {
+            LinkState::Operational(_) => DEVLINK_COMMS_OPERATIONAL,
+            LinkState::NoResponse { .. } => DEVLINK_COMMS_NORESPONSE,
+            LinkState::Rejected { .. } => DEVLINK_COMMS_REJECTED,
+            LinkState::Connecting { .. } | LinkState::Closed => return,
+        };
+        if self.last.replace(comms_state) != Some(comms_state) {
+            self.comms.report(comms_state, 0);
+        }
+    }
+}
+
+/// Hands record texts to the registered callback in a NUL-terminated buffer of ours: the
+/// original prototype passes a non-const `TEXT *`, and old code does `strtok` on it.
+#[derive(Clone)]
+struct RecordForwarder {
+    pbxh: DWORD,
+    records: Records,
+    cb: Arc<Mutex<DLCALLLOGEVENT>>,
+    buffer: Vec<u8>,
+    gate: Arc<Gate>,
+}
+
+impl RecordForwarder {
+    fn event(&mut self, event: &Event) {
+        let Some(text) = record_text(self.records, event) else { return };
+        self.gate.wait();
+        // Copy the pointer out: the application may (un)register from inside the callback.
+        let Some(cb) = *lock(&self.cb) else { return };
+        self.buffer.clear();
+        self.buffer.extend_from_slice(text.as_bytes());
+        self.buffer.push(0);
+        // SAFETY: a registered DLCALLLOGEVENT; the buffer is NUL-terminated and ours
+        // until the call returns.
+        unsafe { cb(self.pbxh, self.buffer.as_mut_ptr().cast()) }
+    }
+}
+
+/// The record text of `event` if it is of the kind `records` asks for. Records our parser
+/// rejected are passed on too: legacy applications got every record the PBX sent.
+fn record_text(records: Records, event: &Event) -> Option<&str> {
+    match (records, event) {
+        (Records::Delta2, Event::Delta2 { record, .. }) => Some(record.raw()),
+        (Records::Delta3, Event::Delta3 { record, .. }) => Some(record.raw()),
+        (Records::Delta2, Event::Unparsed { tag: tag::CALL_DELTA2, text, .. })
+        | (Records::Delta3, Event::Unparsed { tag: tag::CALL_DELTA3, text, .. }) => Some(text),
+        _ => None,
+    }
+}
+
+/// Installs the link's callbacks on `client`; they wait for `gate`.
+fn install_handlers(
+    client: &Client,
+    pbxh: DWORD,
+    comms: unsafe extern "system" fn(DWORD, DWORD, DWORD),
+    records: Records,
+    record_cb: &Arc<Mutex<DLCALLLOGEVENT>>,
+    gate: &Arc<Gate>,
+) -> Result<(), String> {
+    let missed = Comms { pbxh, cb: comms, gate: gate.clone() };
+    let mut reporter = StateReporter { comms: missed.clone(), last: None };
+    let mut forwarder =
+        RecordForwarder { pbxh, records, cb: record_cb.clone(), buffer: Vec::with_capacity(1500), gate: gate.clone() };
+    let mut unparsed = forwarder.clone();
+    client
+        .set_handlers(move |h: &mut Handlers| {
+            h.link_state = Some(Box::new(move |state| reporter.state(state)));
+            h.missed = Some(Box::new(move |event| {
+                if let Event::Missed { count, .. } = event {
+                    missed.report(DEVLINK_COMMS_MISSEDPACKETS, DWORD::try_from(*count).unwrap_or(DWORD::MAX));
+                }
+            }));
+            let records_slot = Some(Box::new(move |event: &Event| forwarder.event(event)) as Box<_>);
+            match records {
+                Records::Delta2 => h.delta2 = records_slot,
+                Records::Delta3 => h.delta3 = records_slot,
+            }
+            h.other = Some(Box::new(move |event| unparsed.event(event)));
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// DLOpen's body.
+///
+/// # Safety
+/// The strings must be NULL or NUL-terminated.
+unsafe fn open(
+    pbxh: DWORD,
+    pbx_address: *const TEXT,
+    pbx_password: *const TEXT,
+    reserved1: *const TEXT,
+    reserved2: *const TEXT,
+    cb: DLCOMMSEVENT,
+) -> Result<(), LegacyError> {
+    let cb = cb.ok_or_else(|| fail("DLOpen: cb (the DLCOMMSEVENT callback) must not be NULL"))?;
+    // SAFETY (all four): the caller passes NULL or NUL-terminated strings, per the prototype.
+    let address = unsafe { c_str(pbx_address, "DLOpen: pbx_address") }.map_err(fail)?;
+    let password = unsafe { c_str(pbx_password, "DLOpen: pbx_password") }.map_err(fail)?;
+    let user = match unsafe { opt_c_str(reserved1, "DLOpen: reserved1 (the service user name)") }.map_err(fail)? {
+        Some(user) => user.to_string(),
+        None => std::env::var(USER_ENV).map_err(|_| {
+            fail(format!(
+                "DLOpen: no service user name: pass it as reserved1 or set the {USER_ENV} environment variable"
+            ))
+        })?,
+    };
+    let options = unsafe { opt_c_str(reserved2, "DLOpen: reserved2 (options)") }.map_err(fail)?;
+
+    let mut settings = LinkSettings::new(address, &user, password, Records::Delta2);
+    settings.config.connect_timeout = LEGACY_TIMEOUT;
+    settings.config.response_timeout = LEGACY_TIMEOUT;
+    if let Some(options) = options {
+        settings.apply_options(options).map_err(|e| fail(format!("DLOpen: reserved2: {e}")))?;
+    }
+    let config = settings.client_config().map_err(|e| fail(format!("DLOpen: reserved2: {e}")))?;
+
+    // Held until the link is registered, so that two DLOpen of one pbxh cannot both pass.
+    // Nothing here waits on the network or on a callback.
+    let mut links = lock(&LINKS);
+    if links.contains_key(&pbxh) {
+        return Err(fail(format!("DLOpen: pbxh {pbxh} is already open (DLClose it first, or use another number)")));
+    }
+    let client = Client::connect(config).map_err(|e| fail(format!("DLOpen: {e}")))?;
+    let gate = Arc::new(Gate::default());
+    let record_cb = Arc::new(Mutex::new(None));
+    install_handlers(&client, pbxh, cb, settings.records, &record_cb, &gate)
+        .map_err(|e| fail(format!("DLOpen: {e}")))?;
+    links.insert(pbxh, Arc::new(LegacyLink { client, records: settings.records, record_cb }));
+    drop(links);
+    gate.open();
+    Ok(())
+}
+
+fn close(pbxh: DWORD) -> Result<(), LegacyError> {
+    let link = lock(&LINKS).remove(&pbxh).ok_or_else(|| fail(format!("DLClose: pbxh {pbxh} is not open")))?;
+    // Outside a callback this waits until no callback of the link runs or will run; from
+    // inside one it returns at once and the callbacks stop when it returns.
+    link.client.close();
+    Ok(())
+}
+
+fn register(pbxh: DWORD, records: Records, cb: DLCALLLOGEVENT, function: &str) -> Result<(), LegacyError> {
+    let link = lock(&LINKS)
+        .get(&pbxh)
+        .cloned()
+        .ok_or_else(|| fail(format!("{function}: pbxh {pbxh} is not open (call DLOpen first)")))?;
+    if cb.is_none() {
+        *lock(&link.record_cb) = None;
+        return Ok(());
+    }
+    if link.records != records {
+        let option = match records {
+            Records::Delta2 => "events=delta2",
+            Records::Delta3 => "events=delta3",
+        };
+        return Err(fail(format!(
+            "{function}: pbxh {pbxh} was opened for {} records (one DevLink3 link carries one kind); \
+             to receive {} records, pass \"{option}\" in DLOpen's reserved2",
+            link.records.name(),
+            records.name(),
+        )));
+    }
+    if let LinkState::Rejected { code, reason } = link.client.state() {
+        let message = format!("{function}: pbxh {pbxh}: {reason}");
+        return Err(match code {
+            Some(ResultCode::LicenceMissing | ResultCode::InsufficientLicence) => LegacyError::Licence(message),
+            _ => fail(message),
+        });
+    }
+    *lock(&link.record_cb) = cb;
+    Ok(())
+}
+
+/// Starts talking to the IP Office at `pbx_address`; returns at once. See `devlink.h`.
+///
+/// # Safety
+/// The strings must be NULL or NUL-terminated; `cb` must stay callable until `DLClose`.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn DLOpen(
+    pbxh: DWORD,
+    pbx_address: *const TEXT,
+    pbx_password: *const TEXT,
+    reserved1: *const TEXT,
+    reserved2: *const TEXT,
+    cb: DLCOMMSEVENT,
+) -> LONG {
+    // SAFETY: forwarded caller contract.
+    ffi_boundary("DLOpen", || unsafe { open(pbxh, pbx_address, pbx_password, reserved1, reserved2, cb) })
+}
+
+/// Closes `pbxh`; no callback for it runs once this returns (from inside one of its
+/// callbacks: once that callback returns).
+#[unsafe(no_mangle)]
+pub extern "system" fn DLClose(pbxh: DWORD) -> LONG {
+    ffi_boundary("DLClose", || close(pbxh))
+}
+
+/// Registers (or with NULL, unregisters) the Delta2 record callback of `pbxh`.
+#[unsafe(no_mangle)]
+pub extern "system" fn DLRegisterType2CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
+    ffi_boundary("DLRegisterType2CallDeltas", || register(pbxh, Records::Delta2, cb, "DLRegisterType2CallDeltas"))
+}
+
+/// Registers (or with NULL, unregisters) the Delta3 record callback of `pbxh` (a link
+/// opened with `events=delta3` in `reserved2`).
+#[unsafe(no_mangle)]
+pub extern "system" fn DLRegisterType3CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
+    ffi_boundary("DLRegisterType3CallDeltas", || register(pbxh, Records::Delta3, cb, "DLRegisterType3CallDeltas"))
+}

@@ -1,0 +1,277 @@
+//! Link settings shared by both C APIs, and the `key=value;...` option strings that set
+//! them: DLOpen's `reserved2`, and `devlink3_config_set_options` in the extended API. The
+//! extended API's typed setters call the same methods, so a value is checked the same
+//! way whichever way it came in.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use devlink3_core::client::{ClientConfig, flags};
+use devlink3_core::transport::{ClientCert, parse_fingerprint};
+
+/// Which call records a link asks for. One DevLink3 link carries either: `-CD2` switches
+/// the PBX from Delta3 to Delta2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Records {
+    Delta2,
+    Delta3,
+}
+
+impl Records {
+    pub fn name(self) -> &'static str {
+        match self {
+            Records::Delta2 => "Delta2",
+            Records::Delta3 => "Delta3",
+        }
+    }
+}
+
+/// The option keys, for error messages and the documentation test.
+pub(crate) const KEYS: &[&str] = &[
+    "app",
+    "events",
+    "flags",
+    "tls_ca",
+    "tls_pin",
+    "tls_insecure",
+    "tls_cert",
+    "tls_key",
+    "tls_server_name",
+    "queue",
+    "keepalive",
+    "timeout",
+];
+
+/// Everything needed to open a link, before it is turned into a [`ClientConfig`].
+#[derive(Debug, Clone)]
+pub(crate) struct LinkSettings {
+    pub config: ClientConfig,
+    pub records: Records,
+    /// Event request flags besides `-CD2` (which `records` decides).
+    pub extra_flags: String,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+}
+
+impl LinkSettings {
+    pub fn new(target: &str, user: &str, password: &str, records: Records) -> Self {
+        LinkSettings {
+            config: ClientConfig::new(target, user, password),
+            records,
+            extra_flags: String::new(),
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+
+    /// Applies a `key=value;key=value` string. Keys are case-insensitive, whitespace around
+    /// keys and values is ignored, empty entries are skipped, a later key overrides an
+    /// earlier one. Boolean keys may stand alone (`tls_insecure` = `tls_insecure=1`).
+    pub fn apply_options(&mut self, options: &str) -> Result<(), String> {
+        for entry in options.split(';') {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            let (key, value) = match entry.split_once('=') {
+                Some((key, value)) => (key.trim(), value.trim()),
+                None => (entry, "1"),
+            };
+            self.set(&key.to_ascii_lowercase(), value)?;
+        }
+        Ok(())
+    }
+
+    /// Sets one option from its text.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "app" => self.config.application_name = value.to_string(),
+            "events" => {
+                self.records = match value.to_ascii_lowercase().as_str() {
+                    "delta2" => Records::Delta2,
+                    "delta3" => Records::Delta3,
+                    _ => return Err(format!("events={value:?}: expected delta2 or delta3")),
+                }
+            }
+            "flags" => self.set_flags(value)?,
+            "tls_ca" => self.config.tls.ca_file = Some(non_empty(key, value)?.into()),
+            "tls_pin" => self.set_tls_pin(value)?,
+            "tls_insecure" => self.config.tls.danger_accept_invalid_certs = boolean(key, value)?,
+            "tls_cert" => self.tls_cert = Some(non_empty(key, value)?.into()),
+            "tls_key" => self.tls_key = Some(non_empty(key, value)?.into()),
+            "tls_server_name" => self.config.tls.server_name = Some(non_empty(key, value)?.to_string()),
+            "queue" => self.set_queue_capacity(number(key, value)?)?,
+            "keepalive" => self.set_keepalive(Duration::from_secs(number(key, value)?), None)?,
+            "timeout" => {
+                let timeout = Duration::from_secs(number(key, value)?);
+                if timeout.is_zero() {
+                    return Err("timeout must be at least 1 second".into());
+                }
+                self.config.connect_timeout = timeout;
+                self.config.response_timeout = timeout;
+            }
+            _ => return Err(format!("unknown option {key:?} (known: {})", KEYS.join(", "))),
+        }
+        Ok(())
+    }
+
+    /// Extra event request flags, space-separated (`-SCN`, `-CONN`, `-TEXT`, `_SIPTrack`,
+    /// `_CMExtn`). `-CD2` is accepted and means `events=delta2`.
+    pub fn set_flags(&mut self, value: &str) -> Result<(), String> {
+        let mut extra = Vec::new();
+        for flag in value.split_whitespace() {
+            if flag.eq_ignore_ascii_case(flags::CD2) {
+                self.records = Records::Delta2;
+            } else {
+                extra.push(flag);
+            }
+        }
+        self.extra_flags = extra.join(" ");
+        Ok(())
+    }
+
+    pub fn set_tls_pin(&mut self, value: &str) -> Result<(), String> {
+        self.config.tls.pin_sha256 = Some(parse_fingerprint(value).map_err(|e| format!("tls_pin: {e}"))?);
+        Ok(())
+    }
+
+    pub fn set_tls_client_cert(&mut self, cert: &str, key: &str) -> Result<(), String> {
+        self.tls_cert = Some(non_empty("tls_cert", cert)?.into());
+        self.tls_key = Some(non_empty("tls_key", key)?.into());
+        Ok(())
+    }
+
+    pub fn set_queue_capacity(&mut self, events: u64) -> Result<(), String> {
+        match usize::try_from(events) {
+            Ok(events) if events > 0 => {
+                self.config.queue_capacity = events;
+                Ok(())
+            }
+            _ => Err(format!("queue size must be between 1 and {}, not {events}", usize::MAX)),
+        }
+    }
+
+    /// The Test packet interval and, when given, how many may go unanswered.
+    pub fn set_keepalive(&mut self, interval: Duration, misses: Option<u32>) -> Result<(), String> {
+        if interval.is_zero() {
+            return Err("the keepalive interval must be above zero".into());
+        }
+        self.config.keepalive_interval = interval;
+        if let Some(misses) = misses {
+            if misses == 0 {
+                return Err("keepalive misses must be at least 1".into());
+            }
+            self.config.keepalive_misses = misses;
+        }
+        Ok(())
+    }
+
+    /// The configuration to connect with: flags composed, option pairs checked.
+    pub fn client_config(&self) -> Result<ClientConfig, String> {
+        let mut config = self.config.clone();
+        config.flags = match self.records {
+            Records::Delta2 => format!("{} {}", flags::CD2, self.extra_flags).trim_end().to_string(),
+            Records::Delta3 => self.extra_flags.clone(),
+        };
+        config.tls.client_cert = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert_file), Some(key_file)) => {
+                Some(ClientCert { cert_file: cert_file.clone(), key_file: key_file.clone() })
+            }
+            (None, None) => None,
+            _ => return Err("tls_cert and tls_key go together: give both or neither".into()),
+        };
+        Ok(config)
+    }
+}
+
+fn non_empty<'v>(key: &str, value: &'v str) -> Result<&'v str, String> {
+    if value.is_empty() { Err(format!("{key} needs a value")) } else { Ok(value) }
+}
+
+fn boolean(key: &str, value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{key}={value:?}: expected 1 or 0")),
+    }
+}
+
+fn number(key: &str, value: &str) -> Result<u64, String> {
+    value.parse().map_err(|_| format!("{key}={value:?}: expected a whole number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(options: &str) -> Result<LinkSettings, String> {
+        let mut s = LinkSettings::new("ipo", "user", "pw", Records::Delta2);
+        s.apply_options(options)?;
+        Ok(s)
+    }
+
+    #[test]
+    fn defaults_ask_for_delta2_only() {
+        let c = settings("").unwrap().client_config().unwrap();
+        assert_eq!(c.flags, "-CD2");
+        assert!(c.tls.client_cert.is_none());
+    }
+
+    #[test]
+    fn every_key() {
+        let pin = "AB:".repeat(31) + "AB";
+        let s = settings(&format!(
+            " app = My App ;events=DELTA3; flags=-SCN _SIPTrack;;tls_ca=/ca.pem;tls_pin={pin};TLS_INSECURE;\
+             tls_cert=/c.pem;tls_key=/k.pem;tls_server_name=ipo.lan;queue=16;keepalive=5;timeout=3"
+        ))
+        .unwrap();
+        let c = s.client_config().unwrap();
+        assert_eq!(c.application_name, "My App");
+        assert_eq!(c.flags, "-SCN _SIPTrack");
+        assert_eq!(c.tls.ca_file.as_deref(), Some("/ca.pem".as_ref()));
+        assert_eq!(c.tls.pin_sha256, Some([0xab; 32]));
+        assert!(c.tls.danger_accept_invalid_certs);
+        assert_eq!(c.tls.client_cert.unwrap().key_file, PathBuf::from("/k.pem"));
+        assert_eq!(c.tls.server_name.as_deref(), Some("ipo.lan"));
+        assert_eq!(c.queue_capacity, 16);
+        assert_eq!(c.keepalive_interval, Duration::from_secs(5));
+        assert_eq!(c.connect_timeout, Duration::from_secs(3));
+        assert_eq!(c.response_timeout, Duration::from_secs(3));
+        for key in KEYS {
+            assert!(s.clone().set(key, "").is_err() || ["app", "flags"].contains(key), "{key} accepts empty");
+        }
+    }
+
+    #[test]
+    fn flags_with_cd2_mean_delta2() {
+        let c = settings("events=delta3;flags=-CD2 -TEXT").unwrap().client_config().unwrap();
+        assert_eq!(c.flags, "-CD2 -TEXT");
+    }
+
+    #[test]
+    fn every_key_is_documented_in_devlink_h() {
+        let header = include_str!("../../include/devlink.h");
+        for key in KEYS {
+            assert!(header.contains(&format!(" {key}=")), "include/devlink.h does not document {key}=");
+        }
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        for (options, needle) in [
+            ("colour=blue", "unknown option \"colour\""),
+            ("events=delta4", "delta2 or delta3"),
+            ("tls_pin=abc", "64 hex digits"),
+            ("tls_insecure=maybe", "expected 1 or 0"),
+            ("queue=0", "queue size"),
+            ("queue=-1", "whole number"),
+            ("keepalive=0", "above zero"),
+            ("timeout=0", "at least 1 second"),
+        ] {
+            let error = settings(options).unwrap_err();
+            assert!(error.contains(needle), "{options}: {error}");
+        }
+        let half = settings("tls_cert=/c.pem").unwrap().client_config().unwrap_err();
+        assert!(half.contains("tls_key"), "{half}");
+    }
+}

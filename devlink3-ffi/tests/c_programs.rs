@@ -1,0 +1,761 @@
+//! The C programs of `tests/c/` and `examples/c/`, compiled and run against the simulator.
+//!
+//! How the C side is built: `cargo test` compiles this crate's library target once with
+//! all its crate types, so `libdevlink.so` (the cdylib) sits next to this test binary in
+//! `target/<profile>/deps/`, as fresh as the code under test. Each program is compiled
+//! with `cc -std=c99 -Wall -Wextra -Werror -pedantic` against `include/` and linked to that
+//! library (with an rpath, and `LD_LIBRARY_PATH` when they run, which cargo would
+//! otherwise point at `target/<profile>`); the test programs are compiled once more as
+//! C++ with `g++`. The binaries go to `target/<profile>/c-tests/`. One test runs a set
+//! of them under valgrind (about 16 s).
+//!
+//! Each test starts its own simulator in this process and passes its address to the
+//! program on the command line. The programs report on stdout, one line per event, and
+//! take commands on stdin (see `tests/c/harness.h`).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use devlink3_core::files::write_user_list;
+use devlink3_core::sim::{SimConfig, Simulator, default_users_list};
+
+/// How long a program gets for one expected line.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A Delta2 record with accented Latin, CJK and a character outside the BMP (a UTF-16
+/// surrogate pair on the wire): the library must hand it on byte for byte.
+const DELTA2_S: &str = "CALL: S 17.1003.1,17.1004.2,2,2,1,0,1,0,René Müller (4001),Zoë Ødegård (4002),,,,0.1,4002,0.1,\
+                        4001,,,0,4002,0,,1,16,0,1,1.0,,,,,日本 𝄞,,0,,,,,,,,,,,,,,,1234";
+const DELTA2_D: &str = "CALL: D 17.1003.1,17.1004.2,1234";
+/// Not a record kind the parser knows: legacy applications get it all the same.
+const DELTA2_ODD: &str = "CALL: X ÿ odd";
+const CALL_LOST: &str = "<CallLost>c0a82a03,c0a82a0300000413,1,16,77</CallLost>";
+const DETAIL: &str = "<Detail><Call>c0a82a03,42,,,,0,,,,,,0,0,0,77,0,,0</Call>\
+                      <PartyA>c0a82a0300000001,1,2,1,0,0,0,0,0,8,0,,4001,101,0,,4002,,,,,4001,0,5,\"Müller, René\",</PartyA>\
+                      <Target_list><Target>c0a82a0300000002,0,0,8,0,,4002,101,0,4002,,,4001,0</Target></Target_list></Detail>";
+
+// ---------------------------------------------------------------------------------------
+// Building the C programs
+
+fn ffi_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directory holding the `libdevlink` built with this test (see the module docs).
+/// Not `target/<profile>` itself: only `cargo build` refreshes the copy there.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("test executable directory").to_path_buf();
+    if !deps.join(shared_lib_name()).exists() {
+        panic!("{} not found next to {} (is crate-type cdylib still set?)", shared_lib_name(), exe.display());
+    }
+    deps
+}
+
+fn shared_lib_name() -> &'static str {
+    if cfg!(target_os = "macos") { "libdevlink.dylib" } else { "libdevlink.so" }
+}
+
+fn out_dir() -> PathBuf {
+    let dir = lib_dir().parent().expect("profile directory").join("c-tests");
+    std::fs::create_dir_all(&dir).expect("creating the C test output directory");
+    dir
+}
+
+fn run_compiler(command: &mut Command) -> Result<(), String> {
+    let output = command.output().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// Compiles `source` as C99 into an executable named `name`, linked to libdevlink.
+fn compile_c(source: &Path, name: &str) -> Result<PathBuf, String> {
+    let lib = lib_dir();
+    let exe = out_dir().join(name);
+    run_compiler(
+        Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-O0"])
+            .arg("-I")
+            .arg(ffi_dir().join("../include"))
+            .arg("-I")
+            .arg(ffi_dir().join("tests/c"))
+            .arg("-o")
+            .arg(&exe)
+            .arg(source)
+            .arg("-L")
+            .arg(&lib)
+            .arg("-ldevlink")
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .arg("-lpthread"),
+    )?;
+    Ok(exe)
+}
+
+/// Compiles `source` as C++ (to an object file: the point is that it compiles).
+fn compile_cpp(source: &Path, name: &str) -> Result<(), String> {
+    run_compiler(
+        Command::new(std::env::var("CXX").unwrap_or_else(|_| "g++".into()))
+            .args(["-x", "c++", "-std=c++11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c"])
+            .arg("-I")
+            .arg(ffi_dir().join("../include"))
+            .arg("-I")
+            .arg(ffi_dir().join("tests/c"))
+            .arg("-o")
+            .arg(out_dir().join(format!("{name}.cpp.o")))
+            .arg(source),
+    )
+}
+
+/// The executable of `tests/c/<name>.c`, compiled once per test process (and checked
+/// to compile as C++ too).
+fn program(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, Result<PathBuf, String>>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    let result = built.entry(name.to_string()).or_insert_with(|| {
+        let source = ffi_dir().join("tests/c").join(format!("{name}.c"));
+        compile_cpp(&source, name)?;
+        compile_c(&source, name)
+    });
+    result.clone().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn example(name: &str) -> PathBuf {
+    compile_c(&ffi_dir().join("../examples/c").join(format!("{name}.c")), &format!("example_{name}"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Running them
+
+/// A running C program: its output lines as they come, its stdin for commands.
+struct Program {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Program {
+    fn start(exe: &Path, args: &[&str]) -> Program {
+        Self::start_with(exe, args, None)
+    }
+
+    /// Starts `exe`, under `wrapper` (e.g. valgrind) when given.
+    fn start_with(exe: &Path, args: &[&str], wrapper: Option<&[&str]>) -> Program {
+        let mut command = match wrapper {
+            Some([tool, tool_args @ ..]) => {
+                let mut c = Command::new(tool);
+                c.args(tool_args).arg(exe);
+                c
+            }
+            _ => Command::new(exe),
+        };
+        let mut child = command
+            .args(args)
+            .env("DEVLINK3_USER", "devlink3")
+            // cargo points these at target/<profile> too, whose uplifted copy of the
+            // library is only refreshed by `cargo build`: load the one built with the test.
+            .env("LD_LIBRARY_PATH", lib_dir())
+            .env("DYLD_LIBRARY_PATH", lib_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let name = exe.file_name().unwrap().to_string_lossy().into_owned();
+        Program { name, stdin: child.stdin.take(), child, lines, seen: Vec::new() }
+    }
+
+    /// The next line, failing on the program's own failure reports.
+    fn next_line(&mut self, deadline: Instant) -> Option<String> {
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => {
+                if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
+                    self.die(&format!("reported {line:?}"));
+                }
+                self.seen.push(line.clone());
+                Some(line)
+            }
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => self.die("ended early"),
+        }
+    }
+
+    /// Waits for a line satisfying `want`, returning it.
+    fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        while let Some(line) = self.next_line(deadline) {
+            if want(&line) {
+                return line;
+            }
+        }
+        self.die(&format!("printed no {what} within {WAIT:?}"))
+    }
+
+    fn expect_line(&mut self, exact: &str) {
+        self.expect(&format!("{exact:?}"), |l| l == exact);
+    }
+
+    /// Lines printed within `period`.
+    fn lines_for(&mut self, period: Duration) -> Vec<String> {
+        let deadline = Instant::now() + period;
+        std::iter::from_fn(|| self.next_line(deadline)).collect()
+    }
+
+    fn send(&mut self, command: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{command}").and_then(|()| stdin.flush()).expect("writing a command");
+    }
+
+    /// Waits for the program to exit successfully; returns everything it printed.
+    fn finish(mut self) -> Vec<String> {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
+                        self.die(&format!("reported {line:?}"));
+                    }
+                    self.seen.push(line);
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => self.die("did not exit"),
+            }
+        }
+        let status = self.child.wait().expect("waiting for the program");
+        if !status.success() {
+            self.die(&format!("exited with {status}"));
+        }
+        std::mem::take(&mut self.seen)
+    }
+
+    fn die(&mut self, problem: &str) -> ! {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        panic!("{} {problem}; its output:\n  {}", self.name, self.seen.join("\n  "));
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sim(config: SimConfig) -> Simulator {
+    Simulator::start(config).expect("simulator starts")
+}
+
+fn quiet() -> SimConfig {
+    SimConfig { rate: 0.0, ..SimConfig::default() }
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn record_line(text: &str) -> String {
+    format!("RECORD {}", hex(text))
+}
+
+/// The comms-state lines among `lines`.
+fn comms(lines: &[String]) -> Vec<&str> {
+    lines.iter().filter(|l| l.starts_with("COMMS")).map(String::as_str).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The legacy API
+
+#[test]
+fn header_pins_the_original_prototypes() {
+    let mut app = Program::start(&program("header_pin"), &[]);
+    app.expect_line("OK");
+    app.finish();
+}
+
+#[test]
+fn legacy_delta2_flow() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    app.expect_line("COMMS 0 0");
+    app.expect_line("REGISTER 0 ");
+    app.expect_line("READY");
+    for text in [DELTA2_S, DELTA2_D, DELTA2_ODD] {
+        assert_eq!(sim.inject_delta2(text), 1, "one subscribed connection");
+        app.expect_line(&record_line(text));
+    }
+    // A gap in the PBX's counter: the next event reports how many were missed.
+    sim.skip_counter(5);
+    sim.inject_delta2(DELTA2_D);
+    app.expect_line("COMMS 3 5");
+    app.expect_line(&record_line(DELTA2_D));
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    app.send("quit");
+    let lines = app.finish();
+    assert_eq!(comms(&lines), ["COMMS 0 0", "COMMS 3 5"], "comms states, in order");
+}
+
+#[test]
+fn legacy_delta3_flow() {
+    let sim = sim(quiet());
+    let mut app =
+        Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "3", "events=delta3; app=legacy test"]);
+    app.expect_line("COMMS 0 0");
+    app.expect_line("REGISTER 0 ");
+    app.expect_line("READY");
+    for text in [CALL_LOST, DETAIL] {
+        assert_eq!(sim.inject_delta3(text), 1);
+        app.expect_line(&record_line(text));
+    }
+    // A Delta2 link is not what this is: nothing else arrives.
+    sim.inject_delta2(DELTA2_D);
+    let extra = app.lines_for(Duration::from_millis(300));
+    assert!(extra.is_empty(), "{extra:?}");
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
+fn legacy_reconnect_reads_noresponse_then_operational() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    app.expect_line("READY");
+    sim.drop_connections();
+    app.expect_line("COMMS 1 0");
+    app.expect_line("COMMS 0 0");
+    // The registration survived the reconnect, without a new DLOpen.
+    assert_eq!(sim.inject_delta2(DELTA2_S), 1);
+    app.expect_line(&record_line(DELTA2_S));
+    app.send("quit");
+    let lines = app.finish();
+    assert_eq!(comms(&lines), ["COMMS 0 0", "COMMS 1 0", "COMMS 0 0"]);
+}
+
+#[test]
+fn legacy_unreachable_pbx_reads_noresponse_once() {
+    // A port nobody listens on: every attempt fails at once, the library keeps retrying.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let target = format!("127.0.0.1:{port}");
+    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2"]);
+    app.expect_line("COMMS 1 0");
+    app.expect_line("REGISTER 0 ");
+    let later = app.lines_for(Duration::from_secs(3));
+    assert!(comms(&later).is_empty(), "NORESPONSE is reported once per outage: {later:?}");
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
+fn legacy_wrong_password_is_rejected_and_not_retried() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "not the password", "2"]);
+    app.expect_line("COMMS 2 0");
+    let register = app.expect("a REGISTER line", |l| l.starts_with("REGISTER"));
+    assert!(register.starts_with("REGISTER 1 ") && register.contains("AUTHENTICATION_FAILED"), "{register}");
+    // Several reconnect delays later, still one attempt: retrying would lock the user out.
+    std::thread::sleep(Duration::from_secs(2));
+    let stats = sim.stats();
+    assert_eq!((stats.auth_attempts, stats.auth_failures), (1, 1));
+    app.send("quit");
+    let lines = app.finish();
+    assert_eq!(comms(&lines), ["COMMS 2 0"]);
+}
+
+#[test]
+fn legacy_licence_refusal_is_licencenotfound() {
+    let sim = sim(SimConfig { licence_missing: true, ..quiet() });
+    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    app.expect_line("COMMS 2 0");
+    let register = app.expect("a REGISTER line", |l| l.starts_with("REGISTER"));
+    assert!(register.starts_with("REGISTER 2 ") && register.contains("LICENCE_MISSING"), "{register}");
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
+fn legacy_tls_with_a_pinned_certificate() {
+    let sim = sim(SimConfig { tls: Some("127.0.0.1:0".parse().unwrap()), ..quiet() });
+    let target = sim.tls_target().expect("a TLS listener");
+    let pin = format!("tls_pin={}", sim.fingerprint_sha256().expect("a certificate"));
+    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", &pin]);
+    app.expect_line("COMMS 0 0");
+    app.expect_line("READY");
+    sim.inject_delta2(DELTA2_S);
+    app.expect_line(&record_line(DELTA2_S));
+    app.send("quit");
+    app.finish();
+
+    // Another certificate's pin: no link, and no password sent.
+    let wrong = format!("tls_pin={}", "00".repeat(32));
+    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", &wrong]);
+    app.expect_line("COMMS 1 0");
+    app.send("quit");
+    app.finish();
+    assert_eq!(sim.stats().auth_attempts, 1, "only the first program logged in");
+}
+
+#[test]
+fn legacy_close_inside_a_callback() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("legacy_close_in_callback"), &[&sim.target()]);
+    app.expect_line("OK");
+    app.finish();
+}
+
+#[test]
+fn legacy_close_waits_for_the_running_callback() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    app.expect_line("READY");
+    app.send("slow 2");
+    app.expect_line("SLOW 2");
+    // Records keep arriving while DLClose runs; none may be delivered after it returns
+    // (the program reports "LATE" if one is).
+    let _blast = sim.blast(2000, DELTA2_S);
+    for _ in 0..5 {
+        app.expect("a record", |l| l.starts_with("RECORD"));
+    }
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
+fn legacy_many_links_at_once() {
+    const LINKS: usize = 5;
+    let sim = sim(SimConfig { max_connections: LINKS, ..quiet() });
+    let mut app = Program::start(&program("legacy_multi"), &[&sim.target(), &LINKS.to_string()]);
+    app.expect_line("READY");
+    assert_eq!(sim.inject_delta2(DELTA2_S), LINKS);
+    let mut got: Vec<String> = (0..LINKS).map(|_| app.expect("a record", |l| l.starts_with("RECORD"))).collect();
+    got.sort();
+    let want: Vec<String> = (100..100 + LINKS).map(|pbxh| format!("RECORD {pbxh} {}", hex(DELTA2_S))).collect();
+    assert_eq!(got, want);
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
+fn legacy_open_close_200_cycles() {
+    let sim = sim(SimConfig { max_connections: 1000, ..quiet() });
+    let mut app = Program::start(&program("legacy_cycles"), &[&sim.target(), "200"]);
+    let summary = app.expect("the summary", |l| l.starts_with("CYCLES"));
+    eprintln!("{summary}");
+    app.expect_line("OK");
+    app.finish();
+    assert_eq!(sim.stats().connections_authenticated, 0, "every connection was closed");
+}
+
+#[test]
+fn every_null_argument() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("null_arguments"), &[&sim.target()]);
+    app.expect_line("OK");
+    app.finish();
+}
+
+// ---------------------------------------------------------------------------------------
+// The extended API
+
+/// Injects one of each record kind a Delta3 link with `_SIPTrack _CMExtn` gets, and
+/// checks what the program printed of them.
+fn extended_api_flow(mode: &str) {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("api_agent"), &[&sim.target(), mode, "_SIPTrack _CMExtn"]);
+    app.expect_line("READY");
+    app.expect("the operational state", |l| l.starts_with("STATE 1 0 operational: Avaya"));
+
+    assert_eq!(sim.inject_delta3(DETAIL), 1);
+    app.expect_line(&format!("DETAIL 42 Müller, René 0 1 {}", hex(DETAIL)));
+    sim.inject_delta3(CALL_LOST);
+    app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST)));
+    sim.inject_siptrack("START,c0a82a1f000003eb,17.1003.1,TRUNK,IN,0f5757c5c504c74197be9699697eab8d");
+    app.expect_line("SIPTRACK START 17.1003.1 0f5757c5c504c74197be9699697eab8d");
+    sim.inject_cmextn("Extn4001: CALL LOST (CMCauseForceIdle)");
+    app.expect_line(&format!("CMEXTN 0 Extn4001 0 0 0 {}", hex("Extn4001: CALL LOST (CMCauseForceIdle)")));
+    sim.inject_cmextn_state(1, 2, 0, "Extn865001");
+    app.expect_line(&format!("CMEXTN 1 Extn865001 1 2 0 {}", hex("v=1 State, new=Dialling old=Idle,0,0,Extn865001")));
+    sim.skip_counter(3);
+    sim.inject_delta3(CALL_LOST);
+    app.expect_line("MISSED 3 0");
+
+    app.send("read nasystem/user_list");
+    app.expect_line(&format!(
+        "FILE {}",
+        write_user_list(&default_users_list()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
+    app.send("read no/such/file");
+    app.expect("a read failure", |l| l.starts_with("FILEERROR DEVLINK3_STATUS_REFUSED"));
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
+fn extended_api_pull() {
+    extended_api_flow("pull");
+}
+
+#[test]
+fn extended_api_push() {
+    extended_api_flow("push");
+}
+
+#[test]
+fn extended_api_delta2_and_reconnect() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&program("api_agent"), &[&sim.target(), "push", "-CD2"]);
+    app.expect("the operational state", |l| l.starts_with("STATE 1 "));
+    sim.inject_delta2(DELTA2_S);
+    app.expect_line(&format!("DELTA2 S {}", hex(DELTA2_S)));
+    sim.drop_connections();
+    app.expect("no response", |l| l.starts_with("STATE 2 0 no response"));
+    app.expect("the operational state again", |l| l.starts_with("STATE 1 "));
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
+fn extended_api_wrong_password_carries_the_pbx_code() {
+    // api_agent logs in as devlink3/devlink3: give that user another password.
+    let sim = sim(SimConfig { users: vec![("devlink3".into(), "something else".into())], ..quiet() });
+    let mut app = Program::start(&program("api_agent"), &[&sim.target(), "pull"]);
+    let rejected = format!("STATE 3 {} rejected", 0x8000_0041u32); // AUTHENTICATION_FAILED
+    app.expect("the rejection", |l| l.starts_with(&rejected));
+    app.send("quit");
+    app.finish();
+    assert_eq!(sim.stats().auth_attempts, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// The examples
+
+#[test]
+fn example_legacy_app_prints_delta2_records() {
+    let sim = sim(quiet());
+    let target = sim.target();
+    let address = target.trim_start_matches("tcp://");
+    let mut app = Program::start(&example("legacy_app"), &[address, "devlink3"]);
+    app.expect_line("Connected OK");
+    app.expect_line("Printing call records; press ENTER to stop");
+    sim.inject_delta2(DELTA2_S);
+    app.expect_line(DELTA2_S);
+    app.send("");
+    app.finish();
+}
+
+#[test]
+fn example_events_prints_calls_and_users() {
+    let sim = sim(quiet());
+    let mut app = Program::start(&example("events"), &[&sim.target(), "devlink3", "devlink3", "3"]);
+    app.expect("the user count", |l| l == format!("the PBX has {} users", default_users_list().len()));
+    sim.inject_delta3(CALL_LOST);
+    app.expect_line("call end c0a82a0300000413 gone, cause 16");
+    app.finish();
+}
+
+// ---------------------------------------------------------------------------------------
+// The extended API from Rust, where a C program could not arrange the timing
+
+/// `devlink3_close` from another thread wakes a thread blocked in `devlink3_next_event`
+/// on the same link, which then returns CLOSED (and the link's memory lives until then).
+#[test]
+fn close_wakes_a_blocked_puller() {
+    use devlink::api::*;
+    use devlink::devlink3_status;
+    use devlink::view::devlink3_event;
+    use std::ptr;
+
+    let sim = sim(quiet());
+    let target = std::ffi::CString::new(sim.target()).unwrap();
+    let mut config = ptr::null_mut();
+    let mut link = ptr::null_mut();
+    // SAFETY: valid C strings and out-pointers; every object is released once.
+    unsafe {
+        assert_eq!(
+            devlink3_config_new(target.as_ptr(), c"devlink3".as_ptr(), c"devlink3".as_ptr(), &mut config),
+            devlink3_status::Ok
+        );
+        assert_eq!(devlink3_open(config, &mut link), devlink3_status::Ok);
+        devlink3_config_free(config);
+    }
+    struct Link(*mut devlink3_link);
+    // SAFETY: the API is callable from any thread.
+    unsafe impl Send for Link {}
+    let shared = Link(link);
+    let puller = std::thread::spawn(move || {
+        let shared = shared;
+        let mut seen = Vec::new();
+        loop {
+            let mut event: *mut devlink3_event = ptr::null_mut();
+            // SAFETY: the link is open when this call starts (it is closed only while we wait).
+            let status = unsafe { devlink3_next_event(shared.0, -1, &mut event) };
+            if status != devlink3_status::Ok {
+                return (status, seen);
+            }
+            // SAFETY: a live event from devlink3_next_event.
+            unsafe {
+                seen.push((*event).kind as u32);
+                devlink3_event_free(event);
+            }
+        }
+    });
+    // Let the link come up and the puller drain the states and block again.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: closed once; the puller is blocked inside the library.
+    unsafe { devlink3_close(link) };
+    let (status, seen) = puller.join().unwrap();
+    assert_eq!(status, devlink3_status::Closed);
+    assert!(seen.len() >= 2, "connecting and operational states: {seen:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory errors
+
+/// Runs C programs under valgrind's memcheck: invalid reads or writes, uses of
+/// uninitialised memory and definite leaks fail the test (the library's process-wide
+/// runtime and its threads are "still reachable" by design and not counted). About 16 s.
+#[test]
+fn c_programs_under_valgrind() {
+    let valgrind: &[&str] = &[
+        "valgrind",
+        "--quiet",
+        "--error-exitcode=99",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite",
+        "--show-leak-kinds=definite",
+    ];
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("skipped: valgrind is not installed");
+        return;
+    }
+    let started = Instant::now();
+
+    let sim = sim(quiet());
+    let mut app = Program::start_with(&program("null_arguments"), &[&sim.target()], Some(valgrind));
+    app.expect_line("OK");
+    app.finish();
+
+    let mut app = Program::start_with(&program("legacy_close_in_callback"), &[&sim.target()], Some(valgrind));
+    app.expect_line("OK");
+    app.finish();
+
+    let mut app = Program::start_with(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"], Some(valgrind));
+    app.expect_line("READY");
+    sim.inject_delta2(DELTA2_S);
+    app.expect_line(&record_line(DELTA2_S));
+    sim.drop_connections();
+    app.expect_line("COMMS 0 0");
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    app.send("quit");
+    app.finish();
+
+    let mut app = Program::start_with(&program("api_agent"), &[&sim.target(), "pull", "_SIPTrack"], Some(valgrind));
+    app.expect("the operational state", |l| l.starts_with("STATE 1 "));
+    sim.inject_delta3(DETAIL);
+    app.expect("the Detail", |l| l.starts_with("DETAIL 42 "));
+    app.send("read nasystem/user_list");
+    app.expect("the file", |l| l.starts_with("FILE "));
+    app.send("quit");
+    app.finish();
+
+    let mut app = Program::start_with(&program("api_agent"), &[&sim.target(), "push", "-CD2"], Some(valgrind));
+    app.expect("the operational state", |l| l.starts_with("STATE 1 "));
+    sim.inject_delta2(DELTA2_S);
+    app.expect("the Delta2 record", |l| l.starts_with("DELTA2 S "));
+    app.send("quit");
+    app.finish();
+
+    let mut app = Program::start_with(&program("legacy_cycles"), &[&sim.target(), "20"], Some(valgrind));
+    app.expect_line("OK");
+    app.finish();
+
+    eprintln!("valgrind runs took {:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------
+// Building as users do
+
+#[test]
+fn makefile_builds_the_examples() {
+    let out = out_dir().join("make");
+    std::fs::create_dir_all(&out).unwrap();
+    run_compiler(
+        Command::new("make")
+            .arg("-s")
+            .arg("-B")
+            .arg("-C")
+            .arg(ffi_dir().join("../examples/c"))
+            .arg(format!("LIBDIR={}", lib_dir().display()))
+            .arg(format!("OUT={}", out.display())),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.join("legacy_app").exists() && out.join("events").exists());
+}
+
+/// `install.sh` lays out a prefix whose `devlink3.pc` builds an application.
+#[test]
+fn install_sh_and_pkg_config() {
+    if Command::new("pkg-config").arg("--version").output().is_err() {
+        eprintln!("skipped: pkg-config is not installed");
+        return;
+    }
+    let prefix = out_dir().join("prefix");
+    let _ = std::fs::remove_dir_all(&prefix);
+    run_compiler(Command::new(ffi_dir().join("install.sh")).arg(&prefix).env("DEVLINK3_LIB_DIR", lib_dir()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(prefix.join("include/devlink.h").exists() && prefix.join("lib/libdevlink.a").exists());
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "devlink3"])
+        .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"))
+        .output()
+        .expect("running pkg-config");
+    assert!(flags.status.success(), "{}", String::from_utf8_lossy(&flags.stderr));
+    let flags = String::from_utf8(flags.stdout).unwrap();
+    let exe = out_dir().join("events_pkg_config");
+    run_compiler(
+        Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+            .arg("-o")
+            .arg(&exe)
+            .arg(ffi_dir().join("../examples/c/events.c"))
+            .args(flags.split_whitespace())
+            .arg(format!("-Wl,-rpath,{}", prefix.join("lib").display())),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sim = sim(quiet());
+    let mut app = Program::start(&exe, &[&sim.target(), "devlink3", "devlink3", "1"]);
+    app.expect_line(&format!("devlink3 {}", env!("CARGO_PKG_VERSION")));
+    app.expect("the operational state", |l| l.starts_with("link: operational"));
+    app.finish();
+}

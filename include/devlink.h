@@ -1,0 +1,219 @@
+/********************************************************************/
+/*                                                                  */
+/*  devlink.h -- the legacy Avaya IP Office DevLink API, as in the  */
+/*  original DEVLINK.H (c) 2001 Avaya, implemented by devlink3's    */
+/*  libdevlink (devlink.dll / libdevlink.so / libdevlink.dylib)     */
+/*  over the DevLink3 protocol, for 32- and 64-bit Windows, Linux   */
+/*  and macOS.                                                      */
+/*                                                                  */
+/********************************************************************/
+/*
+ * The prototypes, types, return codes and comms states below are those of the
+ * original header, so that existing applications build unchanged. Added:
+ * DLRegisterType3CallDeltas, and devlink3_last_error (also in devlink3.h).
+ *
+ * Platform types
+ * --------------
+ * The original header expects <windows.h> to have defined LONG, DWORD, PASCAL and
+ * CALLBACK. On Windows this header includes <windows.h> when it has not been
+ * included yet. Elsewhere it defines them itself: LONG is int32_t and DWORD is
+ * uint32_t (32 bits, as on Windows -- not `long`, which is 64 bits on 64-bit Linux
+ * and macOS), and PASCAL and CALLBACK are empty (the C calling convention). Define
+ * DEVLINK_HAVE_WIN_TYPES before including this header if your code already
+ * defines LONG and DWORD (they must be 32-bit). On 32-bit Windows PASCAL and
+ * CALLBACK are __stdcall, as with the original DLL.
+ *
+ * Connecting: DLOpen
+ * ------------------
+ *   LONG DLOpen(pbxh, pbx_address, pbx_password, reserved1, reserved2, cb)
+ *
+ * pbxh          A number you choose for this IP Office, handed back in every
+ *               callback. Several systems can be open at once, one pbxh each.
+ * pbx_address   The IP Office to connect to:
+ *                 "192.168.42.1" or "ipo.example.com"   DevLink3 over TCP, port 50797
+ *                 "host:port"  "[v6addr]:port"          TCP, another port
+ *                 "tcp://host[:port]"                   TCP (default port 50797)
+ *                 "tls://host[:port]"                   TLS (default port 50796)
+ *               "255.255.255.255" (broadcast discovery in the old DLL) has no
+ *               DevLink3 equivalent: DLOpen fails with DEVLINK_UNSPECIFIEDFAIL and
+ *               devlink3_last_error() says to give the IP Office's address.
+ * pbx_password  The password of the service user (see reserved1). DevLink3 logs
+ *               in as an IP Office service user with the DevLink3 right, not with
+ *               the old system password. It is never sent in clear text: PLAIN
+ *               authentication is refused on tcp:// links.
+ * reserved1     The service user name. NULL (as in every old application): the
+ *               value of the environment variable DEVLINK3_USER.
+ * reserved2     NULL, or options as "key=value;key=value" (keys are case-insensitive,
+ *               spaces around keys and values are ignored, a boolean key alone means
+ *               1; values cannot contain ';'):
+ *                 events=delta2|delta3  which call records the link asks for (default
+ *                                       delta2, the "-CD2" flag). One DevLink3 link
+ *                                       carries one kind: use events=delta3 to
+ *                                       register with DLRegisterType3CallDeltas.
+ *                 flags=...             extra DevLink3 event request flags, space
+ *                                       separated, e.g. "-SCN" (every system of a
+ *                                       Small Community Network, Delta3 only),
+ *                                       "-CONN", "-TEXT"
+ *                 app=NAME              application name shown on the IP Office
+ *                 tls_ca=FILE           trust the CA certificates of this PEM file
+ *                                       (instead of the system's) for tls://
+ *                 tls_pin=HEX           accept exactly the certificate with this
+ *                                       SHA-256 fingerprint (64 hex digits, colons
+ *                                       allowed): an IP Office's self-signed one
+ *                 tls_insecure=1        accept any certificate. Labs only: anyone on
+ *                                       the path can then read the password
+ *                 tls_cert=FILE         client certificate (PEM) for mutual TLS,
+ *                 tls_key=FILE          with its private key (PEM)
+ *                 tls_server_name=NAME  certificate name to verify when the address
+ *                                       is an IP address
+ *                 queue=N               events buffered for a slow callback (4096)
+ *                 keepalive=SECONDS     keepalive interval (30)
+ *                 timeout=SECONDS       connect and answer timeout (5)
+ *               An unknown key or a bad value makes DLOpen fail, naming it.
+ * cb            Your DLCOMMSEVENT function; required.
+ *
+ * DLOpen returns at once and never waits for the network: DEVLINK_SUCCESS when the
+ * link was set up (the connection is then made in the background), or
+ * DEVLINK_UNSPECIFIEDFAIL for a NULL address, password or cb, a pbxh already
+ * open, a bad address or option, or no service user name.
+ *
+ * Comms states
+ * ------------
+ * cb(pbxh, comms_state, parm1) is called strictly after DLOpen has returned, and
+ * then on every change of state:
+ *   DEVLINK_COMMS_OPERATIONAL    connected and logged in; records flow.
+ *   DEVLINK_COMMS_NORESPONSE     the IP Office cannot be reached, or the link was
+ *                                lost. The library reconnects by itself (with
+ *                                back-off) and reports OPERATIONAL when it is back;
+ *                                NORESPONSE is reported once per outage, however
+ *                                many attempts fail. No new DLOpen is needed.
+ *   DEVLINK_COMMS_REJECTED       the IP Office refused the login (wrong user or
+ *                                password, no licence, a refused flag). The link
+ *                                stops and never retries by itself: IP Office locks
+ *                                an account out after repeated failures. DLClose it.
+ *   DEVLINK_COMMS_MISSEDPACKETS  records were lost; parm1 = how many. Either the IP
+ *                                Office skipped them, or your callbacks were slower
+ *                                than the IP Office and the buffer (queue=, 4096
+ *                                records) overflowed.
+ * parm1 is 0 except for MISSEDPACKETS. The first state arrives within about 5 s
+ * (the timeout= option), inside the 10 s old applications wait.
+ *
+ * Records: DLRegisterType2CallDeltas, DLRegisterType3CallDeltas
+ * -------------------------------------------------------------
+ * cb(pbxh, info) receives each call record: info is the text exactly as the IP
+ * Office sent it, converted from UTF-16 to UTF-8, NUL-terminated. Delta2 records
+ * ("CALL: S ...", "CALL: D ...", "CALL: A ...") come to a link opened with the
+ * default events=delta2; Delta3 records ("<Detail>...", "<CallLost>...") to one
+ * opened with events=delta3. Records are passed whole: a Delta3 Detail can exceed
+ * the old 1500-byte Delta2 limit. info points to a buffer of the library that is
+ * valid until the callback returns; you may modify it (e.g. with strtok) but must
+ * copy what you keep.
+ * Register before or after OPERATIONAL, from any thread or from inside a callback;
+ * the registration survives reconnects. Registering again replaces the callback;
+ * NULL unregisters. Returns DEVLINK_UNSPECIFIEDFAIL for an unknown pbxh, for the
+ * record type the link was not opened for (the last error names the reserved2
+ * option to use), or after the IP Office rejected the link; DEVLINK_LICENCENOTFOUND
+ * when it rejected the link for want of a licence (LICENCE_MISSING,
+ * INSUFFICIENT_LICENCE), which the comms callback reported as REJECTED.
+ *
+ * Callbacks: thread and timing
+ * ----------------------------
+ * All callbacks of one pbxh run on one thread the library owns (one per pbxh),
+ * one at a time, in the order the IP Office sent the events, never on your own
+ * thread. Return quickly: the old rule is 100 ms per event. A slower callback
+ * delays the records behind it and, once the buffer is full, loses the oldest
+ * (reported as MISSEDPACKETS). Callbacks must not unwind (C++ exceptions, longjmp)
+ * into the library.
+ *
+ * Closing: DLClose
+ * ----------------
+ * DLClose(pbxh) disconnects and forgets pbxh. When it returns, no callback for
+ * pbxh runs or will run. It may be called from inside one of the link's own
+ * callbacks: it then returns at once, and no further callback of pbxh follows the
+ * one running. DEVLINK_UNSPECIFIEDFAIL for a pbxh that is not open.
+ *
+ * Errors
+ * ------
+ * After DEVLINK_UNSPECIFIEDFAIL or DEVLINK_LICENCENOTFOUND, devlink3_last_error()
+ * gives the reason (per thread):
+ *     char why[256];
+ *     if (DLOpen(...) != DEVLINK_SUCCESS) {
+ *         devlink3_last_error(why, sizeof why);
+ *         fprintf(stderr, "DLOpen: %s\n", why);
+ *     }
+ */
+
+#ifndef _DEVLINK_H_
+#define _DEVLINK_H_
+
+#include <stddef.h>
+
+#if defined(_WIN32)
+#  if !defined(_WINDEF_) && !defined(DEVLINK_HAVE_WIN_TYPES)
+#    include <windows.h>
+#  endif
+#else
+#  if !defined(DEVLINK_HAVE_WIN_TYPES)
+#    include <stdint.h>
+typedef int32_t LONG;
+typedef uint32_t DWORD;
+#  endif
+#  ifndef PASCAL
+#    define PASCAL
+#  endif
+#  ifndef CALLBACK
+#    define CALLBACK
+#  endif
+#endif
+
+typedef char TEXT;
+
+#define DEVLINK_SUCCESS				0
+#define DEVLINK_UNSPECIFIEDFAIL		1
+#define DEVLINK_LICENCENOTFOUND		2
+
+#define DEVLINK_COMMS_OPERATIONAL 0
+#define DEVLINK_COMMS_NORESPONSE  1
+#define DEVLINK_COMMS_REJECTED    2
+#define DEVLINK_COMMS_MISSEDPACKETS 3
+
+#ifdef __cplusplus
+extern "C"
+{
+#endif
+
+typedef void (CALLBACK * DLCALLLOGEVENT)(
+    DWORD   pbxh,
+    TEXT   * info
+    );
+
+typedef void (CALLBACK * DLCOMMSEVENT)(
+    DWORD   pbxh,
+    DWORD    comms_state,
+    DWORD    parm1
+    );
+
+LONG  PASCAL  DLOpen( DWORD pbxh
+                       , TEXT * pbx_address
+                       , TEXT * pbx_password
+                       , TEXT * reserved1
+                       , TEXT * reserved2
+                       , DLCOMMSEVENT cb
+                       );
+LONG  PASCAL  DLClose( DWORD pbxh );
+
+LONG  PASCAL  DLRegisterType2CallDeltas( DWORD  pbxh, DLCALLLOGEVENT cb );
+
+/* devlink3 addition: Delta3 records, for a link opened with "events=delta3". */
+LONG  PASCAL  DLRegisterType3CallDeltas( DWORD  pbxh, DLCALLLOGEVENT cb );
+
+/* devlink3 addition (also declared in devlink3.h): copies the reason for the last
+ * failure on this thread into buf (at most len bytes, NUL-terminated) and returns
+ * its full length. */
+size_t devlink3_last_error(char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _DEVLINK_H_ */
