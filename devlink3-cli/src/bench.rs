@@ -11,14 +11,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
-use devlink3_core::sim::{SimConfig, Simulator};
+use devlink3_core::sim::{ANSWERED_CALL_DETAIL, SimConfig, Simulator};
 use devlink3_core::wire::packet::encode_event;
-
-/// The specification's answered ISDN call (§6.7.1.3), with the field the printed copy lost
-/// restored (spec-errata.md §2).
-pub const ANSWERED_CALL_DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call>\
-<PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,0,0,5678,,,,,,01707123456,100</PartyA>\
-<PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,,,,200,901707123456,100</PartyB></Detail>";
 
 #[derive(Args)]
 pub struct BenchArgs {

@@ -27,6 +27,9 @@ macro_rules! code_enum {
         }
 
         impl $name {
+            /// Every documented value, in the specification's order.
+            pub const ALL: &'static [Self] = &[$( Self::$variant, )*];
+
             /// Maps a raw wire value to its variant (`Other` when undocumented).
             #[inline]
             pub const fn from_raw(raw: $raw) -> Self {

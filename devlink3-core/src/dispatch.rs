@@ -248,11 +248,7 @@ pub(crate) struct Dispatcher {
 
 impl Dispatcher {
     /// Starts the thread that drains `queue` into `handlers`.
-    pub(crate) fn start(
-        name: String,
-        queue: Arc<EventQueue>,
-        set: Arc<HandlerSet>,
-    ) -> std::io::Result<Dispatcher> {
+    pub(crate) fn start(name: String, queue: Arc<EventQueue>, set: Arc<HandlerSet>) -> std::io::Result<Dispatcher> {
         let thread = thread::Builder::new().name(name).spawn(move || {
             while let Some(event) = queue.pop(None) {
                 let mut handlers = lock(&set.handlers);

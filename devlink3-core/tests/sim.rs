@@ -450,12 +450,17 @@ fn snapshot_then_events_with_consecutive_counters() {
         assert!(matches!(record, Record::Delta3(_)), "only Delta3 without flags: {record:?}");
         previous = counter;
     }
-    sim.set_rate(0.0);
+    // No snapshot under -CD2: Delta2 records only, from the first event on.
+    let mut delta2 = TestClient::subscribed(&sim, "-CD2");
+    for _ in 0..20 {
+        assert!(matches!(delta2.next_event().1, Record::Delta2 { utf16: true, .. }));
+    }
 }
 
 #[test]
 fn skip_counter_makes_a_gap() {
     let sim = start(quiet());
+    assert_eq!(sim.inject_delta3(CALL_LOST), 0, "nobody subscribed yet");
     let mut client = TestClient::subscribed(&sim, "");
     sim.inject_delta3(CALL_LOST);
     let (before, _) = client.next_event();

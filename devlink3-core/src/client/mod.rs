@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::dispatch::{Dispatcher, EventQueue, HandlerSet, Handlers};
 use crate::files::{USER_LIST, UserEntry, parse_user_list};
 use crate::runtime;
-use crate::transport::{Scheme, Target, TlsConnector, TlsOptions};
+use crate::transport::{Scheme, Target, TlsConnector, TlsOptions, WebSocketOptions};
 
 pub use types::{Error, Event, LinkState, MissedReason, Origin, PbxInfo};
 
@@ -47,7 +47,9 @@ pub mod flags {
 /// How to reach the PBX and what to ask of it.
 #[derive(Clone)]
 pub struct ClientConfig {
-    /// `tcp://host[:50797]`, `tls://host[:50796]`, or a bare `host[:port]` (TCP).
+    /// `tcp://host[:50797]`, `tls://host[:50796]`, a bare `host[:port]` (TCP), or a
+    /// WebSocket URL `ws://host[:80]/path`, `wss://host[:50796]/path` (the path is
+    /// site-specific).
     pub target: String,
     /// The IP Office service user with the DevLink3 right.
     pub user: String,
@@ -58,6 +60,8 @@ pub struct ClientConfig {
     /// Event request flags, space-separated (see [`flags`]); empty asks for Delta3 only.
     pub flags: String,
     pub tls: TlsOptions,
+    /// For `ws://` and `wss://` targets.
+    pub websocket: WebSocketOptions,
     /// Events buffered for a slow consumer before the oldest are dropped (and reported).
     pub queue_capacity: usize,
     /// How often to send a Test packet.
@@ -99,6 +103,7 @@ impl ClientConfig {
             application_name: format!("devlink3 {}", env!("CARGO_PKG_VERSION")),
             flags: String::new(),
             tls: TlsOptions::default(),
+            websocket: WebSocketOptions::default(),
             queue_capacity: 4096,
             keepalive_interval: Duration::from_secs(30),
             keepalive_misses: 2,
@@ -118,6 +123,7 @@ impl fmt::Debug for ClientConfig {
             .field("application_name", &self.application_name)
             .field("flags", &self.flags)
             .field("tls", &self.tls)
+            .field("websocket", &self.websocket)
             .field("queue_capacity", &self.queue_capacity)
             .field("keepalive_interval", &self.keepalive_interval)
             .field("keepalive_misses", &self.keepalive_misses)
@@ -148,8 +154,8 @@ impl Settings {
             return Err(Error::Config("keepalive interval and response timeout must be above zero".into()));
         }
         let tls = match target.scheme {
-            Scheme::Tls => Some(TlsConnector::new(&config.tls).map_err(Error::Config)?),
-            Scheme::Tcp => None,
+            Scheme::Tls | Scheme::Wss => Some(TlsConnector::new(&config.tls).map_err(Error::Config)?),
+            Scheme::Tcp | Scheme::Ws => None,
         };
         Ok(Settings { config, target, tls })
     }

@@ -17,7 +17,7 @@ use super::backoff::Backoff;
 use super::{Command, Error, Event, FileReply, LinkState, MissedReason, Origin, PbxInfo, Settings, Shared};
 use crate::auth;
 use crate::records::{CmExtnState, parse_cmextn, parse_delta2, parse_delta3, parse_siptrack};
-use crate::transport::{self, ByteStream};
+use crate::transport::{self, ByteStream, ConnectParams, Scheme};
 use crate::wire::{
     self, AuthRequest, Deframer, EventRequest, EventTuple, Packet, ReadFileRequest, ResultCode, TestRequest,
 };
@@ -110,9 +110,17 @@ async fn attempt_session(
     counters: &mut Counters,
 ) -> Outcome {
     let config = &settings.config;
-    let connection = match transport::connect(&settings.target, settings.tls.as_ref(), config.connect_timeout).await {
+    let params = ConnectParams {
+        tls: settings.tls.as_ref(),
+        timeout: config.connect_timeout,
+        user: &config.user,
+        password: &config.password,
+        websocket: &config.websocket,
+    };
+    let connection = match transport::connect(&settings.target, &params).await {
         Ok(c) => c,
-        Err(reason) => return Outcome::lost(reason),
+        Err(e) if e.fatal => return Outcome::Fatal { code: None, reason: e.reason },
+        Err(e) => return Outcome::lost(e.reason),
     };
     let mut link = Link { stream: connection.stream, deframer: Deframer::new(), out: Vec::new(), last_id: 0 };
     let info = match handshake(&mut link, settings, connection.encrypted).await {
@@ -203,55 +211,12 @@ async fn handshake(link: &mut Link, settings: &Settings, encrypted: bool) -> Res
         }
     }
 
-    let auth_id = link.next_id();
-    let request = AuthRequest {
-        request_id: auth_id,
-        username: &config.user,
-        application_name: Some(&config.application_name).filter(|n| !n.is_empty()).map(String::as_str),
-    };
-    link.send(&Packet::AuthRequest(request)).await?;
-    let deadline = Instant::now() + wait;
-    let mut answered_challenge = false;
-    let (pbx_type, variant) = loop {
-        let payload = link.next_payload(deadline, "the authentication request").await?;
-        // Copy out what we need so the frame borrow ends before we send.
-        let reply = match decode(payload)? {
-            Packet::AuthSha1Challenge { request_id, challenge } if request_id == auth_id => {
-                Some((auth::sha1_response(challenge, &config.password).to_vec(), false))
-            }
-            Packet::AuthPlainChallenge { request_id } if request_id == auth_id => {
-                if !encrypted {
-                    return Err(Outcome::Fatal { code: None, reason: Error::PlainOnCleartext.to_string() });
-                }
-                Some((auth::plain_response(&config.password).to_vec(), true))
-            }
-            Packet::AuthResult(r) if r.request_id == auth_id => {
-                if r.result == ResultCode::Success {
-                    break (
-                        r.pbx_type_and_version.unwrap_or_default().to_string(),
-                        r.devlink_variant.unwrap_or_default().to_string(),
-                    );
-                }
-                return Err(refusal(r.result, "authentication"));
-            }
-            other => {
-                log::debug!("devlink3: ignoring {other:?} during authentication");
-                None
-            }
-        };
-        if let Some((response, plain)) = reply {
-            // One answer per attempt: a second challenge would mean guessing again.
-            if answered_challenge {
-                return Err(Outcome::Fatal { code: None, reason: "the PBX sent a second challenge".into() });
-            }
-            answered_challenge = true;
-            let packet = if plain {
-                Packet::AuthPlainResponse { request_id: auth_id, response: &response }
-            } else {
-                Packet::AuthSha1Response { request_id: auth_id, response: &response }
-            };
-            link.send(&packet).await?;
-        }
+    let websocket = matches!(settings.target.scheme, Scheme::Ws | Scheme::Wss);
+    let (pbx_type, variant) = if websocket && !config.websocket.devlink_auth {
+        // The HTTP layer authenticated us; this server expects no DevLink3 login.
+        (String::new(), String::new())
+    } else {
+        authenticate(link, settings, encrypted).await?
     };
 
     let events_id = link.next_id();
@@ -280,6 +245,61 @@ async fn handshake(link: &mut Link, settings: &Settings, encrypted: bool) -> Res
                 });
             }
             other => log::debug!("devlink3: ignoring {other:?} while requesting events"),
+        }
+    }
+}
+
+/// SHA1 (or PLAIN over an encrypted link) login; returns the PBX type and variant.
+async fn authenticate(link: &mut Link, settings: &Settings, encrypted: bool) -> Result<(String, String), Outcome> {
+    let config = &settings.config;
+    let auth_id = link.next_id();
+    let request = AuthRequest {
+        request_id: auth_id,
+        username: &config.user,
+        application_name: Some(&config.application_name).filter(|n| !n.is_empty()).map(String::as_str),
+    };
+    link.send(&Packet::AuthRequest(request)).await?;
+    let deadline = Instant::now() + config.response_timeout;
+    let mut answered_challenge = false;
+    loop {
+        let payload = link.next_payload(deadline, "the authentication request").await?;
+        // Copy out what we need so the frame borrow ends before we send.
+        let reply = match decode(payload)? {
+            Packet::AuthSha1Challenge { request_id, challenge } if request_id == auth_id => {
+                Some((auth::sha1_response(challenge, &config.password).to_vec(), false))
+            }
+            Packet::AuthPlainChallenge { request_id } if request_id == auth_id => {
+                if !encrypted {
+                    return Err(Outcome::Fatal { code: None, reason: Error::PlainOnCleartext.to_string() });
+                }
+                Some((auth::plain_response(&config.password).to_vec(), true))
+            }
+            Packet::AuthResult(r) if r.request_id == auth_id => {
+                if r.result == ResultCode::Success {
+                    return Ok((
+                        r.pbx_type_and_version.unwrap_or_default().to_string(),
+                        r.devlink_variant.unwrap_or_default().to_string(),
+                    ));
+                }
+                return Err(refusal(r.result, "authentication"));
+            }
+            other => {
+                log::debug!("devlink3: ignoring {other:?} during authentication");
+                None
+            }
+        };
+        if let Some((response, plain)) = reply {
+            // One answer per attempt: a second challenge would mean guessing again.
+            if answered_challenge {
+                return Err(Outcome::Fatal { code: None, reason: "the PBX sent a second challenge".into() });
+            }
+            answered_challenge = true;
+            let packet = if plain {
+                Packet::AuthPlainResponse { request_id: auth_id, response: &response }
+            } else {
+                Packet::AuthSha1Response { request_id: auth_id, response: &response }
+            };
+            link.send(&packet).await?;
         }
     }
 }

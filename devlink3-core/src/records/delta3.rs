@@ -186,8 +186,8 @@ impl PartyFlags {
     /// Consent was refused (release 11.1 onwards).
     pub const CONSENT_REFUSED: Self = Self(0x20);
 
-    /// Names of the documented bits, for `Debug`.
-    const NAMED: [(Self, &'static str); 5] = [
+    /// Every documented flag with its name (`PRIVACY`, ...).
+    pub const NAMED: [(Self, &'static str); 5] = [
         (Self::PRIVACY, "PRIVACY"),
         (Self::AUTO_ANSWERED, "AUTO_ANSWERED"),
         (Self::AUTO_RECORDED, "AUTO_RECORDED"),

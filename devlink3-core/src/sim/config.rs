@@ -1,5 +1,6 @@
 //! What a simulated IP Office looks like: listeners, service users, identity, traffic.
 
+use super::websocket::SimWebSocket;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -23,6 +24,13 @@ pub struct SimConfig {
     /// TLS listener (IP Office: 50796) with a freshly generated self-signed certificate.
     /// Default `None`.
     pub tls: Option<SocketAddr>,
+    /// WebSocket listener (`ws://`), default `None`.
+    pub ws: Option<SocketAddr>,
+    /// WebSocket listener over TLS (`wss://`, IP Office: 50796) with the generated
+    /// certificate, default `None`.
+    pub wss: Option<SocketAddr>,
+    /// Path, HTTP authentication and message layout of the WebSocket listeners.
+    pub websocket: SimWebSocket,
     /// Service users allowed to authenticate: `(name, password)`. Default `devlink3`/`devlink3`.
     pub users: Vec<(String, String)>,
     /// Failed authentications of one user before that user is locked out (0 = never).
@@ -64,6 +72,9 @@ impl Default for SimConfig {
         SimConfig {
             tcp: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))),
             tls: None,
+            ws: None,
+            wss: None,
+            websocket: SimWebSocket::default(),
             users: vec![("devlink3".to_owned(), "devlink3".to_owned())],
             lockout_after: 3,
             lockout_for: Duration::from_secs(60),
@@ -88,6 +99,9 @@ impl fmt::Debug for SimConfig {
         f.debug_struct("SimConfig")
             .field("tcp", &self.tcp)
             .field("tls", &self.tls)
+            .field("ws", &self.ws)
+            .field("wss", &self.wss)
+            .field("websocket", &self.websocket)
             .field("users", &users)
             .field("lockout_after", &self.lockout_after)
             .field("lockout_for", &self.lockout_for)
@@ -109,8 +123,8 @@ impl SimConfig {
     /// Rejects configurations the simulator cannot serve, before anything is bound.
     pub(crate) fn validate(&self) -> io::Result<()> {
         let invalid = |what: String| Err(io::Error::new(io::ErrorKind::InvalidInput, what));
-        if self.tcp.is_none() && self.tls.is_none() {
-            return invalid("simulator needs a TCP or a TLS listener address".to_owned());
+        if self.tcp.is_none() && self.tls.is_none() && self.ws.is_none() && self.wss.is_none() {
+            return invalid("simulator needs a TCP, TLS, ws or wss listener address".to_owned());
         }
         if !(self.rate.is_finite() && self.rate >= 0.0) {
             return invalid(format!("call rate must be a finite number >= 0, not {}", self.rate));

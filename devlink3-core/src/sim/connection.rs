@@ -25,7 +25,9 @@ use super::blast::BlastRun;
 use super::control::{Control, Registration, TaskTracker};
 use super::feed::{Batch, RecordCounts};
 use super::server::{Next, Session};
+use super::websocket::WsEndpoint;
 use super::{FOREVER, Shared};
+use crate::transport::WsByteStream;
 
 /// Queued octets above which a connection stops taking more work.
 const HIGH_WATER: usize = 256 * 1024;
@@ -47,6 +49,7 @@ const GARBAGE: &[u8] = b"\x00\xffNOT A DEVLINK3 FRAME\xff\x00";
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
+    websocket: Option<Arc<WsEndpoint>>,
     shared: Arc<Shared>,
     tasks: TaskTracker,
     mut shutdown: watch::Receiver<bool>,
@@ -70,7 +73,7 @@ pub(crate) async fn accept_loop(
         if let Err(error) = tcp.set_nodelay(true) {
             log::debug!("simulator: {peer}: cannot set TCP_NODELAY: {error}");
         }
-        tasks.spawn(serve(tcp, peer, tls.clone(), Arc::clone(&shared), registration));
+        tasks.spawn(serve(tcp, peer, tls.clone(), websocket.clone(), Arc::clone(&shared), registration));
     }
 }
 
@@ -78,12 +81,13 @@ async fn serve(
     tcp: TcpStream,
     peer: SocketAddr,
     tls: Option<TlsAcceptor>,
+    websocket: Option<Arc<WsEndpoint>>,
     shared: Arc<Shared>,
     mut registration: Registration,
 ) {
     log::debug!("simulator: connection from {peer}");
     let ended = match tls {
-        None => Connection::new(tcp, peer, false, shared, registration).run().await,
+        None => serve_stream(tcp, peer, false, websocket, shared, registration).await,
         Some(acceptor) => {
             let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
             let stream = tokio::select! {
@@ -100,13 +104,52 @@ async fn serve(
                     }
                 },
             };
-            Connection::new(stream, peer, true, shared, registration).run().await
+            serve_stream(stream, peer, true, websocket, shared, registration).await
         }
     };
     match ended {
-        Ended::Protocol(_) | Ended::Malformed(_) => log::warn!("simulator: closed {peer}: {ended}"),
-        _ => log::debug!("simulator: closed {peer}: {ended}"),
+        Some(ended @ (Ended::Protocol(_) | Ended::Malformed(_))) => log::warn!("simulator: closed {peer}: {ended}"),
+        Some(ended) => log::debug!("simulator: closed {peer}: {ended}"),
+        None => {}
     }
+}
+
+/// Serves DevLink3 on `stream`, inside a WebSocket when the listener is one. `None` when
+/// the connection ended before the session began (a refused or failed upgrade).
+async fn serve_stream<S: AsyncRead + AsyncWrite + Send + Unpin>(
+    stream: S,
+    peer: SocketAddr,
+    encrypted: bool,
+    websocket: Option<Arc<WsEndpoint>>,
+    shared: Arc<Shared>,
+    mut registration: Registration,
+) -> Option<Ended> {
+    let Some(endpoint) = websocket else {
+        return Some(Connection::new(stream, peer, encrypted, shared, registration).run().await);
+    };
+    let upgrade = tokio::time::timeout(HANDSHAKE_TIMEOUT, endpoint.upgrade(stream, &shared));
+    let ws = tokio::select! {
+        _ = registration.closed() => return None,
+        done = upgrade => match done {
+            Ok(Ok(ws)) => ws,
+            Ok(Err(error)) => {
+                log::info!("simulator: {peer}: {error}");
+                return None;
+            }
+            Err(_) => {
+                log::info!("simulator: {peer}: WebSocket upgrade timed out");
+                return None;
+            }
+        },
+    };
+    let settings = &shared.config.websocket;
+    let stream = WsByteStream::new(ws, settings.send);
+    let pre_authenticated = !settings.devlink_auth;
+    let mut connection = Connection::new(stream, peer, encrypted, Arc::clone(&shared), registration);
+    if pre_authenticated && !connection.session.authenticate_externally() {
+        return Some(Ended::Protocol("connection limit reached (HTTP-authenticated WebSocket)".into()));
+    }
+    Some(connection.run().await)
 }
 
 /// Why a connection ended.
@@ -199,6 +242,11 @@ impl<S: AsyncRead + AsyncWrite + Send> Connection<S> {
             }
             let wake = self.wait().await;
             if let Err(ended) = self.on_wake(wake) {
+                if let Ended::Stopped = ended {
+                    // A stopping server says goodbye (TLS close_notify, WebSocket close
+                    // frame); a dropped connection, like a cut cable, does not.
+                    let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.writer.shutdown()).await;
+                }
                 return ended;
             }
         }

@@ -38,6 +38,7 @@ mod stats;
 mod subscription;
 mod tls;
 pub mod traffic;
+mod websocket;
 
 use std::fmt;
 use std::io;
@@ -61,17 +62,27 @@ use stats::Counters;
 use tls::SimTls;
 use traffic::{Traffic, TrafficConfig};
 
+/// The specification's answered ISDN call (§6.7.1.3), with the field the printed copy lost
+/// restored (spec-errata.md §2): the record benchmarks blast and tests inject.
+pub const ANSWERED_CALL_DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call>\
+<PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,0,0,5678,,,,,,01707123456,100</PartyA>\
+<PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,,,,200,901707123456,100</PartyB></Detail>";
+
+pub use crate::transport::SendPolicy;
 pub use blast::{Blast, BlastReport};
 pub use config::{SimConfig, default_users_list};
 pub use server::READ_FILE_NOT_FOUND;
 pub use stats::{SimStats, UserStats};
 pub use traffic::SimRecord;
+pub use websocket::{REALM, SimHttpAuth, SimWebSocket};
 
 /// A running simulated IP Office. Dropping it stops it, like [`Simulator::stop`].
 pub struct Simulator {
     shared: Arc<Shared>,
     tcp_addr: Option<SocketAddr>,
     tls_addr: Option<SocketAddr>,
+    ws_addr: Option<SocketAddr>,
+    wss_addr: Option<SocketAddr>,
     tls: Option<SimTls>,
     shutdown: watch::Sender<bool>,
     tasks: TaskTracker,
@@ -88,6 +99,7 @@ pub(crate) struct Shared {
     pub control: Arc<ControlPlane>,
     pub stats: Counters,
     retry_later: AtomicBool,
+    pub websocket: Arc<websocket::WsEndpoint>,
 }
 
 impl Shared {
@@ -101,11 +113,15 @@ impl Simulator {
     /// Returns at once; fails if an address cannot be bound or the configuration is unusable.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
         config.validate()?;
-        let tls = config.tls.map(|_| tls::generate()).transpose()?;
+        let tls = (config.tls.is_some() || config.wss.is_some()).then(tls::generate).transpose()?;
         let tcp_listener = config.tcp.map(bind).transpose()?;
         let tls_listener = config.tls.map(bind).transpose()?;
+        let ws_listener = config.ws.map(bind).transpose()?;
+        let wss_listener = config.wss.map(bind).transpose()?;
         let tcp_addr = tcp_listener.as_ref().map(|(_, addr)| *addr);
         let tls_addr = tls_listener.as_ref().map(|(_, addr)| *addr);
+        let ws_addr = ws_listener.as_ref().map(|(_, addr)| *addr);
+        let wss_addr = wss_listener.as_ref().map(|(_, addr)| *addr);
 
         let traffic = Traffic::new(TrafficConfig {
             seed: config.seed,
@@ -121,29 +137,46 @@ impl Simulator {
             control: Arc::default(),
             stats: Counters::default(),
             retry_later: AtomicBool::new(false),
+            websocket: Arc::default(),
             config,
         });
 
         // Registering the listeners with the runtime's reactor needs its context.
         let _runtime = runtime::handle().enter();
         let mut listeners = Vec::new();
-        if let Some((listener, _)) = tcp_listener {
-            listeners.push((tokio::net::TcpListener::from_std(listener)?, None));
-        }
-        if let (Some((listener, _)), Some(tls)) = (tls_listener, &tls) {
-            listeners.push((tokio::net::TcpListener::from_std(listener)?, Some(tls.acceptor.clone())));
+        let acceptor = tls.as_ref().map(|tls| tls.acceptor.clone());
+        let websocket = Some(Arc::clone(&shared.websocket));
+        for (bound, acceptor, websocket) in [
+            (tcp_listener, None, None),
+            (tls_listener, acceptor.clone(), None),
+            (ws_listener, None, websocket.clone()),
+            (wss_listener, acceptor, websocket),
+        ] {
+            if let Some((listener, _)) = bound {
+                listeners.push((tokio::net::TcpListener::from_std(listener)?, acceptor, websocket));
+            }
         }
 
         let (shutdown, _) = watch::channel(false);
         let tasks = TaskTracker::default();
-        for (listener, acceptor) in listeners {
-            let accepting =
-                connection::accept_loop(listener, acceptor, Arc::clone(&shared), tasks.clone(), shutdown.subscribe());
+        for (listener, acceptor, websocket) in listeners {
+            let accepting = connection::accept_loop(
+                listener,
+                acceptor,
+                websocket,
+                Arc::clone(&shared),
+                tasks.clone(),
+                shutdown.subscribe(),
+            );
             tasks.spawn(accepting);
         }
         tasks.spawn(feed::run_traffic(Arc::clone(&shared.feed), shared.config.seed, shutdown.subscribe()));
-        let simulator = Simulator { shared, tcp_addr, tls_addr, tls, shutdown, tasks };
-        let targets: Vec<String> = [simulator.tcp_target(), simulator.tls_target()].into_iter().flatten().collect();
+        let simulator = Simulator { shared, tcp_addr, tls_addr, ws_addr, wss_addr, tls, shutdown, tasks };
+        let targets: Vec<String> =
+            [simulator.tcp_target(), simulator.tls_target(), simulator.ws_target(), simulator.wss_target()]
+                .into_iter()
+                .flatten()
+                .collect();
         log::info!("simulator: listening on {}", targets.join(" and "));
         Ok(simulator)
     }
@@ -158,10 +191,23 @@ impl Simulator {
         self.tls_addr
     }
 
-    /// Where a client connects: `tcp://127.0.0.1:PORT`, or the TLS target when there is
-    /// no cleartext listener.
+    /// Where a client connects: `tcp://127.0.0.1:PORT`, or else the TLS, ws or wss target.
     pub fn target(&self) -> String {
-        self.tcp_target().or_else(|| self.tls_target()).unwrap_or_default()
+        [self.tcp_target(), self.tls_target(), self.ws_target(), self.wss_target()]
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// `ws://127.0.0.1:PORT/path` when there is a WebSocket listener.
+    pub fn ws_target(&self) -> Option<String> {
+        self.ws_addr.map(|addr| url("ws", addr) + &self.shared.config.websocket.path)
+    }
+
+    /// `wss://127.0.0.1:PORT/path` when there is a WebSocket-over-TLS listener.
+    pub fn wss_target(&self) -> Option<String> {
+        self.wss_addr.map(|addr| url("wss", addr) + &self.shared.config.websocket.path)
     }
 
     /// `tls://127.0.0.1:PORT` when there is a TLS listener.
@@ -199,6 +245,7 @@ impl Simulator {
             auth_failures,
             users,
             calls_in_progress: shared.feed.calls_in_progress(),
+            http_auth_failures: shared.websocket.http_auth_failures.load(Ordering::Relaxed),
             ..SimStats::default()
         };
         shared.stats.fill(&mut stats);

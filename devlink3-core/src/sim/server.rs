@@ -116,6 +116,18 @@ impl Session {
         Session { shared, peer, encrypted, auth: AuthState::Idle, stream: None, counter: EventCounter(1) }
     }
 
+    /// Marks the session authenticated by someone else (the WebSocket's HTTP login when the
+    /// DevLink3 login is switched off). False when the connection limit is reached.
+    pub(crate) fn authenticate_externally(&mut self) -> bool {
+        match self.shared.sessions.try_claim() {
+            Some(slot) => {
+                self.auth = AuthState::Authenticated { _slot: slot };
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Handles one received frame payload, appending any reply to `out`.
     pub(crate) fn on_frame(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Next {
         let packet = match Packet::decode(payload) {

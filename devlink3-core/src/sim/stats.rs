@@ -23,6 +23,8 @@ pub struct SimStats {
     pub events_sent: u64,
     /// Events a lagging connection never got: the counter gaps its client should report.
     pub events_dropped: u64,
+    /// WebSocket upgrades refused for wrong HTTP credentials.
+    pub http_auth_failures: u64,
     /// Successful ReadFile requests.
     pub files_read: u64,
     /// Calls the traffic model has in progress.

@@ -1,17 +1,22 @@
-//! Where to connect: `tcp://host[:port]`, `tls://host[:port]`, or a bare `host[:port]`.
+//! Where to connect: `tcp://host[:port]`, `tls://host[:port]`, a bare `host[:port]`, or a
+//! WebSocket URL `ws://host[:port]/path`, `wss://host[:port]/path`.
 
 use std::fmt;
 use std::str::FromStr;
 
 /// DevLink3 over plain TCP.
 pub const TCP_PORT: u16 = 50797;
-/// DevLink3 over TLS.
+/// DevLink3 over TLS, and over secure WebSocket.
 pub const TLS_PORT: u16 = 50796;
+/// WebSocket over plain HTTP: IP Office documents no port for it, so HTTP's.
+pub const WS_PORT: u16 = 80;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
     Tcp,
     Tls,
+    Ws,
+    Wss,
 }
 
 /// A parsed target address.
@@ -21,6 +26,8 @@ pub struct Target {
     /// Host name or IP address (IPv6 without brackets).
     pub host: String,
     pub port: u16,
+    /// WebSocket request path (`/` when none is given); empty for TCP and TLS.
+    pub path: String,
 }
 
 impl FromStr for Target {
@@ -33,16 +40,26 @@ impl FromStr for Target {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
                 "tcp" => (Scheme::Tcp, rest),
                 "tls" => (Scheme::Tls, rest),
-                "ws" | "wss" => {
-                    return Err(format!(
-                        "{s:?}: WebSocket targets (ws://, wss://) are not supported yet; use tcp:// or tls://"
-                    ));
+                "ws" => (Scheme::Ws, rest),
+                "wss" => (Scheme::Wss, rest),
+                other => {
+                    return Err(format!("{s:?}: unknown scheme {other:?} (expected tcp://, tls://, ws:// or wss://)"));
                 }
-                other => return Err(format!("{s:?}: unknown scheme {other:?} (expected tcp:// or tls://)")),
             },
         };
-        let rest = rest.trim_end_matches('/');
-        let default_port = if scheme == Scheme::Tls { TLS_PORT } else { TCP_PORT };
+        let (rest, path) = match scheme {
+            Scheme::Ws | Scheme::Wss => match rest.find(['/', '?']) {
+                Some(i) if rest[i..].starts_with('/') => (&rest[..i], rest[i..].to_string()),
+                Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
+                None => (rest, "/".to_string()),
+            },
+            Scheme::Tcp | Scheme::Tls => (rest.trim_end_matches('/'), String::new()),
+        };
+        let default_port = match scheme {
+            Scheme::Tcp => TCP_PORT,
+            Scheme::Tls | Scheme::Wss => TLS_PORT,
+            Scheme::Ws => WS_PORT,
+        };
         let (host, port) = split_host_port(rest).map_err(|e| format!("{s:?}: {e}"))?;
         if host.is_empty() {
             return Err(format!("{s:?}: no host"));
@@ -54,7 +71,7 @@ impl FromStr for Target {
                     .to_string(),
             );
         }
-        Ok(Target { scheme, host: host.to_string(), port: port.unwrap_or(default_port) })
+        Ok(Target { scheme, host: host.to_string(), port: port.unwrap_or(default_port), path })
     }
 }
 
@@ -84,11 +101,13 @@ impl fmt::Display for Target {
         let scheme = match self.scheme {
             Scheme::Tcp => "tcp",
             Scheme::Tls => "tls",
+            Scheme::Ws => "ws",
+            Scheme::Wss => "wss",
         };
         if self.host.contains(':') {
-            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+            write!(f, "{scheme}://[{}]:{}{}", self.host, self.port, self.path)
         } else {
-            write!(f, "{scheme}://{}:{}", self.host, self.port)
+            write!(f, "{scheme}://{}:{}{}", self.host, self.port, self.path)
         }
     }
 }
@@ -103,14 +122,21 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(t("10.0.0.1"), Target { scheme: Scheme::Tcp, host: "10.0.0.1".into(), port: 50797 });
+        assert_eq!(
+            t("10.0.0.1"),
+            Target { scheme: Scheme::Tcp, host: "10.0.0.1".into(), port: 50797, path: "".into() }
+        );
         assert_eq!(t("ipo.local:1234").port, 1234);
         assert_eq!(t("tls://ipo").port, 50796);
         assert_eq!(t("TLS://ipo:99").scheme, Scheme::Tls);
         assert_eq!(t("tcp://[::1]:5").host, "::1");
         assert_eq!(t("::1").host, "::1");
         assert_eq!(t("tcp://[::1]").to_string(), "tcp://[::1]:50797");
-        for bad in ["", "tcp://", "ftp://x", "x:notaport", "255.255.255.255", "ws://x/y", "[::1"] {
+        assert_eq!(t("wss://ipo/devlink3").to_string(), "wss://ipo:50796/devlink3");
+        assert_eq!(t("ws://ipo:8080").path, "/");
+        assert_eq!(t("ws://ipo?x=1").path, "/?x=1");
+        assert_eq!(t("WSS://[::1]:9/a/b").to_string(), "wss://[::1]:9/a/b");
+        for bad in ["", "tcp://", "ftp://x", "x:notaport", "255.255.255.255", "ws:///path", "[::1"] {
             assert!(bad.parse::<Target>().is_err(), "{bad:?} should be refused");
         }
     }
