@@ -1,0 +1,770 @@
+//! Events as immutable Python objects.
+//!
+//! Each object owns the Rust record it was made from and converts a field only when it is
+//! read: receiving an event costs one Python allocation however many fields it has, which
+//! is what lets iteration keep up with a busy PBX. The sections of a `Detail` (`call`,
+//! `party_a`, `targets`...) are views sharing the `Detail`, made on access.
+//!
+//! `to_dict()` and `repr()` are generic over each class's field names, so they cannot
+//! drift from the getters.
+
+use std::borrow::Cow;
+
+use devlink3_core::client::{
+    Event, LinkState as CoreLinkState, MissedReason, Origin as CoreOrigin, PbxInfo as CorePbx,
+};
+use devlink3_core::files::UserEntry;
+use devlink3_core::records::{self, Delta3, RecordError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyList, PyString};
+
+/// A record field as a Python value.
+pub(crate) trait ToPy {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+impl ToPy for str {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyString::new(py, self).into_any())
+    }
+}
+
+impl ToPy for Cow<'_, str> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        (**self).to_py(py)
+    }
+}
+
+impl ToPy for String {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.as_str().to_py(py)
+    }
+}
+
+impl<T: ToPy + ?Sized> ToPy for &T {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        (**self).to_py(py)
+    }
+}
+
+macro_rules! to_py_via_into_pyobject {
+    ($($ty:ty),*) => {$(
+        impl ToPy for $ty {
+            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(self.into_pyobject(py)?.into_any())
+            }
+        }
+    )*};
+}
+
+to_py_via_into_pyobject!(u32, u64, usize, f64);
+
+impl ToPy for bool {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyBool::new(py, *self).to_owned().into_any())
+    }
+}
+
+impl<T: ToPy> ToPy for Option<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(value) => value.to_py(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+/// A field that is not the number it should be reads as `None`: a getter that raises
+/// would be worse than a gap, and `raw` keeps the text.
+impl<T: ToPy> ToPy for Result<T, RecordError> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.as_ref().ok().to_py(py)
+    }
+}
+
+impl<T: ToPy> ToPy for Vec<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self.iter().map(|item| item.to_py(py)).collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    }
+}
+
+/// The getters, `to_dict` and `__repr__` of an event class (or any read-only value class).
+///
+/// `fields` are read as `data().field`, `methods` as `data().method()`; `computed` names the
+/// getters written by hand after the block; `with origin` adds the `origin` getter.
+macro_rules! py_record {
+    (
+        $class:ident $(with $origin:ident)? {
+            fields: [$($field:ident),* $(,)?],
+            methods: [$($method:ident),* $(,)?],
+            computed: [$($computed:literal),* $(,)?],
+            repr: [$($repr:literal),* $(,)?] $(,)?
+        }
+        $($extra:tt)*
+    ) => {
+        #[pymethods]
+        impl $class {
+            $(
+                #[getter]
+                fn $field<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    $crate::events::ToPy::to_py(&self.data().$field, py)
+                }
+            )*
+            $(
+                #[getter]
+                fn $method<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    $crate::events::ToPy::to_py(&self.data().$method(), py)
+                }
+            )*
+            $(
+                /// Where the event came from: the PBX and its per-PBX event counter.
+                #[getter]
+                fn $origin(&self) -> $crate::events::Origin {
+                    $crate::events::Origin(self.$origin)
+                }
+            )?
+
+            /// The fields as plain values (enum members by name, sections as dicts), ready
+            /// for `json.dumps`.
+            fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+                $crate::events::plain_dict(
+                    slf.as_any(),
+                    &[$(stringify!($field),)* $(stringify!($method),)* $($computed,)* $(stringify!($origin))?],
+                )
+            }
+
+            fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+                $crate::events::repr(slf.as_any(), &[$($repr),*])
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+/// `{name: plain(getattr(obj, name))}`.
+pub(crate) fn plain_dict<'py>(obj: &Bound<'py, PyAny>, names: &[&str]) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(obj.py());
+    for name in names {
+        dict.set_item(*name, plain(obj.getattr(*name)?)?)?;
+    }
+    Ok(dict)
+}
+
+/// A value made of JSON's types: flags as their number, other enums by member name,
+/// nested events through their `to_dict`.
+fn plain(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    let py = value.py();
+    let enums = py.import(intern!(py, "enum"))?;
+    if value.is_instance(&enums.getattr(intern!(py, "Flag"))?)? {
+        Ok(value.extract::<u64>()?.into_pyobject(py)?.into_any())
+    } else if value.is_instance(&enums.getattr(intern!(py, "Enum"))?)? {
+        value.getattr(intern!(py, "name"))
+    } else if let Ok(list) = value.cast::<PyList>() {
+        let items = list.iter().map(plain).collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    } else if let Ok(dict) = value.cast::<PyDict>() {
+        let out = PyDict::new(py);
+        for (key, item) in dict.iter() {
+            out.set_item(key, plain(item)?)?;
+        }
+        Ok(out.into_any())
+    } else if value.hasattr(intern!(py, "to_dict"))? {
+        value.call_method0(intern!(py, "to_dict"))
+    } else {
+        Ok(value)
+    }
+}
+
+/// `Class(name=value, ...)` over the fields that are set: empty text, `None` and empty
+/// lists are left out, and enum members read as `PartyState.CONNECTED`.
+pub(crate) fn repr(obj: &Bound<'_, PyAny>, names: &[&str]) -> PyResult<String> {
+    let py = obj.py();
+    let enum_type = py.import(intern!(py, "enum"))?.getattr(intern!(py, "Enum"))?;
+    let mut parts = Vec::with_capacity(names.len());
+    for name in names {
+        let value = obj.getattr(*name)?;
+        let unset = value.is_none()
+            || value.cast::<PyString>().is_ok_and(|s| s.is_empty().unwrap_or(false))
+            || value.cast::<PyList>().is_ok_and(|l| l.is_empty());
+        if unset {
+            continue;
+        }
+        let shown = if value.is_instance(&enum_type)? {
+            let member = value.getattr(intern!(py, "name"))?;
+            let member = if member.is_none() { value.extract::<u64>()?.to_string() } else { member.str()?.to_string() };
+            format!("{}.{member}", value.get_type().name()?)
+        } else {
+            value.repr()?.to_string()
+        };
+        parts.push(format!("{name}={shown}"));
+    }
+    Ok(format!("{}({})", obj.get_type().name()?, parts.join(", ")))
+}
+
+/// Where an event came from.
+#[pyclass(frozen, module = "devlink3")]
+pub struct Origin(pub(crate) CoreOrigin);
+
+impl Origin {
+    fn data(&self) -> &CoreOrigin {
+        &self.0
+    }
+}
+
+py_record!(Origin {
+    fields: [counter],
+    methods: [],
+    computed: ["pbx_ip"],
+    repr: ["pbx_ip", "counter"],
+}
+    /// The address of the IP Office that generated the event.
+    #[getter]
+    fn pbx_ip(&self) -> String {
+        self.0.pbx_ip.to_string()
+    }
+);
+
+/// `data()` of a Delta3 class. The record stays in the box it arrived in: a Detail is over
+/// a kilobyte, and moving it into the Python object would cost a copy and a large
+/// allocation per event.
+macro_rules! delta3_data {
+    ($class:ident) => {
+        impl $class {
+            fn data(&self) -> &records::$class<'static> {
+                match &*self.record {
+                    Delta3::$class(record) => record,
+                    _ => unreachable!(concat!("a ", stringify!($class), " is only made from that kind of record")),
+                }
+            }
+        }
+    };
+}
+
+/// `<Detail>`: the current state of a call, with its A end and either its B end or the
+/// targets it is ringing.
+#[pyclass(frozen, module = "devlink3")]
+pub struct Detail {
+    origin: CoreOrigin,
+    record: Box<Delta3<'static>>,
+}
+
+delta3_data!(Detail);
+
+py_record!(Detail with origin {
+    fields: [raw],
+    methods: [],
+    computed: ["call", "party_a", "party_b", "targets"],
+    repr: ["call", "party_a", "party_b", "targets"],
+}
+    /// The `<Call>` section.
+    #[getter]
+    fn call(slf: &Bound<'_, Self>) -> PyResult<Py<Call>> {
+        Py::new(slf.py(), Call { detail: slf.clone().unbind() })
+    }
+
+    /// The `<PartyA>` section: every call has one.
+    #[getter]
+    fn party_a(slf: &Bound<'_, Self>) -> PyResult<Py<Party>> {
+        Py::new(slf.py(), Party { detail: slf.clone().unbind(), end: End::A })
+    }
+
+    /// The `<PartyB>` section, once the call is established.
+    #[getter]
+    fn party_b(slf: &Bound<'_, Self>) -> PyResult<Option<Py<Party>>> {
+        match slf.get().data().party_b {
+            Some(_) => Py::new(slf.py(), Party { detail: slf.clone().unbind(), end: End::B }).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The `<Target_list>` entries, while the call is being established.
+    #[getter]
+    fn targets(slf: &Bound<'_, Self>) -> PyResult<Vec<Py<Target>>> {
+        (0..slf.get().data().targets.len())
+            .map(|index| Py::new(slf.py(), Target { detail: slf.clone().unbind(), index }))
+            .collect()
+    }
+);
+
+/// The `<Call>` section of a `Detail`.
+#[pyclass(frozen, module = "devlink3")]
+pub struct Call {
+    detail: Py<Detail>,
+}
+
+impl Call {
+    fn data(&self) -> &records::Call<'static> {
+        &self.detail.get().data().call
+    }
+}
+
+py_record!(Call {
+    fields: [
+        node,
+        call_id,
+        account_code,
+        authorization_code,
+        tag,
+        transfer_cause,
+        owner_huntgroup,
+        original_huntgroup,
+        original_user,
+        target_huntgroup,
+        target_user,
+        voicemail_leaving,
+        voicemail_length,
+        queueing,
+        timestamp,
+        huntgroup_overflow,
+        ivr_transferred_out,
+        ivr_time,
+    ],
+    methods: [],
+    computed: [],
+    repr: ["node", "call_id", "tag", "account_code", "owner_huntgroup", "target_huntgroup", "target_user", "queueing"],
+});
+
+#[derive(Clone, Copy)]
+enum End {
+    A,
+    B,
+}
+
+/// A `<PartyA>` or `<PartyB>` section: one end of a call.
+#[pyclass(frozen, module = "devlink3")]
+pub struct Party {
+    detail: Py<Detail>,
+    end: End,
+}
+
+impl Party {
+    fn data(&self) -> &records::Party<'static> {
+        let detail = self.detail.get().data();
+        match self.end {
+            End::A => &detail.party_a,
+            End::B => detail.party_b.as_ref().expect("a Party B view is only made when the Detail has one"),
+        }
+    }
+}
+
+py_record!(Party {
+    fields: [
+        end_id,
+        incoming,
+        state,
+        audio_path,
+        tone,
+        remote,
+        public_line,
+        flags,
+        emergency_location,
+        equipment,
+        equipment_type,
+        description,
+        identity,
+        called_type,
+        called_reason,
+        did,
+        dialled,
+        on_behalf,
+        target_number,
+        target_subaddress,
+        purpose,
+        cli,
+        cli_presentation,
+        calling_name_type,
+        calling_name,
+        related_end_id,
+    ],
+    methods: [],
+    computed: [],
+    repr: ["end_id", "state", "equipment", "identity", "cli", "calling_name", "did", "dialled", "target_number"],
+});
+
+/// One `<Target>` of a `Detail`'s target list: a call end being rung.
+#[pyclass(frozen, module = "devlink3")]
+pub struct Target {
+    detail: Py<Detail>,
+    index: usize,
+}
+
+impl Target {
+    fn data(&self) -> &records::Target<'static> {
+        &self.detail.get().data().targets[self.index]
+    }
+}
+
+py_record!(Target {
+    fields: [
+        end_id,
+        remote,
+        public_line,
+        equipment,
+        equipment_type,
+        description,
+        identity,
+        called_type,
+        called_reason,
+        target_number,
+        target_subaddress,
+        purpose,
+        cli,
+        cli_presentation,
+    ],
+    methods: [],
+    computed: [],
+    repr: ["end_id", "equipment", "identity", "target_number", "purpose", "cli"],
+});
+
+/// `<CallLost>`: a call end reported as PartyA or PartyB is gone.
+#[pyclass(frozen, module = "devlink3")]
+pub struct CallLost {
+    origin: CoreOrigin,
+    record: Box<Delta3<'static>>,
+}
+
+delta3_data!(CallLost);
+
+py_record!(CallLost with origin {
+    fields: [node, end_id, cleared_inbound, cause, timestamp, raw],
+    methods: [],
+    computed: [],
+    repr: ["node", "end_id", "cleared_inbound", "cause", "timestamp"],
+});
+
+/// `<LinkLost>`: as `CallLost`, generated at an intermediate node of the network.
+#[pyclass(frozen, module = "devlink3")]
+pub struct LinkLost {
+    origin: CoreOrigin,
+    record: Box<Delta3<'static>>,
+}
+
+delta3_data!(LinkLost);
+
+py_record!(LinkLost with origin {
+    fields: [node, end_id, cleared_inbound, cause, timestamp, link_ref, raw],
+    methods: [],
+    computed: [],
+    repr: ["node", "end_id", "cleared_inbound", "cause", "timestamp", "link_ref"],
+});
+
+/// `<AttemptReject>`: a targeted user tried to push the ringing call away.
+#[pyclass(frozen, module = "devlink3")]
+pub struct AttemptReject {
+    origin: CoreOrigin,
+    record: Box<Delta3<'static>>,
+}
+
+delta3_data!(AttemptReject);
+
+py_record!(AttemptReject with origin {
+    fields: [node, end_id, user, qualifier, timestamp, raw],
+    methods: [],
+    computed: [],
+    repr: ["node", "end_id", "user", "qualifier", "timestamp"],
+});
+
+/// A Delta2 record (links opened with `-CD2`): `raw` is the text exactly as the PBX sent
+/// it; the named fields of `CALL: S` records are parsed from it on access.
+#[pyclass(frozen, module = "devlink3")]
+pub struct Delta2 {
+    origin: CoreOrigin,
+    record: Box<records::Delta2<'static>>,
+}
+
+impl Delta2 {
+    fn data(&self) -> &records::Delta2<'static> {
+        &self.record
+    }
+}
+
+py_record!(Delta2 with origin {
+    fields: [],
+    methods: [
+        kind, raw, call_id, a_call_id, b_call_id, a_state, b_state, a_connected, a_is_music, b_connected, b_is_music,
+        a_name, b_name, b_list, a_slot_channel, b_slot_channel, called_presentation_type, called_number,
+        calling_presentation_type, calling_number, called_subaddress, calling_subaddress, dialled_type,
+        dialled_number, keypad_type, keypad_number, ring_attempt_count, cause, voicemail_disallow,
+        sending_complete, call_transport_type, owner_huntgroup, original_huntgroup, original_user,
+        target_huntgroup, target_user, target_ras, tag, account_code,
+    ],
+    computed: ["fields"],
+    repr: ["kind", "call_id", "a_state", "a_name", "b_state", "b_name"],
+}
+    /// Every comma-separated field after `CALL: S`, in order (field 1 is `fields[0]`).
+    #[getter]
+    fn fields(&self) -> Vec<&str> {
+        self.record.fields().collect()
+    }
+);
+
+/// A SIPTrack event (`_SIPTrack`): a SIP call starting or ending on a trunk or phone.
+#[pyclass(frozen, module = "devlink3")]
+pub struct SipTrack {
+    origin: CoreOrigin,
+    record: Box<records::SipTrack<'static>>,
+}
+
+impl SipTrack {
+    fn data(&self) -> &records::SipTrack<'static> {
+        &self.record
+    }
+}
+
+py_record!(SipTrack with origin {
+    fields: [event, epid, end_id, sip_type, direction, sip_call_id, raw],
+    methods: [],
+    computed: [],
+    repr: ["event", "end_id", "sip_type", "direction", "sip_call_id"],
+});
+
+/// A plain CMExtn event (`_CMExtn`): an extension's text message.
+#[pyclass(frozen, module = "devlink3")]
+pub struct CmExtn {
+    origin: CoreOrigin,
+    record: Box<records::CmExtn<'static>>,
+}
+
+impl CmExtn {
+    fn data(&self) -> &records::CmExtn<'static> {
+        &self.record
+    }
+}
+
+py_record!(CmExtn with origin {
+    fields: [extension, message, raw],
+    methods: [cause],
+    computed: [],
+    repr: ["extension", "message"],
+});
+
+/// An extended CMExtn event (`_CMExtn`): `v`, `p1`, `p2` for an extension; for `v == 1` a
+/// state change from `old_state` to `new_state`.
+#[pyclass(frozen, module = "devlink3")]
+pub struct CmExtnState {
+    origin: CoreOrigin,
+    record: Box<records::CmExtnState<'static>>,
+}
+
+impl CmExtnState {
+    fn data(&self) -> &records::CmExtnState<'static> {
+        &self.record
+    }
+}
+
+py_record!(CmExtnState with origin {
+    fields: [v, p1, p2, extension],
+    methods: [],
+    computed: ["new_state", "old_state", "raw"],
+    repr: ["extension", "v", "p1", "p2", "new_state", "old_state"],
+}
+    /// For a state change (`v == 1`), the new state; else `None`.
+    #[getter]
+    fn new_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.record.state_change().map(|(new, _)| new).to_py(py)
+    }
+
+    /// For a state change (`v == 1`), the old state; else `None`.
+    #[getter]
+    fn old_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.record.state_change().map(|(_, old)| old).to_py(py)
+    }
+
+    /// The event as the PBX's monitor prints it.
+    #[getter]
+    fn raw(&self) -> String {
+        self.record.to_string()
+    }
+);
+
+/// A record that could not be parsed, or a tuple of a kind this library does not know:
+/// delivered with the reason rather than dropped.
+#[pyclass(frozen, module = "devlink3")]
+pub struct Unparsed {
+    origin: CoreOrigin,
+    tag: u32,
+    text: String,
+    error: String,
+}
+
+impl Unparsed {
+    fn data(&self) -> &Self {
+        self
+    }
+}
+
+py_record!(Unparsed with origin {
+    fields: [tag, text, error],
+    methods: [],
+    computed: [],
+    repr: ["tag", "error", "text"],
+});
+
+/// The state of a link, reported on every change. `name` is one of `connecting`,
+/// `operational`, `no_response`, `rejected`, `closed`; the other attributes are `None`
+/// unless they apply to that state.
+#[pyclass(frozen, module = "devlink3")]
+pub struct LinkState(pub(crate) CoreLinkState);
+
+py_record!(LinkState {
+    fields: [],
+    methods: [],
+    computed: ["name", "attempt", "pbx", "reason", "retry_in", "code"],
+    repr: ["name", "attempt", "pbx", "reason", "retry_in", "code"],
+}
+    #[getter]
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// `connecting`: the attempt number, 1 for the first.
+    #[getter]
+    fn attempt(&self) -> Option<u32> {
+        match self.0 {
+            CoreLinkState::Connecting { attempt } => Some(attempt),
+            _ => None,
+        }
+    }
+
+    /// `operational`: what the PBX said about itself.
+    #[getter]
+    fn pbx(&self) -> Option<PbxInfo> {
+        match &self.0 {
+            CoreLinkState::Operational(info) => Some(PbxInfo(info.clone())),
+            _ => None,
+        }
+    }
+
+    /// `no_response` and `rejected`: why.
+    #[getter]
+    fn reason(&self) -> Option<&str> {
+        match &self.0 {
+            CoreLinkState::NoResponse { reason, .. } | CoreLinkState::Rejected { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// `no_response`: seconds until the next attempt.
+    #[getter]
+    fn retry_in(&self) -> Option<f64> {
+        match self.0 {
+            CoreLinkState::NoResponse { retry_in, .. } => Some(retry_in.as_secs_f64()),
+            _ => None,
+        }
+    }
+
+    /// `rejected`: the PBX's result code, when the PBX gave one.
+    #[getter]
+    fn code<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.0 {
+            CoreLinkState::Rejected { code, .. } => code.to_py(py),
+            _ => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __str__(&self) -> String {
+        self.0.to_string()
+    }
+);
+
+/// What the PBX said about itself and the event request when the link came up.
+#[pyclass(frozen, module = "devlink3")]
+pub struct PbxInfo(pub(crate) CorePbx);
+
+impl PbxInfo {
+    fn data(&self) -> &CorePbx {
+        &self.0
+    }
+}
+
+py_record!(PbxInfo {
+    fields: [pbx_type, variant, accepted_flags, rejected_flags, encrypted],
+    methods: [],
+    computed: [],
+    repr: ["pbx_type", "variant", "accepted_flags", "rejected_flags", "encrypted"],
+});
+
+/// Events that never reached the application: `count` of them, for `reason`
+/// (`COUNTER_GAP`: the PBX did not send them; `SLOW_CONSUMER`: they arrived faster than
+/// they were taken and the oldest were dropped).
+#[pyclass(frozen, module = "devlink3")]
+pub struct Missed {
+    count: u64,
+    reason: MissedReason,
+}
+
+impl Missed {
+    fn data(&self) -> &Self {
+        self
+    }
+}
+
+py_record!(Missed { fields: [count, reason], methods: [], computed: [], repr: ["count", "reason"] });
+
+/// One user of the PBX, from `nasystem/user_list`.
+#[pyclass(frozen, module = "devlink3")]
+pub struct User(UserEntry);
+
+impl User {
+    fn data(&self) -> &UserEntry {
+        &self.0
+    }
+}
+
+py_record!(User {
+    fields: [fields],
+    methods: [name, extension, full_name],
+    computed: [],
+    repr: ["name", "extension", "full_name"],
+});
+
+impl From<UserEntry> for User {
+    fn from(entry: UserEntry) -> Self {
+        User(entry)
+    }
+}
+
+/// An event as its Python object.
+pub(crate) fn to_py(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
+    fn new<T: pyo3::PyClass + Into<PyClassInitializer<T>>>(py: Python<'_>, value: T) -> PyResult<Py<PyAny>> {
+        Ok(Py::new(py, value)?.into_any())
+    }
+    match event {
+        Event::Delta3 { origin, record } => match &*record {
+            Delta3::Detail(_) => new(py, Detail { origin, record }),
+            Delta3::CallLost(_) => new(py, CallLost { origin, record }),
+            Delta3::LinkLost(_) => new(py, LinkLost { origin, record }),
+            Delta3::AttemptReject(_) => new(py, AttemptReject { origin, record }),
+        },
+        Event::Delta2 { origin, record } => new(py, Delta2 { origin, record }),
+        Event::SipTrack { origin, record } => new(py, SipTrack { origin, record }),
+        Event::CmExtn { origin, record } => new(py, CmExtn { origin, record }),
+        Event::CmExtnState { origin, record } => new(py, CmExtnState { origin, record }),
+        Event::Unparsed { origin, tag, text, error } => new(py, Unparsed { origin, tag, text, error }),
+        Event::LinkState(state) => new(py, LinkState(state)),
+        Event::Missed { count, reason } => new(py, Missed { count, reason }),
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Origin>()?;
+    m.add_class::<Detail>()?;
+    m.add_class::<Call>()?;
+    m.add_class::<Party>()?;
+    m.add_class::<Target>()?;
+    m.add_class::<CallLost>()?;
+    m.add_class::<LinkLost>()?;
+    m.add_class::<AttemptReject>()?;
+    m.add_class::<Delta2>()?;
+    m.add_class::<SipTrack>()?;
+    m.add_class::<CmExtn>()?;
+    m.add_class::<CmExtnState>()?;
+    m.add_class::<Unparsed>()?;
+    m.add_class::<LinkState>()?;
+    m.add_class::<PbxInfo>()?;
+    m.add_class::<Missed>()?;
+    m.add_class::<User>()
+}

@@ -1,0 +1,505 @@
+//! `Link`: one connection to an IP Office, as Python sees it.
+//!
+//! Pull: events cross into Python in batches. A wait releases the GIL, takes up to
+//! [`BATCH`] events from the client at once into the link's inbox, and each `__next__`
+//! then only pops one and wraps it. Waits run in [`SLICE`]s with a signal check between
+//! them, so Ctrl-C interrupts a blocked loop.
+//!
+//! Push: the first callback registered switches the link to the core's dispatcher thread,
+//! which takes the GIL for each call only (design.md, "Threads"). An exception raised by a
+//! callback goes to `sys.unraisablehook`, like one raised in `__del__`; the stream goes on.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use devlink3_core::client::{Client, ClientConfig, Error, Event, LinkState as CoreLinkState, Reconnect};
+use devlink3_core::dispatch::{Callback, Handlers};
+use devlink3_core::transport::{ClientCert, TlsOptions, parse_fingerprint};
+use devlink3_core::wire::ResultCode;
+use pyo3::PyTraverseError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::gc::PyVisit;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::errors;
+use crate::events::{self, LinkState, PbxInfo, User};
+use crate::gil::{self, SLICE};
+
+/// Most events moved from the client into Python per GIL release.
+const BATCH: usize = 1024;
+/// How often `wait_operational` and `wait_closed` look at the link.
+const POLL: Duration = Duration::from_millis(10);
+
+/// A link to one IP Office. Iterate it for events, or register callbacks.
+#[pyclass(frozen, subclass, module = "devlink3")]
+pub struct Link {
+    target: String,
+    client: Client,
+    inbox: Inbox,
+    callbacks: Arc<Callbacks>,
+    handlers_installed: AtomicBool,
+    closed: AtomicBool,
+}
+
+#[pymethods]
+impl Link {
+    #[new]
+    #[pyo3(signature = (
+        target, user, password, *, flags = "", tls = None, application_name = None, queue_capacity = 4096,
+        keepalive_interval = 30.0, connect_timeout = 10.0, response_timeout = 10.0, reconnect_delay = 0.5,
+        reconnect_max_delay = 60.0, retry_later_delay = 30.0,
+    ))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments
+    fn new(
+        py: Python<'_>,
+        target: String,
+        user: String,
+        password: String,
+        flags: &str,
+        tls: Option<TlsArgs>,
+        application_name: Option<String>,
+        queue_capacity: usize,
+        keepalive_interval: f64,
+        connect_timeout: f64,
+        response_timeout: f64,
+        reconnect_delay: f64,
+        reconnect_max_delay: f64,
+        retry_later_delay: f64,
+    ) -> PyResult<Self> {
+        crate::logging::sync_level(py);
+        let mut config = ClientConfig::new(target.clone(), user, password);
+        config.flags = flags.to_owned();
+        if let Some(tls) = tls {
+            config.tls = tls.try_into()?;
+        }
+        if let Some(name) = application_name {
+            config.application_name = name;
+        }
+        config.queue_capacity = queue_capacity;
+        config.keepalive_interval = duration("keepalive_interval", keepalive_interval)?;
+        config.connect_timeout = duration("connect_timeout", connect_timeout)?;
+        config.response_timeout = duration("response_timeout", response_timeout)?;
+        config.reconnect = Reconnect {
+            initial_delay: duration("reconnect_delay", reconnect_delay)?,
+            max_delay: duration("reconnect_max_delay", reconnect_max_delay)?,
+            retry_later_delay: duration("retry_later_delay", retry_later_delay)?,
+        };
+        let client = Client::connect(config).map_err(errors::error)?;
+        Ok(Link {
+            target,
+            client,
+            inbox: Inbox::default(),
+            callbacks: Arc::default(),
+            handlers_installed: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// The `target` the link was opened with.
+    #[getter]
+    fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The link's current state.
+    #[getter]
+    fn state(&self) -> LinkState {
+        LinkState(self.client.state())
+    }
+
+    /// Whether `close()` has been called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// The next event, waiting as long as it takes; the iteration ends when the link is
+    /// closed and raises when the PBX refuses it (`AuthenticationFailed`...).
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        match self.wait_next(py, None)? {
+            Next::Event(event) => Ok(Some(event)),
+            Next::Closed | Next::Timeout => Ok(None),
+        }
+    }
+
+    /// The next event, or `None` after `timeout` seconds (`None`: wait as long as it takes).
+    /// Raises `LinkClosed` once the link is closed.
+    #[pyo3(signature = (timeout = None))]
+    fn next_event(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Py<PyAny>>> {
+        match self.wait_next(py, deadline(timeout)?)? {
+            Next::Event(event) => Ok(Some(event)),
+            Next::Timeout => Ok(None),
+            Next::Closed => Err(errors::error(Error::Closed)),
+        }
+    }
+
+    /// An event already received, or `None`; never waits. For the asyncio layer.
+    fn _take(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        if self.closed() {
+            return Err(errors::error(Error::Closed));
+        }
+        self.take(py)
+    }
+
+    /// Waits up to `timeout` seconds, without the GIL, for events to `_take`. For the
+    /// asyncio layer, which runs it on a worker thread.
+    fn _fill(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let timeout = duration("timeout", timeout)?;
+        match gil::released(py, || self.inbox.fill(&self.client, timeout)) {
+            Ok(()) | Err(Error::Closed) => Ok(()),
+            Err(error) => Err(errors::error(error)),
+        }
+    }
+
+    /// Sets (or with `None` removes) the callback for one kind of event. The first call
+    /// switches the link to callbacks: from then on iteration is refused.
+    fn _set_callback(&self, py: Python<'_>, kind: &str, callback: Option<Py<PyAny>>) -> PyResult<()> {
+        let kind = Kind::parse(kind)?;
+        if let Some(callback) = &callback {
+            if !callback.bind(py).is_callable() {
+                return Err(PyTypeError::new_err("the callback must be callable"));
+            }
+        }
+        // Dropped after the table is unlocked: a finalizer must not find it locked.
+        let _previous = self.callbacks.set(kind, callback);
+        if !self.handlers_installed.swap(true, Ordering::AcqRel) {
+            let callbacks = Arc::clone(&self.callbacks);
+            self.client.set_handlers(move |handlers| install(handlers, &callbacks)).map_err(errors::error)?;
+        }
+        Ok(())
+    }
+
+    /// Blocks until the link is operational and returns what the PBX said about itself.
+    /// Raises `AuthenticationFailed` (or another `Refused`) when the PBX refuses the link,
+    /// `Timeout` after `timeout` seconds, `LinkClosed` if it is closed meanwhile.
+    #[pyo3(signature = (timeout = None))]
+    fn wait_operational(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<PbxInfo> {
+        let deadline = deadline(timeout)?;
+        loop {
+            match self.client.state() {
+                CoreLinkState::Operational(info) => return Ok(PbxInfo(info)),
+                CoreLinkState::Rejected { code, reason } => return Err(errors::rejected(code, &reason)),
+                CoreLinkState::Closed => return Err(errors::error(Error::Closed)),
+                _ => {}
+            }
+            if !self.pause(py, deadline)? {
+                let waited = Duration::from_secs_f64(timeout.unwrap_or_default());
+                return Err(errors::error(Error::Timeout(waited)));
+            }
+        }
+    }
+
+    /// Blocks until the link is closed (by a callback or another thread); returns whether
+    /// it is, `False` after `timeout` seconds. For programs that only use callbacks.
+    #[pyo3(signature = (timeout = None))]
+    fn wait_closed(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        let deadline = deadline(timeout)?;
+        while !self.closed() {
+            if !self.pause(py, deadline)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads a PBX pseudo-file such as `nasystem/user_list` while events keep flowing.
+    fn read_file<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let contents = gil::released(py, || self.client.read_file(name)).map_err(errors::error)?;
+        Ok(PyBytes::new(py, &contents))
+    }
+
+    /// The PBX's users, from `nasystem/user_list`.
+    fn users(&self, py: Python<'_>) -> PyResult<Vec<User>> {
+        let users = gil::released(py, || self.client.users()).map_err(errors::error)?;
+        Ok(users.into_iter().map(User::from).collect())
+    }
+
+    /// Closes the link: idempotent, from any thread, also from inside a callback. Outside a
+    /// callback, once it returns no callback is running or will run.
+    fn close(&self, py: Python<'_>) {
+        self.closed.store(true, Ordering::Release);
+        // Without the GIL: closing joins the dispatcher, which may be waiting for it.
+        gil::released(py, || self.client.close());
+        // Callbacks often refer to the link: letting go of them breaks the cycle.
+        let _callbacks = self.callbacks.clear();
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _kind: Option<Bound<'_, PyAny>>,
+        _value: Option<Bound<'_, PyAny>>,
+        _traceback: Option<Bound<'_, PyAny>>,
+    ) {
+        self.close(py);
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let name = slf.get_type().qualname()?;
+        let link = slf.get();
+        Ok(format!("<{name} {} {}>", link.target, link.client.state().name()))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        // A collection must not wait: if the dispatcher holds the table, skip this round.
+        if let Ok(slots) = self.callbacks.slots.try_lock() {
+            for callback in slots.iter().flatten() {
+                visit.call(callback)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        let _callbacks = self.callbacks.clear();
+    }
+}
+
+/// What a wait for the next event ended with.
+enum Next {
+    Event(Py<PyAny>),
+    Timeout,
+    Closed,
+}
+
+impl Link {
+    /// Waits for the next event until `deadline` (forever when `None`), in slices.
+    fn wait_next(&self, py: Python<'_>, deadline: Option<Instant>) -> PyResult<Next> {
+        let mut last_wait = false;
+        loop {
+            if self.closed() {
+                return Ok(Next::Closed);
+            }
+            if let Some(event) = self.take(py)? {
+                return Ok(Next::Event(event));
+            }
+            if last_wait {
+                return Ok(Next::Timeout);
+            }
+            // Even an expired deadline gets one look at the client's queue.
+            let slice = match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    last_wait = left <= SLICE;
+                    left.min(SLICE)
+                }
+                None => SLICE,
+            };
+            match gil::released(py, || self.inbox.fill(&self.client, slice)) {
+                Ok(()) => {}
+                Err(Error::Closed) => return Ok(Next::Closed),
+                Err(error) => return Err(errors::error(error)),
+            }
+            py.check_signals()?;
+        }
+    }
+
+    /// The next event of the inbox as a Python object, `None` when the inbox is empty.
+    /// A refusal by the PBX ends the stream: it is raised now and on every later call.
+    fn take(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        if let Some((code, reason)) = self.inbox.rejection.get() {
+            return Err(errors::rejected(*code, reason));
+        }
+        while let Some(event) = self.inbox.pop() {
+            match event {
+                Event::LinkState(CoreLinkState::Rejected { code, reason }) => {
+                    let (code, reason) = self.inbox.rejection.get_or_init(|| (code, reason));
+                    return Err(errors::rejected(*code, reason));
+                }
+                // The end of the stream, not an event in it.
+                Event::LinkState(CoreLinkState::Closed) => {}
+                event => return events::to_py(py, event).map(Some),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Sleeps one poll interval without the GIL and checks for signals; `false`, without
+    /// sleeping, once `deadline` has passed.
+    fn pause(&self, py: Python<'_>, deadline: Option<Instant>) -> PyResult<bool> {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return Ok(false);
+        }
+        gil::released(py, || std::thread::sleep(POLL));
+        py.check_signals()?;
+        Ok(true)
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        // As `close`: without the GIL. At interpreter shutdown there is none to release.
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            Python::try_attach(|py| gil::released(py, || self.client.close()));
+        }
+    }
+}
+
+/// Events taken from the client and not yet handed to Python, and how the stream ended.
+#[derive(Default)]
+struct Inbox {
+    events: Mutex<VecDeque<Event>>,
+    /// The batch being fetched. Held while waiting on the client, so that concurrent
+    /// waits land their batches in order; only ever locked without the GIL.
+    fetch: Mutex<Vec<Event>>,
+    /// The PBX's refusal, once it came: every later read raises it again.
+    rejection: OnceLock<(Option<ResultCode>, String)>,
+}
+
+impl Inbox {
+    /// Waits up to `timeout` for events and moves up to [`BATCH`] of them into the inbox.
+    fn fill(&self, client: &Client, timeout: Duration) -> Result<(), Error> {
+        let mut batch = lock(&self.fetch);
+        // Another thread may have filled the inbox while this one waited for the lock.
+        if !lock(&self.events).is_empty() {
+            return Ok(());
+        }
+        client.next_events(&mut batch, BATCH, Some(timeout))?;
+        lock(&self.events).extend(batch.drain(..));
+        Ok(())
+    }
+
+    fn pop(&self) -> Option<Event> {
+        lock(&self.events).pop_front()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing here can leave the data inconsistent when a thread panics.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The kinds of event a callback can be registered for (`Link.on_delta3`...).
+#[derive(Clone, Copy)]
+enum Kind {
+    Delta3,
+    Delta2,
+    SipTrack,
+    CmExtn,
+    LinkState,
+    Missed,
+    Other,
+}
+
+impl Kind {
+    const COUNT: usize = 7;
+
+    fn parse(name: &str) -> PyResult<Kind> {
+        Ok(match name {
+            "delta3" => Kind::Delta3,
+            "delta2" => Kind::Delta2,
+            "siptrack" => Kind::SipTrack,
+            "cmextn" => Kind::CmExtn,
+            "link_state" => Kind::LinkState,
+            "missed" => Kind::Missed,
+            "other" => Kind::Other,
+            _ => return Err(PyValueError::new_err(format!("no such kind of event: {name:?}"))),
+        })
+    }
+}
+
+/// The Python callbacks of a link, shared with the dispatcher thread.
+#[derive(Default)]
+struct Callbacks {
+    slots: Mutex<[Option<Py<PyAny>>; Kind::COUNT]>,
+}
+
+impl Callbacks {
+    /// Replaces a callback; returns the previous one, to be dropped after the lock.
+    fn set(&self, kind: Kind, callback: Option<Py<PyAny>>) -> Option<Py<PyAny>> {
+        std::mem::replace(&mut lock(&self.slots)[kind as usize], callback)
+    }
+
+    /// Removes every callback; returns them, to be dropped after the lock.
+    fn clear(&self) -> [Option<Py<PyAny>>; Kind::COUNT] {
+        std::mem::take(&mut *lock(&self.slots))
+    }
+
+    /// Calls the callback for `kind`, if there is one, with `event(py)`: the GIL is taken
+    /// for this call only. What the callback raises goes to `sys.unraisablehook`.
+    fn deliver(&self, kind: Kind, event: impl FnOnce(Python<'_>) -> PyResult<Py<PyAny>>) {
+        // At interpreter shutdown there is no Python left to call.
+        Python::try_attach(|py| {
+            let Some(callback) = lock(&self.slots)[kind as usize].as_ref().map(|c| c.clone_ref(py)) else {
+                return;
+            };
+            if let Err(error) = event(py).and_then(|event| callback.call1(py, (event,))) {
+                error.write_unraisable(py, Some(callback.bind(py)));
+            }
+        });
+    }
+}
+
+/// Routes every kind of event from the core's dispatcher to the Python callbacks.
+fn install(handlers: &mut Handlers, callbacks: &Arc<Callbacks>) {
+    let route = |kind: Kind| -> Option<Callback<Event>> {
+        let callbacks = Arc::clone(callbacks);
+        Some(Box::new(move |event: &Event| callbacks.deliver(kind, |py| events::to_py(py, event.clone()))))
+    };
+    handlers.delta3 = route(Kind::Delta3);
+    handlers.delta2 = route(Kind::Delta2);
+    handlers.siptrack = route(Kind::SipTrack);
+    handlers.cmextn = route(Kind::CmExtn);
+    handlers.missed = route(Kind::Missed);
+    handlers.other = route(Kind::Other);
+    let callbacks = Arc::clone(callbacks);
+    handlers.link_state = Some(Box::new(move |state: &CoreLinkState| {
+        callbacks.deliver(Kind::LinkState, |py| Ok(Py::new(py, LinkState(state.clone()))?.into_any()))
+    }));
+}
+
+/// The `tls=` argument: any object with these attributes (`devlink3.TlsOptions`).
+#[derive(FromPyObject)]
+struct TlsArgs {
+    #[pyo3(attribute)]
+    ca_file: Option<PathBuf>,
+    #[pyo3(attribute)]
+    pin_sha256: Option<String>,
+    #[pyo3(attribute)]
+    danger_accept_invalid_certs: bool,
+    #[pyo3(attribute)]
+    client_cert: Option<(PathBuf, PathBuf)>,
+    #[pyo3(attribute)]
+    server_name: Option<String>,
+}
+
+impl TryFrom<TlsArgs> for TlsOptions {
+    type Error = PyErr;
+
+    fn try_from(args: TlsArgs) -> PyResult<TlsOptions> {
+        Ok(TlsOptions {
+            ca_file: args.ca_file,
+            pin_sha256: args.pin_sha256.as_deref().map(parse_fingerprint).transpose().map_err(errors::config)?,
+            danger_accept_invalid_certs: args.danger_accept_invalid_certs,
+            client_cert: args.client_cert.map(|(cert_file, key_file)| ClientCert { cert_file, key_file }),
+            server_name: args.server_name,
+        })
+    }
+}
+
+/// A duration argument given in seconds.
+pub(crate) fn duration(name: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| errors::config(format!("{name} must be a number of seconds >= 0, not {value}")))
+}
+
+/// When a wait of `timeout` seconds from now ends; `None` for no limit.
+pub(crate) fn deadline(timeout: Option<f64>) -> PyResult<Option<Instant>> {
+    timeout.map(|t| duration("timeout", t).map(|t| Instant::now() + t)).transpose()
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Link>()
+}
