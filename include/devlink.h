@@ -34,6 +34,10 @@
  *                 "host:port"  "[v6addr]:port"          TCP, another port
  *                 "tcp://host[:port]"                   TCP (default port 50797)
  *                 "tls://host[:port]"                   TLS (default port 50796)
+ *                 "ws://host[:port]/path"               DevLink3 inside a WebSocket
+ *                 "wss://host[:port]/path"              ... over TLS (default 50796).
+ *                                       The path is site-specific: ask the IP Office's
+ *                                       administrator or the reporting product's setup.
  *               "255.255.255.255" (broadcast discovery in the old DLL) has no
  *               DevLink3 equivalent: DLOpen fails with DEVLINK_UNSPECIFIEDFAIL and
  *               devlink3_last_error() says to give the IP Office's address.
@@ -69,6 +73,15 @@
  *                 queue=N               events buffered for a slow callback (4096)
  *                 keepalive=SECONDS     keepalive interval (30)
  *                 timeout=SECONDS       connect and answer timeout (5)
+ *                 ws_auth=auto|none|basic|digest
+ *                                       HTTP authentication of the WebSocket upgrade
+ *                                       (auto: answer the server's challenge, Digest
+ *                                       (MD5) preferred). Credentials: the service user
+ *                 ws_basic_cleartext=1  allow Basic over ws:// (password in clear text)
+ *                 ws_devlink_auth=0     skip the DevLink3 login inside the WebSocket
+ *                                       (servers that authenticate only at HTTP)
+ *                 ws_protocol=NAME      a Sec-WebSocket-Protocol to offer (repeatable)
+ *                 ws_header=Name: value an extra upgrade request header (repeatable)
  *               An unknown key or a bad value makes DLOpen fail, naming it.
  * cb            Your DLCOMMSEVENT function; required.
  *

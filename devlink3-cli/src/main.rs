@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
 use devlink3_core::sim::{SimConfig, Simulator};
-use devlink3_core::transport::parse_fingerprint;
+use devlink3_core::transport::{HttpAuth, parse_fingerprint};
 
 #[derive(Parser)]
 #[command(name = "devlink3", version, about = "Avaya IP Office DevLink3 call events, from the command line")]
@@ -35,7 +35,7 @@ enum Command {
 /// How to reach and log in to the PBX.
 #[derive(Args)]
 struct LinkArgs {
-    /// tcp://host[:50797], tls://host[:50796], or host[:port]
+    /// tcp://host[:50797], tls://host[:50796], host[:port], ws://host[:80]/path or wss://host[:50796]/path
     target: Option<String>,
     /// Service user with the DevLink3 right
     #[arg(long, short, env = "DEVLINK3_USER")]
@@ -58,15 +58,43 @@ struct LinkArgs {
     /// Client private key (PEM) for mutual TLS
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// ws:// and wss:// targets: HTTP authentication on the upgrade
+    #[arg(long, value_enum, default_value = "auto", value_name = "AUTH")]
+    ws_auth: WsAuth,
+    /// Allow HTTP Basic over plain ws:// (sends the password in clear text)
+    #[arg(long)]
+    ws_allow_basic_cleartext: bool,
+    /// Skip the DevLink3 login inside the WebSocket (servers that authenticate only at HTTP)
+    #[arg(long)]
+    ws_no_devlink_auth: bool,
+    /// Sec-WebSocket-Protocol to offer (repeatable)
+    #[arg(long, value_name = "NAME")]
+    ws_protocol: Vec<String>,
+    /// Extra upgrade request header "Name: value" (repeatable)
+    #[arg(long, value_name = "HEADER")]
+    ws_header: Vec<String>,
     /// Start the embedded simulator and connect to it (no PBX needed)
     #[arg(long, conflicts_with = "target")]
     sim: bool,
+    /// With --sim: connect over WebSocket (ws://, HTTP Digest) instead of TCP
+    #[arg(long, requires = "sim")]
+    ws: bool,
     /// With --sim: calls started per second
     #[arg(long, default_value_t = 2.0, requires = "sim")]
     rate: f64,
     /// With --sim: seed for repeatable traffic
     #[arg(long, requires = "sim")]
     seed: Option<u64>,
+}
+
+/// HTTP authentication for WebSocket targets.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum WsAuth {
+    /// Answer the server's challenge (Digest preferred)
+    Auto,
+    None,
+    Basic,
+    Digest,
 }
 
 #[derive(Args)]
@@ -147,6 +175,9 @@ fn open(link: LinkArgs, flags: &str) -> Result<Session, String> {
         if let Some(seed) = link.seed {
             config.seed = seed;
         }
+        if link.ws {
+            config.ws = config.tcp.take();
+        }
         let (user, password) = config.users[0].clone();
         let sim = Simulator::start(config).map_err(|e| format!("cannot start the simulator: {e}"))?;
         let target = sim.target();
@@ -167,6 +198,20 @@ fn open(link: LinkArgs, flags: &str) -> Result<Session, String> {
     }
     if let (Some(cert_file), Some(key_file)) = (link.tls_cert, link.tls_key) {
         config.tls.client_cert = Some(devlink3_core::transport::ClientCert { cert_file, key_file });
+    }
+    config.websocket.http_auth = match link.ws_auth {
+        WsAuth::Auto => HttpAuth::Auto,
+        WsAuth::None => HttpAuth::None,
+        WsAuth::Basic => HttpAuth::Basic,
+        WsAuth::Digest => HttpAuth::Digest,
+    };
+    config.websocket.allow_basic_over_cleartext = link.ws_allow_basic_cleartext;
+    config.websocket.devlink_auth = !link.ws_no_devlink_auth;
+    config.websocket.protocols = link.ws_protocol;
+    for header in link.ws_header {
+        let (name, value) =
+            header.split_once(':').ok_or(format!("--ws-header {header:?}: expected \"Name: value\""))?;
+        config.websocket.headers.push((name.trim().to_string(), value.trim().to_string()));
     }
     let client = Client::connect(config).map_err(|e| e.to_string())?;
     Ok(Session { client, _sim: sim })
@@ -274,11 +319,14 @@ fn sim(args: SimArgs) -> Result<ExitCode, String> {
         config.seed = seed;
     }
     let sim = Simulator::start(config).map_err(|e| format!("cannot start the simulator: {e}"))?;
-    println!("simulator: {} (user {:?})", sim.target(), args.user);
+    // Whoever started us may stop reading after the first line: a closed pipe is fine.
+    let mut out = io::stdout();
+    let _ = writeln!(out, "simulator: {} (user {:?})", sim.target(), args.user);
     if let (Some(target), Some(pin)) = (sim.tls_target(), sim.fingerprint_sha256()) {
-        println!("simulator: {target} certificate sha256 {pin}");
+        let _ = writeln!(out, "simulator: {target} certificate sha256 {pin}");
     }
-    println!("press Ctrl-C to stop");
+    let _ = writeln!(out, "press Ctrl-C to stop");
+    let _ = out.flush();
     loop {
         std::thread::park();
     }

@@ -35,6 +35,16 @@ fn tail_sim_prints_valid_json_lines() {
 }
 
 #[test]
+fn tail_sim_over_websocket() {
+    let output = devlink3().args(["tail", "--sim", "--ws", "--rate", "50", "--count", "5"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("ws://127.0.0.1:"), "{stderr}");
+    let lines = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(lines.lines().filter(|l| serde_json::from_str::<Value>(l).is_ok()).count(), 5, "{lines}");
+}
+
+#[test]
 fn tail_raw_includes_the_pbx_text() {
     let output = devlink3().args(["tail", "--sim", "--rate", "50", "--count", "3", "--raw"]).output().unwrap();
     assert!(output.status.success());

@@ -175,7 +175,8 @@ pub unsafe extern "C" fn devlink3_config_free(config: *mut devlink3_config) {
 
 /// Applies options in the `key=value;key=value` syntax of DLOpen's `reserved2` (keys:
 /// app, events, flags, tls_ca, tls_pin, tls_insecure, tls_cert, tls_key,
-/// tls_server_name, queue, keepalive, timeout; see `devlink.h`). All or nothing: on
+/// tls_server_name, queue, keepalive, timeout, ws_auth, ws_basic_cleartext,
+/// ws_devlink_auth, ws_protocol, ws_header; see `devlink.h`). All or nothing: on
 /// failure the configuration is unchanged.
 ///
 /// # Safety

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use devlink3_core::client::{ClientConfig, flags};
-use devlink3_core::transport::{ClientCert, parse_fingerprint};
+use devlink3_core::transport::{ClientCert, HttpAuth, parse_fingerprint};
 
 /// Which call records a link asks for. One DevLink3 link carries either: `-CD2` switches
 /// the PBX from Delta3 to Delta2.
@@ -40,6 +40,11 @@ pub(crate) const KEYS: &[&str] = &[
     "queue",
     "keepalive",
     "timeout",
+    "ws_auth",
+    "ws_basic_cleartext",
+    "ws_devlink_auth",
+    "ws_protocol",
+    "ws_header",
 ];
 
 /// Everything needed to open a link, before it is turned into a [`ClientConfig`].
@@ -109,6 +114,23 @@ impl LinkSettings {
                 }
                 self.config.connect_timeout = timeout;
                 self.config.response_timeout = timeout;
+            }
+            "ws_auth" => {
+                self.config.websocket.http_auth = match value.to_ascii_lowercase().as_str() {
+                    "auto" => HttpAuth::Auto,
+                    "none" => HttpAuth::None,
+                    "basic" => HttpAuth::Basic,
+                    "digest" => HttpAuth::Digest,
+                    _ => return Err(format!("ws_auth={value:?}: expected auto, none, basic or digest")),
+                }
+            }
+            "ws_basic_cleartext" => self.config.websocket.allow_basic_over_cleartext = boolean(key, value)?,
+            "ws_devlink_auth" => self.config.websocket.devlink_auth = boolean(key, value)?,
+            "ws_protocol" => self.config.websocket.protocols.push(non_empty(key, value)?.to_string()),
+            "ws_header" => {
+                let (name, header_value) =
+                    value.split_once(':').ok_or_else(|| format!("ws_header={value:?}: expected \"Name: value\""))?;
+                self.config.websocket.headers.push((name.trim().to_string(), header_value.trim().to_string()));
             }
             _ => return Err(format!("unknown option {key:?} (known: {})", KEYS.join(", "))),
         }

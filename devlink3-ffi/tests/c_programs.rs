@@ -425,6 +425,29 @@ fn legacy_tls_with_a_pinned_certificate() {
 }
 
 #[test]
+fn legacy_over_websocket_with_digest_and_options() {
+    use devlink3_core::sim::{SendPolicy, SimWebSocket};
+    let websocket = SimWebSocket {
+        path: "/devlink3".into(),
+        protocol: Some("devlink3".into()),
+        send: SendPolicy::Split(5),
+        ..SimWebSocket::default()
+    };
+    let sim = sim(SimConfig { tcp: None, ws: Some("127.0.0.1:0".parse().unwrap()), websocket, ..quiet() });
+    let target = sim.ws_target().expect("a ws listener");
+    let options = "ws_auth=digest; ws_protocol=devlink3; ws_header=X-Site: lab";
+    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", options]);
+    app.expect_line("COMMS 0 0");
+    app.expect_line("READY");
+    for text in [DELTA2_S, DELTA2_ODD] {
+        sim.inject_delta2(text);
+        app.expect_line(&record_line(text));
+    }
+    app.send("quit");
+    app.finish();
+}
+
+#[test]
 fn legacy_close_inside_a_callback() {
     let sim = sim(quiet());
     let mut app = Program::start(&program("legacy_close_in_callback"), &[&sim.target()]);

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use devlink3_core::client::{Client, ClientConfig, Error, Event, LinkState as CoreLinkState, Reconnect};
 use devlink3_core::dispatch::{Callback, Handlers};
-use devlink3_core::transport::{ClientCert, TlsOptions, parse_fingerprint};
+use devlink3_core::transport::{ClientCert, HttpAuth, TlsOptions, WebSocketOptions, parse_fingerprint};
 use devlink3_core::wire::ResultCode;
 use pyo3::PyTraverseError;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -49,7 +49,8 @@ pub struct Link {
 impl Link {
     #[new]
     #[pyo3(signature = (
-        target, user, password, *, flags = "", tls = None, application_name = None, queue_capacity = 4096,
+        target, user, password, *, flags = "", tls = None, websocket = None, application_name = None,
+        queue_capacity = 4096,
         keepalive_interval = 30.0, connect_timeout = 10.0, response_timeout = 10.0, reconnect_delay = 0.5,
         reconnect_max_delay = 60.0, retry_later_delay = 30.0,
     ))]
@@ -61,6 +62,7 @@ impl Link {
         password: String,
         flags: &str,
         tls: Option<TlsArgs>,
+        websocket: Option<WebSocketArgs>,
         application_name: Option<String>,
         queue_capacity: usize,
         keepalive_interval: f64,
@@ -75,6 +77,9 @@ impl Link {
         config.flags = flags.to_owned();
         if let Some(tls) = tls {
             config.tls = tls.try_into()?;
+        }
+        if let Some(websocket) = websocket {
+            config.websocket = websocket.try_into()?;
         }
         if let Some(name) = application_name {
             config.application_name = name;
@@ -485,6 +490,44 @@ impl TryFrom<TlsArgs> for TlsOptions {
             danger_accept_invalid_certs: args.danger_accept_invalid_certs,
             client_cert: args.client_cert.map(|(cert_file, key_file)| ClientCert { cert_file, key_file }),
             server_name: args.server_name,
+        })
+    }
+}
+
+/// The `websocket=` argument: any object with these attributes (`devlink3.WebSocketOptions`).
+#[derive(FromPyObject)]
+struct WebSocketArgs {
+    #[pyo3(attribute)]
+    http_auth: String,
+    #[pyo3(attribute)]
+    allow_basic_over_cleartext: bool,
+    #[pyo3(attribute)]
+    devlink_auth: bool,
+    #[pyo3(attribute)]
+    protocols: Vec<String>,
+    #[pyo3(attribute)]
+    headers: Vec<(String, String)>,
+}
+
+impl TryFrom<WebSocketArgs> for WebSocketOptions {
+    type Error = PyErr;
+
+    fn try_from(args: WebSocketArgs) -> PyResult<WebSocketOptions> {
+        let http_auth = match args.http_auth.to_ascii_lowercase().as_str() {
+            "auto" => HttpAuth::Auto,
+            "none" => HttpAuth::None,
+            "basic" => HttpAuth::Basic,
+            "digest" => HttpAuth::Digest,
+            other => {
+                return Err(errors::config(format!("http_auth must be auto, none, basic or digest, not {other:?}")));
+            }
+        };
+        Ok(WebSocketOptions {
+            http_auth,
+            allow_basic_over_cleartext: args.allow_basic_over_cleartext,
+            devlink_auth: args.devlink_auth,
+            protocols: args.protocols,
+            headers: args.headers,
         })
     }
 }

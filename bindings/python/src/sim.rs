@@ -5,7 +5,9 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use devlink3_core::files::UserEntry;
-use devlink3_core::sim::{self, BlastReport as CoreBlastReport, SimConfig, SimStats as CoreSimStats};
+use devlink3_core::sim::{
+    self, BlastReport as CoreBlastReport, SimConfig, SimHttpAuth, SimStats as CoreSimStats, SimWebSocket,
+};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -21,6 +23,7 @@ pub struct Simulator {
     sim: Mutex<Option<sim::Simulator>>,
     target: String,
     tls_target: Option<String>,
+    ws_target: Option<String>,
     fingerprint_sha256: Option<String>,
     certificate_pem: Option<String>,
     /// The first service user, for `Simulator.connect()`.
@@ -34,6 +37,7 @@ impl Simulator {
         *, rate = 0.0, seed = 1, users = None, user_list = None, host = "127.0.0.1", port = 0, tls = false,
         tls_port = 0, lockout_after = 3, lockout_for = 60.0, max_connections = 3, plain_auth = false,
         plain_on_cleartext = false, licence_missing = false, pbx_type = None, variant = None, pbx_ip = None,
+        websocket = false, ws_port = 0, ws_path = "/", ws_auth = "digest",
     ))]
     #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn new(
@@ -55,6 +59,10 @@ impl Simulator {
         pbx_type: Option<String>,
         variant: Option<String>,
         pbx_ip: Option<&str>,
+        websocket: bool,
+        ws_port: u16,
+        ws_path: &str,
+        ws_auth: &str,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
         let ip = host.parse().map_err(|_| errors::config(format!("host must be an IP address, not {host:?}")))?;
@@ -83,12 +91,27 @@ impl Simulator {
                 Some(rows) => rows.into_iter().map(|fields| UserEntry { fields }).collect(),
                 None => defaults.users_list,
             },
+            ws: websocket.then(|| SocketAddr::new(ip, ws_port)),
+            websocket: SimWebSocket {
+                path: ws_path.to_owned(),
+                http_auth: match ws_auth.to_ascii_lowercase().as_str() {
+                    "none" => SimHttpAuth::None,
+                    "basic" => SimHttpAuth::Basic,
+                    "digest" => SimHttpAuth::Digest,
+                    other => {
+                        return Err(errors::config(format!("ws_auth must be none, basic or digest, not {other:?}")));
+                    }
+                },
+                ..SimWebSocket::default()
+            },
+            ..defaults
         };
         let user = config.users.first().cloned().unwrap_or_default();
         let sim = py.detach(|| sim::Simulator::start(config)).map_err(|e| errors::config(e.to_string()))?;
         Ok(Simulator {
             target: sim.target(),
             tls_target: sim.tls_target(),
+            ws_target: sim.ws_target(),
             fingerprint_sha256: sim.fingerprint_sha256(),
             certificate_pem: sim.certificate_pem(),
             sim: Mutex::new(Some(sim)),
@@ -106,6 +129,12 @@ impl Simulator {
     #[getter]
     fn tls_target(&self) -> Option<&str> {
         self.tls_target.as_deref()
+    }
+
+    /// `ws://127.0.0.1:PORT/path` when started with `websocket=True`.
+    #[getter]
+    fn ws_target(&self) -> Option<&str> {
+        self.ws_target.as_deref()
     }
 
     /// SHA-256 of the TLS certificate (hex), to pin with `TlsOptions(pin_sha256=...)`.
@@ -320,7 +349,7 @@ impl SimStats {
 py_record!(SimStats {
     fields: [
         connections_accepted, connections_active, connections_authenticated, auth_attempts, auth_failures,
-        events_sent, events_dropped, files_read, calls_in_progress,
+        events_sent, events_dropped, files_read, calls_in_progress, http_auth_failures,
     ],
     methods: [],
     computed: ["users"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import devlink3
 
 from conftest import CALL_LOST, wait_for, wait_state
@@ -79,3 +81,16 @@ def test_simulator_stats_and_close() -> None:
     sim.close()
     sim.close()
     assert repr(sim).endswith("stopped>")
+
+
+def test_websocket_with_digest_and_a_refused_password() -> None:
+    with devlink3.Simulator(websocket=True, ws_path="/devlink3", rate=20) as sim:
+        assert sim.ws_target and sim.ws_target.endswith("/devlink3")
+        options = devlink3.WebSocketOptions(http_auth="digest", protocols=(), headers=(("X-Site", "lab"),))
+        with devlink3.connect(sim.ws_target, sim.user, sim.password, websocket=options) as link:
+            assert not link.wait_operational(timeout=10).encrypted
+            wait_for(link, devlink3.Detail)
+        with devlink3.connect(sim.ws_target, sim.user, "wrong", reconnect_delay=0.05) as link:
+            with pytest.raises(devlink3.Refused, match="401"):
+                link.wait_operational(timeout=10)
+        assert sim.stats().http_auth_failures == 1

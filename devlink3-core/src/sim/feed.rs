@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::lock;
+use super::traffic::Rng;
 use super::traffic::{SimRecord, Traffic};
 
 /// Batches a connection may fall behind before it loses some.
@@ -211,7 +212,7 @@ pub(crate) async fn run_traffic(feed: Arc<Feed>, seed: u64, mut shutdown: watch:
 /// Call arrival times: exponentially distributed gaps, from a seeded generator so that a
 /// seed gives the same calls at the same times.
 struct Arrivals {
-    rng: SplitMix64,
+    rng: Rng,
     rate: f64,
     /// Seconds since start when the next call arrives.
     next_at: f64,
@@ -220,7 +221,7 @@ struct Arrivals {
 impl Arrivals {
     fn new(seed: u64) -> Self {
         // Decorrelated from the traffic model, which gets the same seed.
-        Arrivals { rng: SplitMix64(seed ^ 0xA5A5_5A5A_C3C3_3C3C), rate: 0.0, next_at: f64::INFINITY }
+        Arrivals { rng: Rng(seed ^ 0xA5A5_5A5A_C3C3_3C3C), rate: 0.0, next_at: f64::INFINITY }
     }
 
     /// How many calls arrive by `now` (seconds since start) at `rate` calls per second.
@@ -245,24 +246,6 @@ impl Arrivals {
     /// Seconds to the next arrival.
     fn gap(&mut self) -> f64 {
         if self.rate > 0.0 { -(1.0 - self.rng.unit()).ln() / self.rate } else { f64::INFINITY }
-    }
-}
-
-/// The SplitMix64 generator: tiny, fast and plenty for arrival times.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 

@@ -80,6 +80,8 @@ impl WsEndpoint {
         stream: S,
         shared: &Arc<Shared>,
     ) -> Result<WebSocketStream<S>, String> {
+        // tungstenite's callback type fixes the error as an unboxed HTTP response.
+        #[allow(clippy::result_large_err)]
         let check = |request: &Request, response: Response| self.check(shared, request, response).map_err(|r| *r);
         tokio_tungstenite::accept_hdr_async(stream, check).await.map_err(|e| format!("WebSocket upgrade: {e}"))
     }

@@ -66,7 +66,7 @@ from ._errors import (
     Refused,
     Timeout,
 )
-from ._link import Delta3Event, Event, Link, TlsOptions, connect
+from ._link import Delta3Event, Event, Link, TlsOptions, WebSocketOptions, connect
 from ._sim import Simulator
 
 __version__: str = _devlink3.__version__
@@ -76,6 +76,7 @@ __all__ = [
     "connect",
     "Link",
     "TlsOptions",
+    "WebSocketOptions",
     "Simulator",
     # Events
     "Event",

@@ -3,7 +3,7 @@
 from typing import Any, Dict, List, Literal, Optional, Tuple, TypeVar, final
 
 from ._codes import Code, Flags, Word
-from ._link import Event, TlsOptions
+from ._link import Event, TlsOptions, WebSocketOptions
 
 __version__: str
 ANSWERED_CALL_DETAIL: str
@@ -683,6 +683,7 @@ class Link:
         *,
         flags: str = "",
         tls: Optional[TlsOptions] = None,
+        websocket: Optional[WebSocketOptions] = None,
         application_name: Optional[str] = None,
         queue_capacity: int = 4096,
         keepalive_interval: float = 30.0,
@@ -735,11 +736,17 @@ class Simulator:
         pbx_type: Optional[str] = None,
         variant: Optional[str] = None,
         pbx_ip: Optional[str] = None,
+        websocket: bool = False,
+        ws_port: int = 0,
+        ws_path: str = "/",
+        ws_auth: str = "digest",
     ) -> Simulator: ...
     @property
     def target(self) -> str: ...
     @property
     def tls_target(self) -> Optional[str]: ...
+    @property
+    def ws_target(self) -> Optional[str]: ...
     @property
     def fingerprint_sha256(self) -> Optional[str]: ...
     @property
@@ -806,6 +813,8 @@ class SimStats:
     def files_read(self) -> int: ...
     @property
     def calls_in_progress(self) -> int: ...
+    @property
+    def http_auth_failures(self) -> int: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
 @final

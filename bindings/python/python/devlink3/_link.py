@@ -62,6 +62,25 @@ class TlsOptions:
     """The name to verify instead of the target's host (when connecting by address)."""
 
 
+@dataclass(frozen=True)
+class WebSocketOptions:
+    """Settings for ``ws://`` and ``wss://`` targets (the URL's path is site-specific).
+
+    ``http_auth``: ``"auto"`` answers the server's challenge (Digest with MD5 preferred),
+    or ``"none"``, ``"basic"``, ``"digest"``; the credentials are the service user's. Basic
+    over plain ``ws://`` is refused unless ``allow_basic_over_cleartext``. ``devlink_auth``:
+    run the DevLink3 login inside the WebSocket (switch off for servers that authenticate
+    only at the HTTP layer). ``protocols``: ``Sec-WebSocket-Protocol`` values to offer;
+    ``headers``: extra ``(name, value)`` request headers.
+    """
+
+    http_auth: str = "auto"
+    allow_basic_over_cleartext: bool = False
+    devlink_auth: bool = True
+    protocols: Tuple[str, ...] = ()
+    headers: Tuple[Tuple[str, str], ...] = ()
+
+
 class Link(_devlink3.Link):
     """A link to one IP Office, kept up (reconnecting) until it is closed.
 
@@ -141,6 +160,7 @@ def connect(
     *,
     flags: Union[str, Iterable[str]] = "",
     tls: Optional[TlsOptions] = None,
+    websocket: Optional[WebSocketOptions] = None,
     application_name: Optional[str] = None,
     queue_capacity: int = 4096,
     keepalive_interval: float = 30.0,
@@ -152,7 +172,8 @@ def connect(
 ) -> Link:
     """Opens a link to an IP Office and returns at once; it connects in the background.
 
-    ``target``: ``tcp://host[:50797]``, ``tls://host[:50796]`` or ``host[:port]`` (TCP).
+    ``target``: ``tcp://host[:50797]``, ``tls://host[:50796]``, ``host[:port]`` (TCP), or a
+    WebSocket URL ``ws://host[:80]/path`` / ``wss://host[:50796]/path`` (see ``websocket=``).
     ``user``: a service user with the DevLink3 right (default: ``$DEVLINK3_USER``).
     ``flags``: event request flags, e.g. ``"-CD2"`` for Delta2 records, ``"_SIPTrack"``,
     ``"_CMExtn"``, as a string or a list. ``queue_capacity``: events buffered for a slow
@@ -171,6 +192,7 @@ def connect(
         password,
         flags=flags if isinstance(flags, str) else " ".join(flags),
         tls=tls,
+        websocket=websocket,
         application_name=application_name,
         queue_capacity=queue_capacity,
         keepalive_interval=keepalive_interval,
