@@ -19,8 +19,8 @@ pub struct BenchArgs {
     /// Events to send
     #[arg(long, default_value_t = 1_000_000)]
     events: u64,
-    /// Client queue capacity
-    #[arg(long, default_value_t = 65_536)]
+    /// Client queue capacity (the library's default)
+    #[arg(long, default_value_t = 4096)]
     queue: usize,
 }
 
