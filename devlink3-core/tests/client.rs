@@ -1,16 +1,17 @@
 //! Client ↔ simulator over real loopback sockets.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{WAIT, wait_for};
 use devlink3_core::client::{Client, ClientConfig, Error, Event, LinkState, MissedReason, Reconnect, flags};
 use devlink3_core::records::Delta3;
 use devlink3_core::sim::{SimConfig, Simulator};
 use devlink3_core::transport::parse_fingerprint;
 use devlink3_core::wire::ResultCode;
-
-const WAIT: Duration = Duration::from_secs(10);
 
 fn sim(config: SimConfig) -> Simulator {
     Simulator::start(config).expect("simulator starts")
@@ -29,21 +30,6 @@ fn config(target: &str) -> ClientConfig {
     };
     c.response_timeout = Duration::from_secs(5);
     c
-}
-
-/// Pulls events until one matches, failing with everything seen if none does in time.
-fn wait_for(client: &Client, what: &str, mut pred: impl FnMut(&Event) -> bool) -> Event {
-    let deadline = Instant::now() + WAIT;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(event) = client.next_event(Some(Duration::from_millis(100))).unwrap() {
-            if pred(&event) {
-                return event;
-            }
-            seen.push(event);
-        }
-    }
-    panic!("no {what} within {WAIT:?}; saw {seen:#?}");
 }
 
 fn wait_operational(client: &Client) {

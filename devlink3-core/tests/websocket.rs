@@ -1,12 +1,13 @@
 //! DevLink3 over WebSocket: client ↔ simulator over ws:// and wss://.
 
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Duration;
+
+use common::wait_for;
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState, Reconnect};
 use devlink3_core::sim::{ANSWERED_CALL_DETAIL, SendPolicy, SimConfig, SimHttpAuth, SimWebSocket, Simulator};
 use devlink3_core::transport::{HttpAuth, parse_fingerprint};
-
-const WAIT: Duration = Duration::from_secs(10);
 
 fn ws_sim(websocket: SimWebSocket) -> Simulator {
     Simulator::start(SimConfig {
@@ -28,20 +29,6 @@ fn config(target: String, sim: &Simulator) -> ClientConfig {
         retry_later_delay: Duration::from_millis(200),
     };
     c
-}
-
-fn wait_for(client: &Client, what: &str, mut pred: impl FnMut(&Event) -> bool) -> Event {
-    let deadline = Instant::now() + WAIT;
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(event) = client.next_event(Some(Duration::from_millis(100))).unwrap() {
-            if pred(&event) {
-                return event;
-            }
-            seen.push(event);
-        }
-    }
-    panic!("no {what} within {WAIT:?}; saw {seen:#?}");
 }
 
 fn operational(client: &Client) {
