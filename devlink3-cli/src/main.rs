@@ -300,7 +300,7 @@ fn users(args: UsersArgs) -> Result<ExitCode, String> {
         serde_json::to_writer_pretty(&mut out, &rows).map_err(|e| e.to_string())?;
         writeln!(out).map_err(|e| e.to_string())?;
     } else {
-        let _ = writeln!(out, "{:<20} {:<10} {}", "NAME", "EXTENSION", "FULL NAME");
+        let _ = writeln!(out, "{:<20} {:<10} FULL NAME", "NAME", "EXTENSION");
         for u in &users {
             let _ = writeln!(out, "{:<20} {:<10} {}", u.name(), u.extension(), u.full_name());
         }

@@ -54,7 +54,7 @@ fn tcp_streams_delta3_records() {
     sim.inject_delta3("<CallLost>c0a82a03,c0a82a0300000413,1,16</CallLost>");
     let event = wait_for(&client, "the injected CallLost", |e| matches!(e, Event::Delta3 { .. }));
     let Event::Delta3 { record, .. } = event else { unreachable!() };
-    let Delta3::CallLost(lost) = *record else { panic!("expected CallLost, got {record:?}") };
+    let Delta3::CallLost(lost) = record.get() else { panic!("expected CallLost, got {record:?}") };
     assert_eq!(lost.end_id, "c0a82a0300000413");
 }
 

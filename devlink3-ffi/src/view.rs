@@ -410,7 +410,7 @@ impl Views {
         *self = Views::default();
         match event {
             Event::LinkState(state) => self.fill_link_state(state),
-            Event::Delta3 { origin, record } => self.fill_delta3((*origin).into(), record),
+            Event::Delta3 { origin, record } => self.fill_delta3((*origin).into(), record.get()),
             Event::Delta2 { origin, record } => {
                 self.delta2 = Some(devlink3_delta2 {
                     origin: (*origin).into(),
@@ -709,7 +709,7 @@ fn attempt_reject(r: &AttemptReject<'_>) -> devlink3_attempt_reject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use devlink3_core::records::parse_delta3;
+    use devlink3_core::records::Delta3Record;
     use std::net::Ipv4Addr;
 
     fn text<'a>(s: devlink3_str) -> &'a str {
@@ -726,7 +726,7 @@ mod tests {
         );
         let event = Event::Delta3 {
             origin: Origin { pbx_ip: Ipv4Addr::new(192, 168, 42, 3), counter: 9 },
-            record: Box::new(parse_delta3(&raw).unwrap().into_owned()),
+            record: Box::new(Delta3Record::parse(&raw).unwrap()),
         };
         let mut views = Box::<Views>::default();
         views.fill(&event);

@@ -14,7 +14,7 @@ use devlink3_core::client::{
     Event, LinkState as CoreLinkState, MissedReason, Origin as CoreOrigin, PbxInfo as CorePbx,
 };
 use devlink3_core::files::UserEntry;
-use devlink3_core::records::{self, Delta3, RecordError};
+use devlink3_core::records::{self, Delta3, Delta3Record, RecordError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
@@ -229,12 +229,12 @@ py_record!(Origin {
 
 /// `data()` of a Delta3 class. The record stays in the box it arrived in: a Detail is over
 /// a kilobyte, and moving it into the Python object would cost a copy and a large
-/// allocation per event.
+/// allocation per event. Its fields borrow from the record's own text.
 macro_rules! delta3_data {
     ($class:ident) => {
         impl $class {
-            fn data(&self) -> &records::$class<'static> {
-                match &*self.record {
+            fn data(&self) -> &records::$class<'_> {
+                match self.record.get() {
                     Delta3::$class(record) => record,
                     _ => unreachable!(concat!("a ", stringify!($class), " is only made from that kind of record")),
                 }
@@ -248,7 +248,7 @@ macro_rules! delta3_data {
 #[pyclass(frozen, module = "devlink3")]
 pub struct Detail {
     origin: CoreOrigin,
-    record: Box<Delta3<'static>>,
+    record: Box<Delta3Record>,
 }
 
 delta3_data!(Detail);
@@ -296,7 +296,7 @@ pub struct Call {
 }
 
 impl Call {
-    fn data(&self) -> &records::Call<'static> {
+    fn data(&self) -> &records::Call<'_> {
         &self.detail.get().data().call
     }
 }
@@ -341,7 +341,7 @@ pub struct Party {
 }
 
 impl Party {
-    fn data(&self) -> &records::Party<'static> {
+    fn data(&self) -> &records::Party<'_> {
         let detail = self.detail.get().data();
         match self.end {
             End::A => &detail.party_a,
@@ -392,7 +392,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn data(&self) -> &records::Target<'static> {
+    fn data(&self) -> &records::Target<'_> {
         &self.detail.get().data().targets[self.index]
     }
 }
@@ -423,7 +423,7 @@ py_record!(Target {
 #[pyclass(frozen, module = "devlink3")]
 pub struct CallLost {
     origin: CoreOrigin,
-    record: Box<Delta3<'static>>,
+    record: Box<Delta3Record>,
 }
 
 delta3_data!(CallLost);
@@ -439,7 +439,7 @@ py_record!(CallLost with origin {
 #[pyclass(frozen, module = "devlink3")]
 pub struct LinkLost {
     origin: CoreOrigin,
-    record: Box<Delta3<'static>>,
+    record: Box<Delta3Record>,
 }
 
 delta3_data!(LinkLost);
@@ -455,7 +455,7 @@ py_record!(LinkLost with origin {
 #[pyclass(frozen, module = "devlink3")]
 pub struct AttemptReject {
     origin: CoreOrigin,
-    record: Box<Delta3<'static>>,
+    record: Box<Delta3Record>,
 }
 
 delta3_data!(AttemptReject);
@@ -733,7 +733,7 @@ pub(crate) fn to_py(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
         Ok(Py::new(py, value)?.into_any())
     }
     match event {
-        Event::Delta3 { origin, record } => match &*record {
+        Event::Delta3 { origin, record } => match record.get() {
             Delta3::Detail(_) => new(py, Detail { origin, record }),
             Delta3::CallLost(_) => new(py, CallLost { origin, record }),
             Delta3::LinkLost(_) => new(py, LinkLost { origin, record }),

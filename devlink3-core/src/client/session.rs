@@ -16,7 +16,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::backoff::Backoff;
 use super::{Command, Error, Event, FileReply, LinkState, MissedReason, Origin, PbxInfo, Settings, Shared};
 use crate::auth;
-use crate::records::{CmExtnState, parse_cmextn, parse_delta2, parse_delta3, parse_siptrack};
+use crate::records::{CmExtnState, Delta3Record, parse_cmextn, parse_delta2, parse_siptrack};
 use crate::transport::{self, ByteStream, ConnectParams, Scheme};
 use crate::wire::{
     self, AuthRequest, Deframer, EventRequest, EventTuple, Packet, ReadFileRequest, ResultCode, TestRequest,
@@ -442,8 +442,8 @@ fn deliver(event: &wire::Event<'_>, shared: &Shared, counters: &mut Counters) {
         let tag = tuple.tag;
         let item = match EventTuple::decode(tuple) {
             Err(e) => unparsed(origin, tag, String::from_utf8_lossy(tuple.data).into_owned(), e.to_string()),
-            Ok(EventTuple::CallDelta3(text)) => match parse_delta3(text) {
-                Ok(record) => Event::Delta3 { origin, record: Box::new(record.into_owned()) },
+            Ok(EventTuple::CallDelta3(text)) => match Delta3Record::parse(text) {
+                Ok(record) => Event::Delta3 { origin, record: Box::new(record) },
                 Err(e) => unparsed(origin, tag, text.to_string(), e.to_string()),
             },
             Ok(EventTuple::CallDelta2(text)) => {

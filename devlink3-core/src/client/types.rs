@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use crate::records::{CmExtn, CmExtnState, Delta2, Delta3, SipTrack};
+use crate::records::{CmExtn, CmExtnState, Delta2, Delta3Record, SipTrack};
 use crate::wire::ResultCode;
 
 /// Where an event came from: the PBX that generated it and its per-PBX counter.
@@ -26,7 +26,8 @@ pub enum Event {
     Delta3 {
         #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
-        record: Box<Delta3<'static>>,
+        /// The typed record is [`Delta3Record::get`]; its text is kept once, shared.
+        record: Box<Delta3Record>,
     },
     /// A Delta2 record (`-CD2`); [`Delta2::raw`] is the text exactly as the PBX sent it.
     Delta2 {

@@ -23,6 +23,7 @@ use std::borrow::Cow;
 mod cmextn;
 mod delta2;
 mod delta3;
+mod owned;
 mod siptrack;
 
 pub use cmextn::{CmExtn, CmExtnState, ExtnState, parse_cmextn};
@@ -31,6 +32,7 @@ pub use delta3::{
     AttemptReject, Call, CallLost, CalledType, CallingNameType, CliPresentation, Delta3, Detail, EquipmentClass,
     LinkLost, Party, PartyFlags, PartyState, QueueState, Target, Tone, parse_delta3,
 };
+pub use owned::Delta3Record;
 pub use siptrack::{SipDirection, SipEvent, SipTrack, SipType, parse_siptrack};
 
 code_enum! {

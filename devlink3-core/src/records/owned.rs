@@ -1,0 +1,130 @@
+//! Owned records that keep their text once and borrow the typed view from it.
+//!
+//! [`Delta3::into_owned`] copies every text field into its own allocation, about fifteen
+//! for an answered call. On the event path, where records cross from the runtime thread
+//! to the consumer, a [`Delta3Record`] instead holds one shared copy of the text and the
+//! parsed view borrowing from it: one allocation, and no second pass over the fields.
+
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::sync::Arc;
+
+use super::{Delta3, RecordError, parse_delta3};
+
+/// A parsed Delta3 record that owns its text. Cloning shares the text.
+pub struct Delta3Record {
+    // Always initialised. `MaybeUninit` hides the view's references from the aliasing
+    // model: when a record passed by value frees its text, references it holds would
+    // otherwise count as live function arguments (Miri reports that as UB; `yoke` uses the
+    // same device). Dropped by hand, before `text`, in `Drop`.
+    view: MaybeUninit<Delta3<'static>>,
+    // An `Arc`, not a `Box`: moving a `Box` asserts exclusive access to its contents,
+    // which would invalidate the borrows held by `view`.
+    text: Arc<str>,
+}
+
+impl Delta3Record {
+    /// Parses `text` (copied once) into an owned record.
+    pub fn parse(text: &str) -> Result<Self, RecordError> {
+        let text: Arc<str> = Arc::from(text);
+        // SAFETY: `view` borrows from the allocation behind `text`. That allocation does not
+        // move when `text` or `Self` moves, is never mutated, and outlives `view`: `Drop`
+        // drops `view` first, and clones share the same `Arc`. The `'static` never escapes:
+        // `view` is only handed out with the lifetime of `&self` (see `get`).
+        let borrowed: &'static str = unsafe { &*Arc::as_ptr(&text) };
+        let view = parse_delta3(borrowed)?;
+        Ok(Delta3Record { view: MaybeUninit::new(view), text })
+    }
+
+    /// The typed record, borrowing from `self`.
+    pub fn get(&self) -> &Delta3<'_> {
+        // SAFETY: initialised in `parse` and `clone`, dropped only in `drop`.
+        unsafe { self.view.assume_init_ref() }
+    }
+
+    /// The record's text as the PBX sent it (without a trailing NUL).
+    pub fn raw(&self) -> &str {
+        self.get().raw()
+    }
+
+    /// An independent copy with owned fields (allocates per field).
+    pub fn to_owned_record(&self) -> Delta3<'static> {
+        self.get().clone().into_owned()
+    }
+}
+
+impl Clone for Delta3Record {
+    fn clone(&self) -> Self {
+        // SAFETY: initialised (see `get`). The copy's borrows point into the text this clone
+        // shares through its own `Arc`.
+        let view = unsafe { self.view.assume_init_ref() }.clone();
+        Delta3Record { view: MaybeUninit::new(view), text: Arc::clone(&self.text) }
+    }
+}
+
+impl Drop for Delta3Record {
+    fn drop(&mut self) {
+        // SAFETY: initialised (see `get`) and never used again; `text` drops after this.
+        unsafe { self.view.assume_init_drop() }
+    }
+}
+
+impl fmt::Debug for Delta3Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+impl fmt::Display for Delta3Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+impl PartialEq for Delta3Record {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for Delta3Record {}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Delta3Record {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.get().serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call>\
+        <PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,0,0,5678,,,,,,01707123456,100</PartyA></Detail>";
+
+    #[test]
+    fn owns_its_text_and_outlives_the_input() {
+        let record = {
+            let input = String::from(DETAIL);
+            Delta3Record::parse(&input).unwrap()
+        };
+        let copy = record.clone();
+        drop(record);
+        let Delta3::Detail(detail) = copy.get() else { panic!("a Detail") };
+        assert_eq!(detail.party_a.cli, "01707123456");
+        assert_eq!(copy.raw(), DETAIL);
+        assert_eq!(copy.to_owned_record(), parse_delta3(DETAIL).unwrap().into_owned());
+        assert!(Delta3Record::parse("<Nonsense/>").is_err());
+    }
+
+    #[test]
+    fn moves_across_threads() {
+        let record = Delta3Record::parse(DETAIL).unwrap();
+        let cli = std::thread::spawn(move || match record.get() {
+            Delta3::Detail(d) => d.party_a.cli.to_string(),
+            _ => String::new(),
+        });
+        assert_eq!(cli.join().unwrap(), "01707123456");
+    }
+}
