@@ -369,3 +369,33 @@ fn callbacks_can_be_changed_from_inside_a_callback() {
     }
     assert!(records.load(Ordering::SeqCst) > 0, "records reach a callback registered from a callback");
 }
+
+#[test]
+fn close_while_a_callback_changes_callbacks_or_closes() {
+    let sim = sim(SimConfig { rate: 100.0, ..SimConfig::default() });
+    for _ in 0..20 {
+        let client = Arc::new(Client::connect(config(&sim.target())).unwrap());
+        let weak = Arc::downgrade(&client);
+        let started = Arc::new(AtomicUsize::new(0));
+        let seen = started.clone();
+        client
+            .set_handlers(move |h| {
+                h.delta3 = Some(Box::new(move |_| {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(5));
+                    if let Some(client) = weak.upgrade() {
+                        // Both must return even while another thread is closing the link.
+                        let _ = client.set_handlers(|h| h.siptrack = None);
+                        client.close();
+                    }
+                }));
+            })
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        while started.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        client.close();
+        assert_eq!(client.state(), LinkState::Closed);
+    }
+}

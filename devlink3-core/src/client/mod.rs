@@ -195,7 +195,8 @@ pub struct Client {
     shutdown: watch::Sender<bool>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     handlers: Arc<HandlerSet>,
-    dispatcher: Mutex<Option<Dispatcher>>,
+    /// Shared so that `close` can join it without holding the lock a callback may need.
+    dispatcher: Mutex<Option<Arc<Dispatcher>>>,
     closed: AtomicBool,
     response_timeout: Duration,
 }
@@ -286,13 +287,13 @@ impl Client {
             return Err(Error::Closed);
         }
         let mut dispatcher = lock(&self.dispatcher);
-        let from_callback = dispatcher.as_ref().is_some_and(Dispatcher::is_current);
+        let from_callback = dispatcher.as_ref().is_some_and(|d| d.is_current());
         self.handlers.update(Box::new(update), from_callback);
         if dispatcher.is_none() {
             let started =
                 Dispatcher::start("devlink3-dispatch".into(), self.shared.queue.clone(), self.handlers.clone())
                     .map_err(|e| Error::Config(format!("cannot start the dispatcher thread: {e}")))?;
-            *dispatcher = Some(started);
+            *dispatcher = Some(Arc::new(started));
         }
         Ok(())
     }
@@ -328,7 +329,9 @@ impl Client {
         self.closed.store(true, Ordering::Release);
         self.shared.queue.close();
         let _ = self.shutdown.send(true);
-        if let Some(dispatcher) = lock(&self.dispatcher).as_ref() {
+        // Joined outside the lock: the callback running now may call set_handlers or close.
+        let dispatcher = lock(&self.dispatcher).clone();
+        if let Some(dispatcher) = dispatcher {
             dispatcher.join();
         }
         // Wait for the session task so its socket is closed when we return (not possible
