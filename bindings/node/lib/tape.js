@@ -1,0 +1,75 @@
+'use strict'
+// Reads the tape written by src/shape/tape.rs: a batch of events as numbers, plus one
+// string per event holding that event's strings back to back. lib/decode.js (generated)
+// knows the order of each shape's fields.
+
+const { SHAPES } = require('./decode.js')
+
+class TapeReader {
+  constructor(numbers) {
+    this.numbers = numbers
+    this.next = 0
+    this.textOfEvent = ''
+    this.at = 0
+  }
+
+  /** Starts the next event, whose strings are `text`. */
+  begin(text) {
+    this.textOfEvent = text
+    this.at = 0
+  }
+
+  number() {
+    return this.numbers[this.next++]
+  }
+
+  flag() {
+    return this.numbers[this.next++] !== 0
+  }
+
+  present() {
+    return this.numbers[this.next++] !== 0
+  }
+
+  /** A coded field: its name from `names`, else the number. */
+  code(names) {
+    const raw = this.numbers[this.next++]
+    const name = names[raw]
+    return name === undefined ? raw : name
+  }
+
+  text() {
+    const length = this.numbers[this.next++]
+    if (length === 0) return ''
+    const start = this.at
+    this.at = start + length
+    return this.textOfEvent.slice(start, this.at)
+  }
+
+  texts() {
+    const count = this.numbers[this.next++]
+    const texts = []
+    for (let i = 0; i < count; i++) texts.push(this.text())
+    return texts
+  }
+
+  list(item) {
+    const count = this.numbers[this.next++]
+    const items = []
+    for (let i = 0; i < count; i++) items.push(item(this))
+    return items
+  }
+}
+
+/** The events of one batch, as plain objects. */
+function decodeBatch(numbers, texts) {
+  const reader = new TapeReader(numbers)
+  const events = new Array(texts.length)
+  for (let i = 0; i < texts.length; i++) {
+    reader.begin(texts[i])
+    events[i] = SHAPES[reader.number()](reader)
+  }
+  return events
+}
+
+module.exports = { decodeBatch }

@@ -1,0 +1,166 @@
+//! A link's delivery thread: takes events from the core's queue in batches, flattens each
+//! batch onto a tape and hands it to JS through a threadsafe function, one crossing per
+//! batch rather than per event.
+//!
+//! Batching: one batch waits for the JS thread at most. The next is taken from the core's
+//! queue only once JS has started on the previous one, so it holds whatever arrived
+//! meanwhile: batches grow with the load (up to [`BATCH`]), and under light load each event
+//! crosses at once. The thread then sleeps on the gate, not on the core's queue, so the
+//! network side does not pay a wake-up per event.
+//!
+//! Backpressure: while JS is behind, events stay in the core's queue; when it is full the
+//! core drops the oldest and reports them as `missed`, as for any slow consumer. `pause`
+//! holds delivery for the same effect when JS asks for it (an async iterator that is behind).
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+
+use napi::bindgen_prelude::{FnArgs, Function, Uint32Array};
+use napi::threadsafe_function::{
+    ThreadsafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode, ThreadsafeFunctionHandle,
+};
+use napi::{Env, Status, Unknown, sys};
+
+use devlink3_core::client::Client;
+
+use crate::shape::tape::{EventTexts, Tape};
+
+/// Events taken from the core's queue for one crossing at most.
+const BATCH: usize = 512;
+
+/// The JS batch callback: `(numbers: Uint32Array, texts: string[]) => void`.
+pub(crate) type OnBatch<'env> = Function<'env, FnArgs<(Uint32Array, EventTexts)>, Unknown<'static>>;
+
+type Deliver = ThreadsafeFunction<Tape, Unknown<'static>, FnArgs<(Uint32Array, EventTexts)>, Status, false>;
+
+pub(crate) struct Pump {
+    gate: Arc<Gate>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Pump {
+    /// Starts delivering the events of `client` to `on_batch`; the returned hold keeps the
+    /// process alive until it is dropped.
+    pub fn start(client: Arc<Client>, on_batch: OnBatch<'_>) -> napi::Result<(Pump, LoopHold)> {
+        let gate = Arc::new(Gate::default());
+        let deliver: Deliver = on_batch.build_threadsafe_function().callee_handled::<false>().build_callback({
+            let gate = gate.clone();
+            move |context: ThreadsafeCallContext<Tape>| {
+                // JS is starting on this batch: the next one may form.
+                gate.update(|state| state.queued = false);
+                Ok(context.value.into_js().into())
+            }
+        })?;
+        let hold = LoopHold(deliver.handle.clone());
+        let thread = thread::Builder::new().name("devlink3-node".into()).spawn({
+            let gate = gate.clone();
+            move || run(&client, &deliver, &gate)
+        })?;
+        Ok((Pump { gate, thread: Some(thread) }, hold))
+    }
+
+    /// Holds or resumes delivery (from the next batch on).
+    pub fn pause(&self, paused: bool) {
+        self.gate.update(|state| state.paused = paused);
+    }
+
+    /// Ends the thread and waits for it. Close the client first: the thread may be
+    /// waiting for its next event.
+    pub fn stop(&mut self) {
+        self.gate.update(|state| state.stopped = true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Pump {
+    /// Without waiting: a finalizer runs on the JS thread, which a blocked delivery awaits.
+    fn drop(&mut self) {
+        self.gate.update(|state| state.stopped = true);
+    }
+}
+
+fn run(client: &Client, deliver: &Deliver, gate: &Gate) {
+    let mut events = Vec::with_capacity(BATCH);
+    while gate.wait_ready() {
+        // Fails only once the link is closed.
+        if client.next_events(&mut events, BATCH, None).is_err() {
+            return;
+        }
+        let mut tape = Tape::with_capacity(events.len());
+        for event in events.drain(..) {
+            tape.push(&event);
+        }
+        gate.update(|state| state.queued = true);
+        if deliver.call(tape, ThreadsafeFunctionCallMode::Blocking) != Status::Ok {
+            return; // the JS environment is going away
+        }
+    }
+}
+
+/// Delivery's hold on the event loop: while the threadsafe function is referenced (the
+/// default) the process stays alive, like an open socket. Dropping it (on close) and the
+/// delivery thread's end release the function.
+pub(crate) struct LoopHold(Arc<ThreadsafeFunctionHandle>);
+
+impl LoopHold {
+    /// Node's `ref()` (`held`) and `unref()`. Call on the JS thread.
+    pub fn set(&self, env: &Env, held: bool) -> napi::Result<()> {
+        self.0.with_read_aborted(|aborted| {
+            if aborted {
+                return Ok(());
+            }
+            let raw = self.0.get_raw();
+            // SAFETY: we are on the JS thread (we have its env), and the function is alive:
+            // not aborted, and not released while this handle exists.
+            let status = unsafe {
+                if held {
+                    sys::napi_ref_threadsafe_function(env.raw(), raw)
+                } else {
+                    sys::napi_unref_threadsafe_function(env.raw(), raw)
+                }
+            };
+            match status {
+                sys::Status::napi_ok => Ok(()),
+                status => {
+                    Err(napi::Error::new(Status::from(status), "cannot change the link's hold on the event loop"))
+                }
+            }
+        })
+    }
+}
+
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// A batch waits for the JS thread.
+    queued: bool,
+    paused: bool,
+    stopped: bool,
+}
+
+impl Gate {
+    fn lock(&self) -> MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn update(&self, change: impl FnOnce(&mut GateState)) {
+        change(&mut self.lock());
+        self.changed.notify_all();
+    }
+
+    /// Waits until the next batch may be taken; `false` once stopped.
+    fn wait_ready(&self) -> bool {
+        let mut state = self.lock();
+        while (state.queued || state.paused) && !state.stopped {
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        !state.stopped
+    }
+}

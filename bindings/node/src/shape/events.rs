@@ -1,0 +1,430 @@
+//! Every event shape and its fields, in the order JS objects list them. Adding a field
+//! here (and running `npm run generate`) adds it to the decoder and the TypeScript types.
+
+use std::net::Ipv4Addr;
+
+use devlink3_core::client::{Event, LinkState, MissedReason, Origin, PbxInfo};
+use devlink3_core::records::{
+    AttemptReject, Call, CallLost, CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3, Delta3Record, Detail, LinkLost,
+    Party, PartyFlags, SipTrack, Target, parse_siptrack,
+};
+
+use super::{Sink, Words};
+use crate::errors::code_name;
+
+/// The shapes events take in JS, one TypeScript interface each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Detail,
+    CallLost,
+    LinkLost,
+    AttemptReject,
+    Delta2,
+    SipTrack,
+    CmExtn,
+    CmExtnState,
+    Unparsed,
+    Connecting,
+    Operational,
+    NoResponse,
+    Rejected,
+    Closed,
+    Missed,
+}
+
+impl Shape {
+    /// In tape order: a shape's index is its number on the tape.
+    pub const ALL: [Shape; 15] = [
+        Shape::Detail,
+        Shape::CallLost,
+        Shape::LinkLost,
+        Shape::AttemptReject,
+        Shape::Delta2,
+        Shape::SipTrack,
+        Shape::CmExtn,
+        Shape::CmExtnState,
+        Shape::Unparsed,
+        Shape::Connecting,
+        Shape::Operational,
+        Shape::NoResponse,
+        Shape::Rejected,
+        Shape::Closed,
+        Shape::Missed,
+    ];
+
+    /// The TypeScript interface of this shape, and the fixed fields that identify it
+    /// (`type` is also the EventEmitter event).
+    pub fn describe(self) -> (&'static str, &'static [(&'static str, &'static str)]) {
+        match self {
+            Shape::Detail => ("Delta3DetailEvent", &[("type", "delta3"), ("kind", "detail")]),
+            Shape::CallLost => ("Delta3CallLostEvent", &[("type", "delta3"), ("kind", "callLost")]),
+            Shape::LinkLost => ("Delta3LinkLostEvent", &[("type", "delta3"), ("kind", "linkLost")]),
+            Shape::AttemptReject => ("Delta3AttemptRejectEvent", &[("type", "delta3"), ("kind", "attemptReject")]),
+            Shape::Delta2 => ("Delta2Event", &[("type", "delta2")]),
+            Shape::SipTrack => ("SipTrackEvent", &[("type", "siptrack")]),
+            Shape::CmExtn => ("CmExtnTextEvent", &[("type", "cmextn"), ("kind", "text")]),
+            Shape::CmExtnState => ("CmExtnStateEvent", &[("type", "cmextn"), ("kind", "state")]),
+            Shape::Unparsed => ("UnparsedEvent", &[("type", "unparsed")]),
+            Shape::Connecting => ("ConnectingState", &[("type", "state"), ("state", "connecting")]),
+            Shape::Operational => ("OperationalState", &[("type", "state"), ("state", "operational")]),
+            Shape::NoResponse => ("NoResponseState", &[("type", "state"), ("state", "noResponse")]),
+            Shape::Rejected => ("RejectedState", &[("type", "state"), ("state", "rejected")]),
+            Shape::Closed => ("ClosedState", &[("type", "state"), ("state", "closed")]),
+            Shape::Missed => ("MissedEvent", &[("type", "missed")]),
+        }
+    }
+
+    /// An event of this shape with default fields, for describing it.
+    pub fn sample(self) -> Event {
+        let origin = Origin { pbx_ip: Ipv4Addr::UNSPECIFIED, counter: 0 };
+        let delta3 = |text| {
+            let record = Delta3Record::parse(text).expect("a valid Delta3 sample");
+            Event::Delta3 { origin, record: Box::new(record) }
+        };
+        match self {
+            Shape::Detail => delta3("<Detail><Call></Call><PartyA></PartyA></Detail>"),
+            Shape::CallLost => delta3("<CallLost></CallLost>"),
+            Shape::LinkLost => delta3("<LinkLost></LinkLost>"),
+            Shape::AttemptReject => delta3("<AttemptReject></AttemptReject>"),
+            Shape::Delta2 => Event::Delta2 { origin, record: Box::new(Delta2::deleted("", "", 0)) },
+            Shape::SipTrack => {
+                let record = parse_siptrack("START,,,TRUNK,IN,").expect("a valid SIPTrack text").into_owned();
+                Event::SipTrack { origin, record: Box::new(record) }
+            }
+            Shape::CmExtn => Event::CmExtn { origin, record: Box::default() },
+            Shape::CmExtnState => Event::CmExtnState { origin, record: Box::default() },
+            Shape::Unparsed => Event::Unparsed { origin, tag: 0, text: String::new(), error: String::new() },
+            Shape::Connecting => Event::LinkState(LinkState::Connecting { attempt: 0 }),
+            Shape::Operational => Event::LinkState(LinkState::Operational(PbxInfo::default())),
+            Shape::NoResponse => {
+                Event::LinkState(LinkState::NoResponse { reason: String::new(), retry_in: Default::default() })
+            }
+            Shape::Rejected => Event::LinkState(LinkState::Rejected { code: None, reason: String::new() }),
+            Shape::Closed => Event::LinkState(LinkState::Closed),
+            Shape::Missed => Event::Missed { count: 0, reason: MissedReason::CounterGap },
+        }
+    }
+}
+
+const DELTA2_KIND: Words = Words { name: "Delta2Kind", words: &["status", "deleted", "endsSwapped"], open: false };
+const SIP_EVENT: Words = Words { name: "SipEvent", words: &["START", "END"], open: true };
+const SIP_TYPE: Words = Words { name: "SipType", words: &["TRUNK", "PHONE"], open: true };
+const SIP_DIRECTION: Words = Words { name: "SipDirection", words: &["IN", "OUT"], open: true };
+const MISSED_REASON: Words = Words { name: "MissedReason", words: &["counterGap", "slowConsumer"], open: false };
+
+/// Writes one event.
+pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
+    match event {
+        Event::Delta3 { origin, record: delta3 } => match delta3.get() {
+            Delta3::Detail(r) => record(s, Shape::Detail, origin, |s| detail(s, r)),
+            Delta3::CallLost(r) => record(s, Shape::CallLost, origin, |s| call_lost(s, r)),
+            Delta3::LinkLost(r) => record(s, Shape::LinkLost, origin, |s| link_lost(s, r)),
+            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, origin, |s| attempt_reject(s, r)),
+        },
+        Event::Delta2 { origin, record: r } => record(s, Shape::Delta2, origin, |s| delta2(s, r)),
+        Event::SipTrack { origin, record: r } => record(s, Shape::SipTrack, origin, |s| siptrack(s, r)),
+        Event::CmExtn { origin, record: r } => record(s, Shape::CmExtn, origin, |s| cmextn(s, r)),
+        Event::CmExtnState { origin, record: r } => record(s, Shape::CmExtnState, origin, |s| cmextn_state(s, r)),
+        Event::Unparsed { origin, tag, text, error } => record(s, Shape::Unparsed, origin, |s| {
+            s.number("tag", *tag);
+            s.text("text", text);
+            s.text("error", error);
+        }),
+        Event::LinkState(state) => link_state(s, state),
+        Event::Missed { count, reason } => {
+            begin(s, Shape::Missed);
+            s.doc("Events that never reached the application.");
+            s.number("count", u32::try_from(*count).unwrap_or(u32::MAX));
+            let reason = match reason {
+                MissedReason::CounterGap => "counterGap",
+                MissedReason::SlowConsumer => "slowConsumer",
+            };
+            s.doc("`counterGap`: the PBX did not send them; `slowConsumer`: the application took events more slowly than they came.");
+            s.word("reason", reason, &MISSED_REASON);
+        }
+    }
+}
+
+/// Starts an event: its shape, then the tags that identify it.
+fn begin<S: Sink>(s: &mut S, shape: Shape) {
+    s.shape(shape);
+    for (name, value) in shape.describe().1 {
+        s.tag(name, value);
+    }
+}
+
+/// A record event: where it came from, then its fields.
+fn record<S: Sink>(s: &mut S, shape: Shape, origin: &Origin, fields: impl FnOnce(&mut S)) {
+    begin(s, shape);
+    s.doc("The IP Office that generated the event.");
+    s.text("pbxIp", &origin.pbx_ip.to_string());
+    s.doc("That IP Office's event counter: consecutive, a gap is reported as `missed`.");
+    s.number("counter", origin.counter);
+    fields(s);
+}
+
+fn detail<S: Sink>(s: &mut S, r: &Detail) {
+    s.object("call", "Call", &r.call, call);
+    s.object("partyA", "Party", &r.party_a, party);
+    s.optional_object("partyB", "Party", r.party_b.as_ref(), party);
+    s.list("targets", "Target", &r.targets, target);
+    s.doc("The record's text as the PBX sent it.");
+    s.text("raw", &r.raw);
+}
+
+fn call<S: Sink>(s: &mut S, c: &Call) {
+    s.doc("Node identifier: the IP Office (8 hex digits) reporting this view of the call.");
+    s.text("node", &c.node);
+    s.doc("Call id, local to this node.");
+    s.number("callId", c.call_id);
+    s.text("accountCode", &c.account_code);
+    s.doc("Masked as `*****` when present.");
+    s.text("authorizationCode", &c.authorization_code);
+    s.doc("Text assigned to the call (the UCID when interworking with Aura).");
+    s.text("tag", &c.tag);
+    s.number("transferCause", c.transfer_cause);
+    s.doc("Hunt group (extension number) that owns the call.");
+    s.text("ownerHuntgroup", &c.owner_huntgroup);
+    s.text("originalHuntgroup", &c.original_huntgroup);
+    s.text("originalUser", &c.original_user);
+    s.text("targetHuntgroup", &c.target_huntgroup);
+    s.text("targetUser", &c.target_user);
+    s.doc("Non-zero while a voicemail message is being left (local VMPro).");
+    s.number("voicemailLeaving", c.voicemail_leaving);
+    s.doc("Length of the voicemail message left, in seconds.");
+    s.number("voicemailLength", c.voicemail_length);
+    s.code("queueing", c.queueing);
+    s.doc("In tenths of a second.");
+    s.number("timestamp", c.timestamp);
+    s.number("huntgroupOverflow", c.huntgroup_overflow);
+    s.doc("Transferred out of the IVR call flow.");
+    s.text("ivrTransferredOut", &c.ivr_transferred_out);
+    s.doc("Time in the IVR call flow, in tenths of a second.");
+    s.number("ivrTime", c.ivr_time);
+}
+
+/// The bits of a Party's `flags`, exported to JS as `PartyFlags`.
+pub(crate) const PARTY_FLAGS: [(&str, PartyFlags); 5] = [
+    ("PRIVACY", PartyFlags::PRIVACY),
+    ("AUTO_ANSWERED", PartyFlags::AUTO_ANSWERED),
+    ("AUTO_RECORDED", PartyFlags::AUTO_RECORDED),
+    ("CONSENT_ANSWERED", PartyFlags::CONSENT_ANSWERED),
+    ("CONSENT_REFUSED", PartyFlags::CONSENT_REFUSED),
+];
+
+fn party<S: Sink>(s: &mut S, p: &Party) {
+    s.doc("End identifier: 16 characters, unique within the SCN; the first 8 name the node where the end is local.");
+    s.text("endId", &p.end_id);
+    s.doc("The call came in on this end (an incoming trunk call, or the handset that made the call).");
+    s.flag("incoming", p.incoming);
+    s.code("state", p.state);
+    s.doc("False while on hold.");
+    s.flag("audioPath", p.audio_path);
+    s.code("tone", p.tone);
+    s.doc("The end transits from another node (descriptive fields may be incomplete).");
+    s.flag("remote", p.remote);
+    s.doc("The end terminates a public line (ISDN, R2, T1, SIP).");
+    s.flag("publicLine", p.public_line);
+    s.doc("Bits of `PartyFlags` (privacy, auto-answered, recorded, consent).");
+    s.number("flags", p.flags.bits());
+    s.number("emergencyLocation", p.emergency_location);
+    s.code("equipment", p.equipment);
+    s.doc("Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).");
+    s.number("equipmentType", p.equipment_type);
+    s.doc("SIP Call-ID, `line.channel`, conference role... by equipment.");
+    s.text("description", &p.description);
+    s.doc("Extension number of the IP Office user on a handset.");
+    s.text("identity", &p.identity);
+    s.code("calledType", p.called_type);
+    s.doc("Why the call arrived here (incoming ends).");
+    s.number("calledReason", p.called_reason);
+    s.doc("Called number received off a trunk.");
+    s.text("did", &p.did);
+    s.doc("Digits actually dialled on a local phone.");
+    s.text("dialled", &p.dialled);
+    s.doc("Apparent caller set by a bridged appearance or an authorization code.");
+    s.text("onBehalf", &p.on_behalf);
+    s.doc("Number sent to the trunk or equipment (outgoing).");
+    s.text("targetNumber", &p.target_number);
+    s.text("targetSubaddress", &p.target_subaddress);
+    s.doc("Nominal target: hunt group, skill or diversion.");
+    s.text("purpose", &p.purpose);
+    s.doc("Calling party number.");
+    s.text("cli", &p.cli);
+    s.code("cliPresentation", p.cli_presentation);
+    s.code("callingNameType", p.calling_name_type);
+    s.text("callingName", &p.calling_name);
+    s.doc("End identifier related to this one during some transfers.");
+    s.text("relatedEndId", &p.related_end_id);
+}
+
+fn target<S: Sink>(s: &mut S, t: &Target) {
+    s.text("endId", &t.end_id);
+    s.flag("remote", t.remote);
+    s.flag("publicLine", t.public_line);
+    s.code("equipment", t.equipment);
+    s.number("equipmentType", t.equipment_type);
+    s.text("description", &t.description);
+    s.text("identity", &t.identity);
+    s.code("calledType", t.called_type);
+    s.number("calledReason", t.called_reason);
+    s.text("targetNumber", &t.target_number);
+    s.text("targetSubaddress", &t.target_subaddress);
+    s.text("purpose", &t.purpose);
+    s.text("cli", &t.cli);
+    s.code("cliPresentation", t.cli_presentation);
+}
+
+fn call_lost<S: Sink>(s: &mut S, r: &CallLost) {
+    s.text("node", &r.node);
+    s.text("endId", &r.end_id);
+    s.doc("The call was cleared from this device.");
+    s.flag("clearedInbound", r.cleared_inbound);
+    s.code("cause", r.cause);
+    s.number("timestamp", r.timestamp);
+    s.text("raw", &r.raw);
+}
+
+fn link_lost<S: Sink>(s: &mut S, r: &LinkLost) {
+    s.text("node", &r.node);
+    s.text("endId", &r.end_id);
+    s.flag("clearedInbound", r.cleared_inbound);
+    s.code("cause", r.cause);
+    s.number("timestamp", r.timestamp);
+    s.doc("Link local reference; matches a Party's `description`.");
+    s.text("linkRef", &r.link_ref);
+    s.text("raw", &r.raw);
+}
+
+fn attempt_reject<S: Sink>(s: &mut S, r: &AttemptReject) {
+    s.text("node", &r.node);
+    s.text("endId", &r.end_id);
+    s.doc("The user trying to send the call away.");
+    s.text("user", &r.user);
+    s.doc("How (e.g. `dnd`).");
+    s.text("qualifier", &r.qualifier);
+    s.number("timestamp", r.timestamp);
+    s.text("raw", &r.raw);
+}
+
+/// Delta2: the named S fields (empty or 0 on D and A records; `null` when a number
+/// field does not hold a number), every field by position, and the text.
+fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
+    let kind = match r.kind() {
+        Delta2Kind::Status => "status",
+        Delta2Kind::Deleted => "deleted",
+        Delta2Kind::EndsSwapped => "endsSwapped",
+    };
+    s.word("kind", kind, &DELTA2_KIND);
+    s.doc("S field 50, D and A field 3; `null` when not a number.");
+    s.optional("callId", r.call_id().ok(), S::number);
+    s.text("aCallId", r.a_call_id());
+    s.text("bCallId", r.b_call_id());
+    s.optional("aState", r.a_state().ok(), S::code);
+    s.optional("bState", r.b_state().ok(), S::code);
+    s.optional("aConnected", r.a_connected().ok(), S::flag);
+    s.optional("aIsMusic", r.a_is_music().ok(), S::flag);
+    s.optional("bConnected", r.b_connected().ok(), S::flag);
+    s.optional("bIsMusic", r.b_is_music().ok(), S::flag);
+    s.text("aName", r.a_name());
+    s.text("bName", r.b_name());
+    s.doc("`bList` split at its semicolons.");
+    s.texts("bTargets", r.b_targets());
+    s.text("aSlotChannel", r.a_slot_channel());
+    s.text("bSlotChannel", r.b_slot_channel());
+    s.text("calledPresentationType", r.called_presentation_type());
+    s.text("calledNumber", r.called_number());
+    s.text("callingPresentationType", r.calling_presentation_type());
+    s.text("callingNumber", r.calling_number());
+    s.text("calledSubaddress", r.called_subaddress());
+    s.text("callingSubaddress", r.calling_subaddress());
+    s.optional("dialledType", r.dialled_type().ok(), S::number);
+    s.text("dialledNumber", r.dialled_number());
+    s.optional("keypadType", r.keypad_type().ok(), S::number);
+    s.text("keypadNumber", r.keypad_number());
+    s.optional("ringAttemptCount", r.ring_attempt_count().ok(), S::number);
+    s.optional("cause", r.cause().ok(), S::code);
+    s.optional("voicemailDisallow", r.voicemail_disallow().ok(), S::flag);
+    s.optional("sendingComplete", r.sending_complete().ok(), S::flag);
+    s.text("callTransportType", r.call_transport_type());
+    s.text("ownerHuntgroup", r.owner_huntgroup());
+    s.text("originalHuntgroup", r.original_huntgroup());
+    s.text("originalUser", r.original_user());
+    s.text("targetHuntgroup", r.target_huntgroup());
+    s.text("targetUser", r.target_user());
+    s.text("targetRas", r.target_ras());
+    s.text("tag", r.tag());
+    s.text("accountCode", r.account_code());
+    s.doc("Every field by position (`fields[0]` is field 1), for those not named here.");
+    s.texts("fields", r.fields());
+    s.doc("The record's text as the PBX sent it.");
+    s.text("raw", r.raw());
+}
+
+fn siptrack<S: Sink>(s: &mut S, r: &SipTrack) {
+    s.word("event", r.event.as_str(), &SIP_EVENT);
+    s.doc("Endpoint id.");
+    s.text("epid", &r.epid);
+    s.doc("The Delta2 end id.");
+    s.text("endId", &r.end_id);
+    s.word("sipType", r.sip_type.as_str(), &SIP_TYPE);
+    s.word("direction", r.direction.as_str(), &SIP_DIRECTION);
+    s.text("sipCallId", &r.sip_call_id);
+    s.text("raw", &r.raw);
+}
+
+fn cmextn<S: Sink>(s: &mut S, r: &CmExtn) {
+    s.text("extension", &r.extension);
+    s.doc("The text after `extension: `.");
+    s.text("message", &r.message);
+    s.doc("The cause named at the end of the message, if any.");
+    s.optional("cause", r.cause(), S::code);
+    s.text("raw", &r.raw);
+}
+
+fn cmextn_state<S: Sink>(s: &mut S, r: &CmExtnState) {
+    s.text("extension", &r.extension);
+    s.doc("Event kind; 1 is a state change.");
+    s.number("v", r.v);
+    s.number("p1", r.p1);
+    s.number("p2", r.p2);
+    let change = r.state_change();
+    s.doc("For a state change (`v` = 1): `p1` as a state.");
+    s.optional("newState", change.map(|(new, _)| new), S::code);
+    s.doc("For a state change (`v` = 1): `p2` as a state.");
+    s.optional("oldState", change.map(|(_, old)| old), S::code);
+}
+
+fn link_state<S: Sink>(s: &mut S, state: &LinkState) {
+    match state {
+        LinkState::Connecting { attempt } => {
+            begin(s, Shape::Connecting);
+            s.doc("1 for the first.");
+            s.number("attempt", *attempt);
+        }
+        LinkState::Operational(info) => {
+            begin(s, Shape::Operational);
+            s.text("pbxType", &info.pbx_type);
+            s.text("variant", &info.variant);
+            s.doc("The event flags the PBX accepted.");
+            s.texts("acceptedFlags", info.accepted_flags.iter().map(String::as_str));
+            s.doc("Requested flags it did not accept.");
+            s.texts("rejectedFlags", info.rejected_flags.iter().map(String::as_str));
+            s.flag("encrypted", info.encrypted);
+        }
+        LinkState::NoResponse { reason, retry_in } => {
+            begin(s, Shape::NoResponse);
+            s.text("reason", reason);
+            s.doc("The next attempt follows after this delay.");
+            s.number("retryInMs", u32::try_from(retry_in.as_millis()).unwrap_or(u32::MAX));
+        }
+        LinkState::Rejected { code, reason } => {
+            begin(s, Shape::Rejected);
+            s.doc("The PBX result's name (`AUTHENTICATION_FAILED`...), `REJECTED` when it gave none.");
+            s.text("code", code_name(*code, "REJECTED"));
+            s.optional("pbxCode", code.map(|code| code.raw()), S::number);
+            s.text("reason", reason);
+        }
+        LinkState::Closed => begin(s, Shape::Closed),
+    }
+}

@@ -1,0 +1,102 @@
+//! What a core [`Event`] looks like in JavaScript, written once.
+//!
+//! Building JS objects property by property through Node-API costs about 100 ns a
+//! property, and a Delta3 Detail has some 75: far too slow for hundreds of thousands of
+//! events a second. So the writers in [`events`] describe each event to a [`Sink`]
+//! instead, and two sinks read them:
+//!
+//! * [`tape::Tape`] (on the delivery thread) flattens a batch of events into numbers and
+//!   one text per event, which cross into JS in a handful of Node-API calls;
+//! * [`schema::Schema`] (at build time) records every shape's field names and kinds, from
+//!   which `scripts/generate.mjs` writes the JS decoder (`lib/decode.js`) that rebuilds
+//!   the objects as literals, and their TypeScript types (`lib/events.d.ts`).
+//!
+//! Both follow the same writer calls in the same order, so the decoder and the tape
+//! cannot disagree; a hash of the schema guards against a stale generated decoder.
+
+pub(crate) mod events;
+pub(crate) mod schema;
+pub(crate) mod tape;
+
+use devlink3_core::records::{
+    CalledType, CallingNameType, Cause, CliPresentation, Delta2State, EquipmentClass, ExtnState, PartyState,
+    QueueState, Tone,
+};
+
+/// Receives an event's fields, in order. Names are the JS property names.
+pub(crate) trait Sink: Sized {
+    /// Starts an event of `shape`; its fields follow.
+    fn shape(&mut self, shape: events::Shape);
+    /// Documents the next field (for the TypeScript types only).
+    fn doc(&mut self, _text: &'static str) {}
+    /// A fixed string telling shapes apart (`type`, `kind`, `state`); not on the tape.
+    fn tag(&mut self, name: &'static str, value: &'static str);
+    fn text(&mut self, name: &'static str, value: &str);
+    /// A string from a known set of words.
+    fn word(&mut self, name: &'static str, value: &str, words: &'static Words);
+    fn number(&mut self, name: &'static str, value: u32);
+    fn flag(&mut self, name: &'static str, value: bool);
+    /// A coded field: its name in JS when the specification names the value, else the number.
+    fn code<C: Coded>(&mut self, name: &'static str, value: C);
+    fn texts<'a>(&mut self, name: &'static str, values: impl Iterator<Item = &'a str>);
+    /// A value that may be missing (`null` in JS), written by `write` when present.
+    fn optional<T: Default>(&mut self, name: &'static str, value: Option<T>, write: fn(&mut Self, &'static str, T));
+    /// A nested object of the named interface.
+    fn object<T: Default>(&mut self, name: &'static str, interface: &'static str, value: &T, write: fn(&mut Self, &T));
+    fn optional_object<T: Default>(
+        &mut self,
+        name: &'static str,
+        interface: &'static str,
+        value: Option<&T>,
+        write: fn(&mut Self, &T),
+    );
+    fn list<T: Default>(&mut self, name: &'static str, interface: &'static str, values: &[T], write: fn(&mut Self, &T));
+}
+
+/// A set of words a string field takes; `open` when others may occur too.
+#[derive(Debug)]
+pub(crate) struct Words {
+    /// The TypeScript type's name.
+    pub name: &'static str,
+    pub words: &'static [&'static str],
+    pub open: bool,
+}
+
+/// The core's coded-field enums (made by `code_enum!`), as the sinks need them.
+pub(crate) trait Coded: Copy + Default {
+    /// The TypeScript type's name.
+    const NAME: &'static str;
+    fn raw(self) -> u32;
+    /// The specification's name for a raw value, if it has one.
+    fn name_of(raw: u32) -> Option<&'static str>;
+}
+
+/// Every named value of these enums is below this, so scanning `0..CODE_SCAN` finds them all.
+pub(crate) const CODE_SCAN: u32 = 256;
+
+macro_rules! coded {
+    ($($ty:ident),* $(,)?) => {
+        $(impl Coded for $ty {
+            const NAME: &'static str = stringify!($ty);
+            fn raw(self) -> u32 {
+                $ty::raw(self)
+            }
+            fn name_of(raw: u32) -> Option<&'static str> {
+                $ty::from_raw(raw).name()
+            }
+        })*
+    };
+}
+
+coded!(
+    PartyState,
+    Tone,
+    EquipmentClass,
+    CalledType,
+    CliPresentation,
+    CallingNameType,
+    QueueState,
+    Cause,
+    Delta2State,
+    ExtnState
+);
