@@ -275,15 +275,16 @@ impl Dispatcher {
     }
 
     /// Waits for the thread to finish (the queue must be closed first). From inside a
-    /// callback it only detaches: the thread ends when the callback returns.
+    /// callback it returns at once and leaves the handle for a close from outside, which
+    /// must still wait for that callback; the lock is held across the join so that every
+    /// concurrent caller returns only once the thread is gone.
     pub(crate) fn join(&self) {
-        let handle = lock(&self.thread).take();
-        if let Some(handle) = handle {
-            if self.is_current() {
-                drop(handle);
-            } else {
-                let _ = handle.join();
-            }
+        if self.is_current() {
+            return;
+        }
+        let mut thread = lock(&self.thread);
+        if let Some(handle) = thread.take() {
+            let _ = handle.join();
         }
     }
 }

@@ -399,3 +399,29 @@ fn close_while_a_callback_changes_callbacks_or_closes() {
         assert_eq!(client.state(), LinkState::Closed);
     }
 }
+
+#[test]
+fn close_outside_waits_for_a_callback_that_closed_the_link() {
+    let sim = sim(SimConfig { rate: 100.0, ..SimConfig::default() });
+    let client = Arc::new(Client::connect(config(&sim.target())).unwrap());
+    let (started, finished) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (weak, s, f) = (Arc::downgrade(&client), started.clone(), finished.clone());
+    client
+        .set_handlers(move |h| {
+            h.delta3 = Some(Box::new(move |_| {
+                if let Some(client) = weak.upgrade() {
+                    client.close();
+                }
+                s.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(300));
+                f.fetch_add(1, Ordering::SeqCst);
+            }));
+        })
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while started.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    client.close();
+    assert_eq!(finished.load(Ordering::SeqCst), 1, "close returned while a callback was still running");
+}
