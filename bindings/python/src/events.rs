@@ -467,19 +467,30 @@ py_record!(AttemptReject with origin {
     repr: ["node", "end_id", "user", "qualifier", "timestamp"],
 });
 
-/// A Delta2 record (links opened with `-CD2`): `raw` is the text exactly as the PBX sent
-/// it; the named fields of `CALL: S` records are parsed from it on access.
-#[pyclass(frozen, module = "devlink3")]
-pub struct Delta2 {
-    origin: CoreOrigin,
-    record: Box<records::Delta2<'static>>,
+/// A class for a record type the core boxes whole (`data()` is the record): the struct
+/// and its `data()`, the same for each.
+macro_rules! boxed_record {
+    ($(#[$doc:meta])* $class:ident) => {
+        $(#[$doc])*
+        #[pyclass(frozen, module = "devlink3")]
+        pub struct $class {
+            origin: CoreOrigin,
+            record: Box<records::$class<'static>>,
+        }
+
+        impl $class {
+            fn data(&self) -> &records::$class<'static> {
+                &self.record
+            }
+        }
+    };
 }
 
-impl Delta2 {
-    fn data(&self) -> &records::Delta2<'static> {
-        &self.record
-    }
-}
+boxed_record!(
+    /// A Delta2 record (links opened with `-CD2`): `raw` is the text exactly as the PBX sent
+    /// it; the named fields of `CALL: S` records are parsed from it on access.
+    Delta2
+);
 
 py_record!(Delta2 with origin {
     fields: [],
@@ -501,18 +512,10 @@ py_record!(Delta2 with origin {
     }
 );
 
-/// A SIPTrack event (`_SIPTrack`): a SIP call starting or ending on a trunk or phone.
-#[pyclass(frozen, module = "devlink3")]
-pub struct SipTrack {
-    origin: CoreOrigin,
-    record: Box<records::SipTrack<'static>>,
-}
-
-impl SipTrack {
-    fn data(&self) -> &records::SipTrack<'static> {
-        &self.record
-    }
-}
+boxed_record!(
+    /// A SIPTrack event (`_SIPTrack`): a SIP call starting or ending on a trunk or phone.
+    SipTrack
+);
 
 py_record!(SipTrack with origin {
     fields: [event, epid, end_id, sip_type, direction, sip_call_id, raw],
@@ -521,18 +524,10 @@ py_record!(SipTrack with origin {
     repr: ["event", "end_id", "sip_type", "direction", "sip_call_id"],
 });
 
-/// A plain CMExtn event (`_CMExtn`): an extension's text message.
-#[pyclass(frozen, module = "devlink3")]
-pub struct CmExtn {
-    origin: CoreOrigin,
-    record: Box<records::CmExtn<'static>>,
-}
-
-impl CmExtn {
-    fn data(&self) -> &records::CmExtn<'static> {
-        &self.record
-    }
-}
+boxed_record!(
+    /// A plain CMExtn event (`_CMExtn`): an extension's text message.
+    CmExtn
+);
 
 py_record!(CmExtn with origin {
     fields: [extension, message, raw],
@@ -541,19 +536,11 @@ py_record!(CmExtn with origin {
     repr: ["extension", "message"],
 });
 
-/// An extended CMExtn event (`_CMExtn`): `v`, `p1`, `p2` for an extension; for `v == 1` a
-/// state change from `old_state` to `new_state`.
-#[pyclass(frozen, module = "devlink3")]
-pub struct CmExtnState {
-    origin: CoreOrigin,
-    record: Box<records::CmExtnState<'static>>,
-}
-
-impl CmExtnState {
-    fn data(&self) -> &records::CmExtnState<'static> {
-        &self.record
-    }
-}
+boxed_record!(
+    /// An extended CMExtn event (`_CMExtn`): `v`, `p1`, `p2` for an extension; for `v == 1` a
+    /// state change from `old_state` to `new_state`.
+    CmExtnState
+);
 
 py_record!(CmExtnState with origin {
     fields: [v, p1, p2, extension],
