@@ -446,13 +446,12 @@ fn deliver(event: &wire::Event<'_>, shared: &Shared, counters: &mut Counters) {
                 Ok(record) => Event::Delta3 { origin, record: Box::new(record) },
                 Err(e) => unparsed(origin, tag, text.to_string(), e.to_string()),
             },
-            Ok(EventTuple::CallDelta2(text)) => {
-                let text = text.to_str();
-                match parse_delta2(&text) {
-                    Ok(record) => Event::Delta2 { origin, record: Box::new(record.into_owned()) },
-                    Err(e) => unparsed(origin, tag, text.into_owned(), e.to_string()),
-                }
-            }
+            // The decoded text moves into the record (no second copy); an error is rare
+            // enough to decode it again for the report.
+            Ok(EventTuple::CallDelta2(text)) => match parse_delta2(text.to_str()) {
+                Ok(record) => Event::Delta2 { origin, record: Box::new(record.into_owned()) },
+                Err(e) => unparsed(origin, tag, text.to_string(), e.to_string()),
+            },
             Ok(EventTuple::SipTrack(text)) => {
                 let text = text.to_str();
                 match parse_siptrack(&text) {

@@ -78,7 +78,16 @@ pub struct Delta2<'a> {
 /// Accepts `CALL: S` and `CALL:S` (the legacy .NET wrapper's spelling), any number of spaces
 /// before and after the kind letter, and a trailing NUL, CR or LF (kept in [`Delta2::raw`],
 /// not part of the last field). Missing fields read as empty.
-pub fn parse_delta2(text: &str) -> Result<Delta2<'_>, RecordError> {
+pub fn parse_delta2<'a>(text: impl Into<Cow<'a, str>>) -> Result<Delta2<'a>, RecordError> {
+    // An owned text (decoded from UTF-16) is kept as is: the record stores offsets, so
+    // `into_owned` then moves it rather than copying it.
+    let raw = text.into();
+    let (kind, body) = locate(&raw)?;
+    Ok(Delta2 { raw, kind, body })
+}
+
+/// The record kind and the byte range of its fields.
+fn locate(text: &str) -> Result<(Delta2Kind, (usize, usize)), RecordError> {
     let end = text.trim_end_matches(['\0', '\r', '\n']).len();
     let head = text[..end].trim_start();
     let Some(after) = head.strip_prefix("CALL:") else {
@@ -93,7 +102,7 @@ pub fn parse_delta2(text: &str) -> Result<Delta2<'_>, RecordError> {
         _ => return Err(RecordError::unknown_kind(head)),
     };
     let fields = chars.as_str().trim_start_matches(' ');
-    Ok(Delta2 { raw: Cow::Borrowed(text), kind, body: (end - fields.len(), end) })
+    Ok((kind, (end - fields.len(), end)))
 }
 
 impl Delta2<'static> {
@@ -287,5 +296,20 @@ impl serde::Serialize for Delta2<'_> {
         record.serialize_field("fields", &self.fields().collect::<Vec<&str>>())?;
         record.serialize_field("raw", self.raw())?;
         record.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_owned_text_is_moved_not_copied() {
+        let text = String::from("CALL: D 1.2.0,1.3.1,42");
+        let buffer = text.as_ptr();
+        let record = parse_delta2(text).unwrap().into_owned();
+        assert_eq!(record.raw().as_ptr(), buffer);
+        assert_eq!((record.kind(), record.call_id().unwrap()), (Delta2Kind::Deleted, 42));
+        assert_eq!(parse_delta2("CALL: S a,b").unwrap().a_call_id(), "a");
     }
 }
