@@ -17,15 +17,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 
-use crate::client::{Event, LinkState, MissedReason};
+use crate::client::{Event, LinkState, MissedReason, Subscription};
 
 /// The queue between the session task and the consumer.
+///
+/// An unbounded channel (its blocks are allocated as it fills and freed as it drains)
+/// held to `capacity` by `push`: a large capacity costs nothing until it is used.
 #[derive(Debug)]
 pub(crate) struct EventQueue {
     tx: Sender<Event>,
     rx: Receiver<Event>,
+    capacity: usize,
     /// Events dropped because the queue was full, not yet reported.
     dropped: AtomicU64,
     /// Control events (state, missed) displaced from the queue; delivered first.
@@ -36,10 +40,11 @@ pub(crate) struct EventQueue {
 
 impl EventQueue {
     pub(crate) fn new(capacity: usize) -> Self {
-        let (tx, rx) = crossbeam_channel::bounded(capacity.max(1));
+        let (tx, rx) = crossbeam_channel::unbounded();
         EventQueue {
             tx,
             rx,
+            capacity: capacity.max(1),
             dropped: AtomicU64::new(0),
             displaced: Mutex::new(VecDeque::new()),
             has_displaced: AtomicBool::new(false),
@@ -48,19 +53,16 @@ impl EventQueue {
     }
 
     /// Queues an event; never blocks. On a full queue the oldest event makes room.
-    pub(crate) fn push(&self, mut event: Event) {
-        loop {
-            match self.tx.try_send(event) {
-                Ok(()) => return,
-                Err(TrySendError::Disconnected(_)) => return, // unreachable: we hold `rx`
-                Err(TrySendError::Full(back)) => {
-                    event = back;
-                    if let Ok(oldest) = self.rx.try_recv() {
-                        self.displace(oldest);
-                    }
-                }
+    pub(crate) fn push(&self, event: Event) {
+        // One producer (the session task; `close` adds one last event): the length only
+        // shrinks meanwhile, so the queue never exceeds its capacity by more than that one.
+        while self.rx.len() >= self.capacity {
+            match self.rx.try_recv() {
+                Ok(oldest) => self.displace(oldest),
+                Err(_) => break,
             }
         }
+        let _ = self.tx.send(event); // fails only when disconnected, and we hold `rx`
     }
 
     /// Accounts for an event taken out to make room.
@@ -148,7 +150,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// unregisters them at any time).
 pub type Callback<T> = Box<dyn FnMut(&T) + Send + 'static>;
 
-/// One optional callback per event kind.
+/// One optional callback per event kind. A link subscribes to records once one of the
+/// record callbacks (`delta3`, `delta2`, `siptrack`, `cmextn`, `other`) is set.
 #[derive(Default)]
 pub struct Handlers {
     pub delta3: Option<Callback<Event>>,
@@ -177,6 +180,15 @@ impl std::fmt::Debug for Handlers {
 }
 
 impl Handlers {
+    /// Whether any callback takes records (rather than link states and missed reports).
+    pub fn wants_records(&self) -> bool {
+        self.delta3.is_some()
+            || self.delta2.is_some()
+            || self.siptrack.is_some()
+            || self.cmextn.is_some()
+            || self.other.is_some()
+    }
+
     fn deliver(&mut self, event: &Event) {
         let slot = match event {
             Event::Delta3 { .. } => &mut self.delta3,
@@ -206,21 +218,33 @@ pub(crate) type HandlerUpdate = Box<dyn FnOnce(&mut Handlers) + Send + 'static>;
 /// The dispatcher holds the callbacks while one runs, so a callback that changes them
 /// (legacy applications register from inside their comms callback) cannot take the same
 /// lock: its change waits in `pending` and applies as soon as the callback returns.
-#[derive(Default)]
 pub(crate) struct HandlerSet {
     handlers: Mutex<Handlers>,
     pending: Mutex<Vec<HandlerUpdate>>,
     has_pending: AtomicBool,
+    /// Asked for as soon as a record callback is set.
+    subscription: Arc<Subscription>,
 }
 
 impl HandlerSet {
+    pub(crate) fn new(subscription: Arc<Subscription>) -> Self {
+        HandlerSet {
+            handlers: Mutex::default(),
+            pending: Mutex::default(),
+            has_pending: AtomicBool::new(false),
+            subscription,
+        }
+    }
+
     /// Applies `update` now, or after the running callback when called from inside one.
     pub(crate) fn update(&self, update: HandlerUpdate, from_callback: bool) {
         if from_callback {
             lock(&self.pending).push(update);
             self.has_pending.store(true, Ordering::Release);
         } else {
-            update(&mut lock(&self.handlers));
+            let mut handlers = lock(&self.handlers);
+            update(&mut handlers);
+            self.subscribe_if_wanted(&handlers);
         }
     }
 
@@ -229,6 +253,14 @@ impl HandlerSet {
             for update in std::mem::take(&mut *lock(&self.pending)) {
                 update(handlers);
             }
+            self.subscribe_if_wanted(handlers);
+        }
+    }
+
+    fn subscribe_if_wanted(&self, handlers: &Handlers) {
+        if handlers.wants_records() {
+            // With the configured flags; refused only for other flags, which we do not give.
+            let _ = self.subscription.request(None);
         }
     }
 }

@@ -5,6 +5,7 @@
 //! * [`records`]: Delta3, Delta2, SIPTrack and CMExtn records as typed values.
 //! * [`files`]: ReadFile contents such as `nasystem/user_list`.
 //! * [`client`]: the session runtime: connect, authenticate, stream events, reconnect.
+//! * [`redact`]: secrets out of log lines, for the faces that forward logs.
 //! * [`sim`]: an embedded IP Office simulator for tests and demos.
 
 #![forbid(unsafe_op_in_unsafe_fn)]
@@ -18,6 +19,7 @@ pub mod client;
 pub mod dispatch;
 pub mod files;
 pub mod records;
+pub mod redact;
 pub mod runtime;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -27,6 +27,7 @@ fn config(target: &str) -> ClientConfig {
         initial_delay: Duration::from_millis(50),
         max_delay: Duration::from_millis(200),
         retry_later_delay: Duration::from_millis(200),
+        stable_after: Duration::from_millis(500),
     };
     c.response_timeout = Duration::from_secs(5);
     c
@@ -51,6 +52,7 @@ fn tcp_streams_delta3_records() {
     };
     assert!(!info.pbx_type.is_empty());
     assert!(!info.encrypted);
+    assert!(sim.wait_subscribed(1, WAIT), "the client subscribes");
     sim.inject_delta3("<CallLost>c0a82a03,c0a82a0300000413,1,16</CallLost>");
     let event = wait_for(&client, "the injected CallLost", |e| matches!(e, Event::Delta3 { .. }));
     let Event::Delta3 { record, .. } = event else { unreachable!() };
@@ -72,16 +74,17 @@ fn tls_with_pinned_fingerprint_and_generated_traffic() {
     assert!(info.encrypted);
     wait_for(&client, "a generated Delta3 record", |e| matches!(e, Event::Delta3 { .. }));
 
-    // A wrong pin is a TLS failure naming the mismatch, retried (it may be a transient MITM).
+    // A wrong pin is a certificate rejection naming the mismatch, final: retrying the same
+    // certificate every few seconds would only hammer the PBX.
     let mut wrong = config(&sim.tls_target().unwrap());
     wrong.tls.pin_sha256 = Some([0; 32]);
     let client = Client::connect(wrong).unwrap();
-    let Event::LinkState(LinkState::NoResponse { reason, .. }) =
-        wait_for(&client, "no response", |e| is_state(e, "no_response"))
+    let Event::LinkState(LinkState::Rejected { reason, .. }) =
+        wait_for(&client, "rejected", |e| is_state(e, "rejected"))
     else {
         unreachable!()
     };
-    assert!(reason.contains("does not match the pinned"), "{reason}");
+    assert!(reason.contains("certificate rejected") && reason.contains("does not match the pinned"), "{reason}");
 }
 
 #[test]
@@ -135,6 +138,7 @@ fn reconnects_after_the_pbx_drops_the_link() {
     sim.drop_connections();
     wait_for(&client, "no response", |e| is_state(e, "no_response"));
     wait_operational(&client);
+    assert!(sim.wait_subscribed(1, WAIT), "the client subscribes again");
     sim.inject_delta3("<CallLost>c0a82a03,c0a82a0300000001,0,16</CallLost>");
     wait_for(&client, "events after the reconnect", |e| matches!(e, Event::Delta3 { .. }));
 }
@@ -144,6 +148,7 @@ fn counter_gap_is_reported_with_its_size() {
     let sim = sim(quiet_sim());
     let client = Client::connect(config(&sim.target())).unwrap();
     wait_operational(&client);
+    assert!(sim.wait_subscribed(1, WAIT), "the client subscribes");
     let record = "<CallLost>c0a82a03,c0a82a0300000001,0,16</CallLost>";
     sim.inject_delta3(record);
     wait_for(&client, "first record", |e| matches!(e, Event::Delta3 { .. }));
@@ -424,4 +429,127 @@ fn close_outside_waits_for_a_callback_that_closed_the_link() {
     }
     client.close();
     assert_eq!(finished.load(Ordering::SeqCst), 1, "close returned while a callback was still running");
+}
+
+#[test]
+fn records_wait_for_a_record_handler_snapshot_included() {
+    // Calls start at once, so there are calls in progress (the PBX's snapshot) and records
+    // flowing by the time the application gets round to its record handler.
+    let sim = sim(SimConfig { rate: 50.0, ..SimConfig::default() });
+    let client = Client::connect(config(&sim.target())).unwrap();
+    let (states, state_rx) = std::sync::mpsc::channel();
+    client
+        .set_handlers(move |h| {
+            h.link_state = Some(Box::new(move |state| {
+                let _ = states.send(state.name());
+            }))
+        })
+        .unwrap();
+    while state_rx.recv_timeout(WAIT).expect("a link state") != "operational" {}
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sim.stats().connections_subscribed, 0, "no consumer of records yet, so no event request");
+    assert!(sim.stats().calls_in_progress > 0, "the simulator has calls in progress");
+
+    let received = Arc::new(AtomicUsize::new(0));
+    let missed = Arc::new(AtomicUsize::new(0));
+    let (r, m) = (received.clone(), missed.clone());
+    client
+        .set_handlers(move |h| {
+            h.delta3 = Some(Box::new(move |_| {
+                r.fetch_add(1, Ordering::Relaxed);
+            }));
+            h.missed = Some(Box::new(move |_| {
+                m.fetch_add(1, Ordering::Relaxed);
+            }));
+        })
+        .unwrap();
+    assert!(sim.wait_subscribed(1, WAIT), "a record handler subscribes the link");
+    std::thread::sleep(Duration::from_millis(300));
+    sim.set_rate(0.0);
+    // Every event the simulator sent on the link reached the handler: snapshot and stream.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let sent = sim.stats().events_sent as usize;
+        let got = received.load(Ordering::Relaxed);
+        if sent == got && sent > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "sent {sent} events, the handler got {got}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(missed.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn pulling_subscribes_and_subscribe_refuses_other_flags() {
+    let sim = sim(quiet_sim());
+    let client = Client::connect(config(&sim.target())).unwrap();
+    assert_eq!(client.subscribed_flags(), None);
+    client.subscribe(Some("-CD2")).unwrap();
+    client.subscribe(None).unwrap();
+    client.subscribe(Some("-cd2")).unwrap();
+    let err = client.subscribe(Some("_SIPTrack")).unwrap_err().to_string();
+    assert!(err.contains("already asked for events with flags \"-CD2\""), "{err}");
+    assert_eq!(client.subscribed_flags().as_deref(), Some("-CD2"));
+    assert!(sim.wait_subscribed(1, WAIT));
+}
+
+#[test]
+fn a_pbx_that_drops_every_link_after_login_is_not_hammered() {
+    let sim = sim(SimConfig { drop_after_event_request: true, ..quiet_sim() });
+    let mut c = config(&sim.target());
+    c.reconnect = Reconnect {
+        initial_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(800),
+        retry_later_delay: Duration::from_millis(800),
+        stable_after: Duration::from_secs(10),
+    };
+    let client = Client::connect(c).unwrap();
+    client.subscribe(None).unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let logins = sim.stats().auth_attempts;
+    drop(client);
+    // Delays of at least 25, 50, 100, 200, 400, 400... ms: 4 s hold at most 13 logins. A
+    // back-off that restarts at every login would make it about 80.
+    assert!((3..=13).contains(&logins), "{logins} logins in 4 s");
+}
+
+#[test]
+fn queue_capacity_is_bounded_and_allocated_as_used() {
+    use devlink3_core::client::MAX_QUEUE_CAPACITY;
+    let sim = sim(quiet_sim());
+    for capacity in [0, MAX_QUEUE_CAPACITY + 1, usize::MAX] {
+        let mut c = config(&sim.target());
+        c.queue_capacity = capacity;
+        let err = Client::connect(c).unwrap_err().to_string();
+        assert!(err.contains(&format!("queue capacity {capacity} is out of range: 1 to 1048576")), "{err}");
+    }
+    // Twenty links at the largest capacity: allocated up front that would be over 2 GB.
+    let before = resident_bytes();
+    let clients: Vec<Client> = (0..20)
+        .map(|_| {
+            let mut c = config(&sim.target());
+            c.queue_capacity = MAX_QUEUE_CAPACITY;
+            Client::connect(c).unwrap()
+        })
+        .collect();
+    let grown = resident_bytes().saturating_sub(before);
+    drop(clients);
+    assert!(grown < 64 << 20, "20 idle links took {} MiB", grown >> 20);
+}
+
+/// This process's resident set, from /proc (0 where there is none).
+fn resident_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096
+}
+
+#[test]
+fn credentials_in_a_target_are_refused_without_being_repeated() {
+    for target in ["tcp://devlink3:s3cret@127.0.0.1", "s3cret@ipo", "wss://u:s3cret@ipo/path"] {
+        let err = Client::connect(ClientConfig::new(target, "devlink3", "p")).unwrap_err().to_string();
+        assert!(err.contains("user information"), "{err}");
+        assert!(!err.contains("s3cret"), "the error repeats the secret: {err}");
+    }
 }

@@ -27,6 +27,7 @@ fn config(target: String, sim: &Simulator) -> ClientConfig {
         initial_delay: Duration::from_millis(50),
         max_delay: Duration::from_millis(200),
         retry_later_delay: Duration::from_millis(200),
+        stable_after: Duration::from_millis(500),
     };
     c
 }

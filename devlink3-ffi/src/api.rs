@@ -394,29 +394,30 @@ pub unsafe extern "C" fn devlink3_set_callbacks(
         // SAFETY: the caller's contract, for both.
         let link = unsafe { link_ref(link) }?;
         let callbacks = *unsafe { callbacks.as_ref() }.ok_or_else(|| Error::null("callbacks"))?;
+        // Held across the update so that concurrent calls change the routes in order.
+        let _installing = lock(&link.installed);
         *lock(&link.callbacks) = Some(Registered(callbacks));
-        let mut installed = lock(&link.installed);
-        if !*installed {
-            let slot = link.callbacks.clone();
-            link.client.set_handlers(move |h| install(h, &slot))?;
-            *installed = true;
-        }
+        let slot = link.callbacks.clone();
+        let registered = Registered(callbacks);
+        link.client.set_handlers(move |h| install(h, &slot, &registered))?;
         Ok(())
     })
 }
 
-/// Routes every kind of event to [`deliver`].
-fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Registered>>>) {
-    let route = || {
+/// Routes the kinds of event `callbacks` takes to [`deliver`]. A record kind is routed
+/// only once the application has a callback for it: that is when the link subscribes, so
+/// no record arrives before there is a callback to take it.
+fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Registered>>>, Registered(callbacks): &Registered) {
+    let route = |wanted: bool| {
         let slot = slot.clone();
-        Some(Box::new(move |event: &Event| deliver(&slot, event)) as Box<dyn FnMut(&Event) + Send>)
+        wanted.then(|| Box::new(move |event: &Event| deliver(&slot, event)) as Box<dyn FnMut(&Event) + Send>)
     };
-    h.delta3 = route();
-    h.delta2 = route();
-    h.siptrack = route();
-    h.cmextn = route();
-    h.missed = route();
-    h.other = route();
+    h.delta3 = route(callbacks.delta3.is_some());
+    h.delta2 = route(callbacks.delta2.is_some());
+    h.siptrack = route(callbacks.siptrack.is_some());
+    h.cmextn = route(callbacks.cmextn.is_some());
+    h.missed = route(true);
+    h.other = route(callbacks.unparsed.is_some());
     let slot = slot.clone();
     h.link_state = Some(Box::new(move |state: &LinkState| deliver(&slot, &Event::LinkState(state.clone()))));
 }

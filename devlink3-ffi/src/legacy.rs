@@ -2,10 +2,12 @@
 //! `DLRegisterType3CallDeltas`. Prototypes, return codes and comms states are those of
 //! the original `DEVLINK.H` (see `include/devlink.h`, which documents the behaviour).
 //!
-//! Each `pbxh` maps to one [`Client`]. Its callbacks are installed once, at `DLOpen`, as
-//! closures that read the application's function pointers from slots of our own:
-//! registering then never calls back into the client, so it also works from inside a
-//! callback (the client's handler table is locked while a callback runs).
+//! Each `pbxh` maps to one [`Client`]. The comms callback is installed at `DLOpen`; the
+//! record callback at the first `DLRegister*`, which is also when the link subscribes to
+//! the kind of record it asks for (Type2: Delta2, Type3: Delta3): the IP Office's records
+//! (its snapshot of the calls in progress first) then arrive once there is a callback to
+//! take them. Both read the application's function pointers from slots of our own, so
+//! registering again or unregistering never touches the client.
 
 #![allow(non_snake_case)]
 
@@ -90,10 +92,12 @@ fn fail(message: impl Into<String>) -> LegacyError {
 /// One open `pbxh`.
 struct LegacyLink {
     client: Client,
-    /// The record type this link asked the PBX for.
-    records: Records,
-    /// The registered record callback (Type2 or Type3, as `records` says).
+    settings: LinkSettings,
+    /// The record type the link subscribed to, once a `DLRegister*` chose it.
+    subscribed: Mutex<Option<Records>>,
+    /// The registered record callback (Type2 or Type3, as `subscribed` says).
     record_cb: Arc<Mutex<DLCALLLOGEVENT>>,
+    gate: Arc<Gate>,
 }
 
 /// Every open `pbxh`. Never locked while a client is closed or a callback runs, so that
@@ -211,20 +215,15 @@ fn record_text(records: Records, event: &Event) -> Option<&str> {
     }
 }
 
-/// Installs the link's callbacks on `client`; they wait for `gate`.
-fn install_handlers(
+/// Installs the link's comms callback on `client`; it waits for `gate`.
+fn install_comms(
     client: &Client,
     pbxh: DWORD,
     comms: unsafe extern "system" fn(DWORD, DWORD, DWORD),
-    records: Records,
-    record_cb: &Arc<Mutex<DLCALLLOGEVENT>>,
     gate: &Arc<Gate>,
 ) -> Result<(), String> {
     let missed = Comms { pbxh, cb: comms, gate: gate.clone() };
     let mut reporter = StateReporter { comms: missed.clone(), last: None };
-    let mut forwarder =
-        RecordForwarder { pbxh, records, cb: record_cb.clone(), buffer: Vec::with_capacity(1500), gate: gate.clone() };
-    let mut unparsed = forwarder.clone();
     client
         .set_handlers(move |h: &mut Handlers| {
             h.link_state = Some(Box::new(move |state| reporter.state(state)));
@@ -233,14 +232,60 @@ fn install_handlers(
                     missed.report(DEVLINK_COMMS_MISSEDPACKETS, DWORD::try_from(*count).unwrap_or(DWORD::MAX));
                 }
             }));
-            let records_slot = Some(Box::new(move |event: &Event| forwarder.event(event)) as Box<_>);
-            match records {
-                Records::Delta2 => h.delta2 = records_slot,
-                Records::Delta3 => h.delta3 = records_slot,
-            }
-            h.other = Some(Box::new(move |event| unparsed.event(event)));
         })
         .map_err(|e| e.to_string())
+}
+
+impl LegacyLink {
+    /// Subscribes the link to `records` and routes them to the record slot, the first
+    /// time; after that only checks that `records` is the kind subscribed to.
+    fn subscribe(&self, pbxh: DWORD, records: Records, function: &str) -> Result<(), LegacyError> {
+        let mut subscribed = lock(&self.subscribed);
+        let chosen = match *subscribed {
+            Some(kind) => Some(kind),
+            None if self.settings.records_chosen => Some(self.settings.records),
+            None => None,
+        };
+        if let Some(kind) = chosen.filter(|kind| *kind != records) {
+            let option = match records {
+                Records::Delta2 => "events=delta2",
+                Records::Delta3 => "events=delta3",
+            };
+            return Err(fail(format!(
+                "{function}: pbxh {pbxh} carries {} records (one DevLink3 link carries one kind); to receive {} \
+                 records, open a link with \"{option}\" in DLOpen's reserved2",
+                kind.name(),
+                records.name(),
+            )));
+        }
+        if subscribed.is_some() {
+            return Ok(());
+        }
+        self.client
+            .subscribe(Some(&self.settings.event_flags(records)))
+            .map_err(|e| fail(format!("{function}: {e}")))?;
+        let forwarder = RecordForwarder {
+            pbxh,
+            records,
+            cb: self.record_cb.clone(),
+            buffer: Vec::with_capacity(1500),
+            gate: self.gate.clone(),
+        };
+        let mut unparsed = forwarder.clone();
+        let mut forwarder = forwarder;
+        self.client
+            .set_handlers(move |h: &mut Handlers| {
+                let slot = Some(Box::new(move |event: &Event| forwarder.event(event)) as Box<_>);
+                match records {
+                    Records::Delta2 => h.delta2 = slot,
+                    Records::Delta3 => h.delta3 = slot,
+                }
+                h.other = Some(Box::new(move |event| unparsed.event(event)));
+            })
+            .map_err(|e| fail(format!("{function}: {e}")))?;
+        *subscribed = Some(records);
+        Ok(())
+    }
 }
 
 /// DLOpen's body.
@@ -285,10 +330,10 @@ unsafe fn open(
     }
     let client = Client::connect(config).map_err(|e| fail(format!("DLOpen: {e}")))?;
     let gate = Arc::new(Gate::default());
-    let record_cb = Arc::new(Mutex::new(None));
-    install_handlers(&client, pbxh, cb, settings.records, &record_cb, &gate)
-        .map_err(|e| fail(format!("DLOpen: {e}")))?;
-    links.insert(pbxh, Arc::new(LegacyLink { client, records: settings.records, record_cb }));
+    install_comms(&client, pbxh, cb, &gate).map_err(|e| fail(format!("DLOpen: {e}")))?;
+    let link =
+        LegacyLink { client, settings, subscribed: Mutex::new(None), record_cb: Arc::default(), gate: gate.clone() };
+    links.insert(pbxh, Arc::new(link));
     drop(links);
     gate.open();
     Ok(())
@@ -311,18 +356,6 @@ fn register(pbxh: DWORD, records: Records, cb: DLCALLLOGEVENT, function: &str) -
         *lock(&link.record_cb) = None;
         return Ok(());
     }
-    if link.records != records {
-        let option = match records {
-            Records::Delta2 => "events=delta2",
-            Records::Delta3 => "events=delta3",
-        };
-        return Err(fail(format!(
-            "{function}: pbxh {pbxh} was opened for {} records (one DevLink3 link carries one kind); \
-             to receive {} records, pass \"{option}\" in DLOpen's reserved2",
-            link.records.name(),
-            records.name(),
-        )));
-    }
     if let LinkState::Rejected { code, reason } = link.client.state() {
         let message = format!("{function}: pbxh {pbxh}: {reason}");
         return Err(match code {
@@ -330,8 +363,9 @@ fn register(pbxh: DWORD, records: Records, cb: DLCALLLOGEVENT, function: &str) -
             _ => fail(message),
         });
     }
+    // The callback goes in first: the records the subscription brings find it there.
     *lock(&link.record_cb) = cb;
-    Ok(())
+    link.subscribe(pbxh, records, function).inspect_err(|_| *lock(&link.record_cb) = None)
 }
 
 /// Starts talking to the IP Office at `pbx_address`; returns at once. See `devlink.h`.

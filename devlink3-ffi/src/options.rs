@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use devlink3_core::client::{ClientConfig, flags};
+use devlink3_core::client::{ClientConfig, check_queue_capacity, flags};
 use devlink3_core::transport::{ClientCert, HttpAuth, parse_fingerprint};
 
 /// Which call records a link asks for. One DevLink3 link carries either: `-CD2` switches
@@ -52,6 +52,9 @@ pub(crate) const KEYS: &[&str] = &[
 pub(crate) struct LinkSettings {
     pub config: ClientConfig,
     pub records: Records,
+    /// Whether `records` was chosen by an option (`events=`, `-CD2`) rather than left to
+    /// the default: a legacy link then takes the kind its first `DLRegister*` asks for.
+    pub records_chosen: bool,
     /// Event request flags besides `-CD2` (which `records` decides).
     pub extra_flags: String,
     tls_cert: Option<PathBuf>,
@@ -63,6 +66,7 @@ impl LinkSettings {
         LinkSettings {
             config: ClientConfig::new(target, user, password),
             records,
+            records_chosen: false,
             extra_flags: String::new(),
             tls_cert: None,
             tls_key: None,
@@ -96,7 +100,8 @@ impl LinkSettings {
                     "delta2" => Records::Delta2,
                     "delta3" => Records::Delta3,
                     _ => return Err(format!("events={value:?}: expected delta2 or delta3")),
-                }
+                };
+                self.records_chosen = true;
             }
             "flags" => self.set_flags(value)?,
             "tls_ca" => self.config.tls.ca_file = Some(non_empty(key, value)?.into()),
@@ -144,6 +149,7 @@ impl LinkSettings {
         for flag in value.split_whitespace() {
             if flag.eq_ignore_ascii_case(flags::CD2) {
                 self.records = Records::Delta2;
+                self.records_chosen = true;
             } else {
                 extra.push(flag);
             }
@@ -164,13 +170,10 @@ impl LinkSettings {
     }
 
     pub fn set_queue_capacity(&mut self, events: u64) -> Result<(), String> {
-        match usize::try_from(events) {
-            Ok(events) if events > 0 => {
-                self.config.queue_capacity = events;
-                Ok(())
-            }
-            _ => Err(format!("queue size must be between 1 and {}, not {events}", usize::MAX)),
-        }
+        let events = usize::try_from(events).unwrap_or(usize::MAX);
+        check_queue_capacity(events)?;
+        self.config.queue_capacity = events;
+        Ok(())
     }
 
     /// The Test packet interval and, when given, how many may go unanswered.
@@ -188,13 +191,18 @@ impl LinkSettings {
         Ok(())
     }
 
+    /// The event request flags for `records` with the extra flags.
+    pub fn event_flags(&self, records: Records) -> String {
+        match records {
+            Records::Delta2 => format!("{} {}", flags::CD2, self.extra_flags).trim_end().to_string(),
+            Records::Delta3 => self.extra_flags.clone(),
+        }
+    }
+
     /// The configuration to connect with: flags composed, option pairs checked.
     pub fn client_config(&self) -> Result<ClientConfig, String> {
         let mut config = self.config.clone();
-        config.flags = match self.records {
-            Records::Delta2 => format!("{} {}", flags::CD2, self.extra_flags).trim_end().to_string(),
-            Records::Delta3 => self.extra_flags.clone(),
-        };
+        config.flags = self.event_flags(self.records);
         config.tls.client_cert = match (&self.tls_cert, &self.tls_key) {
             (Some(cert_file), Some(key_file)) => {
                 Some(ClientCert { cert_file: cert_file.clone(), key_file: key_file.clone() })
@@ -285,7 +293,9 @@ mod tests {
             ("events=delta4", "delta2 or delta3"),
             ("tls_pin=abc", "64 hex digits"),
             ("tls_insecure=maybe", "expected 1 or 0"),
-            ("queue=0", "queue size"),
+            ("queue=0", "queue capacity 0 is out of range: 1 to 1048576"),
+            ("queue=100000000", "queue capacity 100000000 is out of range"),
+            ("queue=4000000000", "out of range"),
             ("queue=-1", "whole number"),
             ("keepalive=0", "above zero"),
             ("timeout=0", "at least 1 second"),

@@ -24,7 +24,10 @@ class Link extends EventEmitter {
   #closing = null
   /** `connect()`'s promise callbacks, until the first attempt's outcome. */
   #opening = null
-  /** Events held back while `connect()` hands the link over. */
+  /** The events that carry records: a listener for one of them makes the link subscribe. */
+const RECORD_EVENTS = new Set(['delta3', 'delta2', 'siptrack', 'cmextn', 'unparsed'])
+
+/** Events held back while `connect()` hands the link over. */
   #held = null
   #iterators = new Set()
   /** Iterators above their high-water mark. */
@@ -39,6 +42,21 @@ class Link extends EventEmitter {
       this.#native = new NativeLink(options, (numbers, texts) => this.#onBatch(numbers, texts))
     } catch (error) {
       throw DevLink3Error.fromNative(error)
+    }
+    // The link asks the PBX for records only once something here takes them (a record
+    // listener, an iterator): what the PBX sends first, its calls in progress, would
+    // otherwise be emitted to nobody.
+    this.on('newListener', (name) => {
+      if (RECORD_EVENTS.has(name)) this.#subscribe()
+    })
+  }
+
+  #subscribe() {
+    if (this.#closing !== null) return
+    try {
+      this.#native.subscribe()
+    } catch (error) {
+      this.#report(DevLink3Error.fromNative(error))
     }
   }
 
@@ -111,8 +129,12 @@ class Link extends EventEmitter {
         this.#pressure(iterator, false)
       },
     )
-    if (this.#closing === null) this.#iterators.add(iterator)
-    else iterator.end()
+    if (this.#closing === null) {
+      this.#iterators.add(iterator)
+      this.#subscribe()
+    } else {
+      iterator.end()
+    }
     return iterator
   }
 

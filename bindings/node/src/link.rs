@@ -72,6 +72,13 @@ impl NativeLink {
         AsyncTask::new(Close { client: self.client.clone(), pump: self.pump.take() })
     }
 
+    /// Asks the PBX for records now (idempotent): called when the first record listener or
+    /// iterator appears, so that no record arrives before something takes it.
+    #[napi]
+    pub fn subscribe(&self, env: Env) -> Result<()> {
+        self.client.subscribe(None).map_err(|error| errors::to_js(&env, &error))
+    }
+
     /// Holds delivery (and lets the core's queue take the backlog) or resumes it.
     #[napi]
     pub fn pause(&self, paused: bool) {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use napi_derive::napi;
 
-use devlink3_core::client::{ClientConfig, Error};
+use devlink3_core::client::{ClientConfig, Error, MAX_QUEUE_CAPACITY};
 use devlink3_core::transport::{ClientCert, HttpAuth, parse_fingerprint};
 
 /// How to reach the PBX and what to ask of it.
@@ -25,8 +25,8 @@ pub struct ConnectOptions {
     /// For `ws://` and `wss://` targets.
     pub websocket: Option<WebSocketOptions>,
     /// Events buffered for a slow consumer before the oldest are dropped and reported
-    /// as `missed`. Default 4096.
-    pub queue_capacity: Option<u32>,
+    /// as `missed`. Default 4096, at most 1048576.
+    pub queue_capacity: Option<f64>,
     /// How often to check the link with a Test packet. Default 30000.
     pub keepalive_interval_ms: Option<u32>,
     /// Unanswered Test packets before the link is declared dead. Default 2.
@@ -145,6 +145,12 @@ impl TryFrom<ConnectOptions> for ClientConfig {
             set(&mut config.reconnect.retry_later_delay, reconnect.retry_later_delay_ms);
         }
         if let Some(capacity) = options.queue_capacity {
+            // A JS number: refuse what is not a whole number rather than let it wrap.
+            if !(capacity.fract() == 0.0 && capacity >= 1.0 && capacity <= MAX_QUEUE_CAPACITY as f64) {
+                return Err(Error::Config(format!(
+                    "queueCapacity {capacity} is out of range: a whole number from 1 to {MAX_QUEUE_CAPACITY}"
+                )));
+            }
             config.queue_capacity = capacity as usize;
         }
         if let Some(misses) = options.keepalive_misses {

@@ -84,8 +84,9 @@ impl Drop for Pump {
 fn run(client: &Client, deliver: &Deliver, gate: &Gate) {
     let mut events = Vec::with_capacity(BATCH);
     while gate.wait_ready() {
-        // Fails only once the link is closed.
-        if client.next_events(&mut events, BATCH, None).is_err() {
+        // Fails only once the link is closed. Relaying events is no reason to subscribe:
+        // the JS side subscribes when a record listener or an iterator appears.
+        if client.drain_events(&mut events, BATCH, None).is_err() {
             return;
         }
         let mut tape = Tape::with_capacity(events.len());

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use devlink3_core::client::{Client, ClientConfig, Error, Event, LinkState as CoreLinkState, Reconnect};
+use devlink3_core::client::{
+    Client, ClientConfig, Error, Event, LinkState as CoreLinkState, MAX_QUEUE_CAPACITY, Reconnect, check_queue_capacity,
+};
 use devlink3_core::dispatch::{Callback, Handlers};
 use devlink3_core::transport::{ClientCert, HttpAuth, TlsOptions, WebSocketOptions, parse_fingerprint};
 use devlink3_core::wire::ResultCode;
@@ -31,7 +33,7 @@ use crate::gil::{self, SLICE};
 
 /// Most events moved from the client into Python per GIL release.
 const BATCH: usize = 1024;
-/// How often `wait_operational` and `wait_closed` look at the link.
+/// How often `wait_operational` looks at the link.
 const POLL: Duration = Duration::from_millis(10);
 
 /// A link to one IP Office. Iterate it for events, or register callbacks.
@@ -41,8 +43,10 @@ pub struct Link {
     client: Client,
     inbox: Inbox,
     callbacks: Arc<Callbacks>,
-    handlers_installed: AtomicBool,
     closed: AtomicBool,
+    /// A `threading.Event` set on close: `wait_closed` blocks on it (interruptible by
+    /// Ctrl-C, no polling).
+    closed_event: Py<PyAny>,
 }
 
 #[pymethods]
@@ -64,7 +68,7 @@ impl Link {
         tls: Option<TlsArgs>,
         websocket: Option<WebSocketArgs>,
         application_name: Option<String>,
-        queue_capacity: usize,
+        queue_capacity: i64,
         keepalive_interval: f64,
         connect_timeout: f64,
         response_timeout: f64,
@@ -84,7 +88,13 @@ impl Link {
         if let Some(name) = application_name {
             config.application_name = name;
         }
-        config.queue_capacity = queue_capacity;
+        // Checked here, before anything is allocated: a negative or huge value is a mistake.
+        config.queue_capacity = usize::try_from(queue_capacity).unwrap_or(0);
+        check_queue_capacity(config.queue_capacity).map_err(|_| {
+            PyValueError::new_err(format!(
+                "queue_capacity {queue_capacity} is out of range: 1 to {MAX_QUEUE_CAPACITY} events"
+            ))
+        })?;
         config.keepalive_interval = duration("keepalive_interval", keepalive_interval)?;
         config.connect_timeout = duration("connect_timeout", connect_timeout)?;
         config.response_timeout = duration("response_timeout", response_timeout)?;
@@ -92,6 +102,7 @@ impl Link {
             initial_delay: duration("reconnect_delay", reconnect_delay)?,
             max_delay: duration("reconnect_max_delay", reconnect_max_delay)?,
             retry_later_delay: duration("retry_later_delay", retry_later_delay)?,
+            ..Reconnect::default()
         };
         let client = Client::connect(config).map_err(errors::error)?;
         Ok(Link {
@@ -99,8 +110,8 @@ impl Link {
             client,
             inbox: Inbox::default(),
             callbacks: Arc::default(),
-            handlers_installed: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            closed_event: py.import("threading")?.getattr("Event")?.call0()?.unbind(),
         })
     }
 
@@ -173,12 +184,13 @@ impl Link {
                 return Err(PyTypeError::new_err("the callback must be callable"));
             }
         }
+        let wanted = callback.is_some();
         // Dropped after the table is unlocked: a finalizer must not find it locked.
         let _previous = self.callbacks.set(kind, callback);
-        if !self.handlers_installed.swap(true, Ordering::AcqRel) {
-            let callbacks = Arc::clone(&self.callbacks);
-            self.client.set_handlers(move |handlers| install(handlers, &callbacks)).map_err(errors::error)?;
-        }
+        // The core routes a kind only while it has a callback: a record callback is what
+        // makes the link subscribe, so no record arrives before there is one to take it.
+        let callbacks = Arc::clone(&self.callbacks);
+        self.client.set_handlers(move |handlers| route(handlers, kind, wanted, &callbacks)).map_err(errors::error)?;
         Ok(())
     }
 
@@ -206,13 +218,11 @@ impl Link {
     /// it is, `False` after `timeout` seconds. For programs that only use callbacks.
     #[pyo3(signature = (timeout = None))]
     fn wait_closed(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        let deadline = deadline(timeout)?;
-        while !self.closed() {
-            if !self.pause(py, deadline)? {
-                return Ok(false);
-            }
+        if let Some(timeout) = timeout {
+            duration("timeout", timeout)?;
         }
-        Ok(true)
+        // Event.wait releases the GIL and sleeps until close() sets it.
+        self.closed_event.call_method1(py, "wait", (timeout,))?.extract(py)
     }
 
     /// Reads a PBX pseudo-file such as `nasystem/user_list` while events keep flowing.
@@ -235,6 +245,8 @@ impl Link {
         gil::released(py, || self.client.close());
         // Callbacks often refer to the link: letting go of them breaks the cycle.
         let _callbacks = self.callbacks.clear();
+        // Wakes wait_closed; setting an Event cannot fail short of a broken interpreter.
+        let _ = self.closed_event.call_method0(py, "set");
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
@@ -267,7 +279,24 @@ impl Link {
         Ok(())
     }
 
-    fn __clear__(&self) {
+    /// The garbage collector breaking a cycle (a callback that refers to its link): the
+    /// link was dropped without close() and stayed connected until now. Say so, as Python
+    /// does for an unclosed file or socket; Drop then closes it.
+    fn __clear__(&self, py: Python<'_>) {
+        if !self.closed() {
+            let message = format!(
+                "unclosed devlink3.Link to {}: it stayed connected until garbage collection; call close() or use \
+                 'with devlink3.connect(...) as link'",
+                self.target
+            );
+            let warned = py
+                .import("builtins")
+                .and_then(|builtins| builtins.getattr("ResourceWarning"))
+                .and_then(|category| PyErr::warn(py, &category, &std::ffi::CString::new(message)?, 1));
+            if let Err(error) = warned {
+                error.write_unraisable(py, None);
+            }
+        }
         let _callbacks = self.callbacks.clear();
     }
 }
@@ -447,22 +476,29 @@ impl Callbacks {
     }
 }
 
-/// Routes every kind of event from the core's dispatcher to the Python callbacks.
-fn install(handlers: &mut Handlers, callbacks: &Arc<Callbacks>) {
-    let route = |kind: Kind| -> Option<Callback<Event>> {
-        let callbacks = Arc::clone(callbacks);
-        Some(Box::new(move |event: &Event| callbacks.deliver(kind, |py| events::to_py(py, event.clone()))))
-    };
-    handlers.delta3 = route(Kind::Delta3);
-    handlers.delta2 = route(Kind::Delta2);
-    handlers.siptrack = route(Kind::SipTrack);
-    handlers.cmextn = route(Kind::CmExtn);
-    handlers.missed = route(Kind::Missed);
-    handlers.other = route(Kind::Other);
+/// Routes one kind of event from the core's dispatcher to its Python callback, or stops
+/// routing it (`wanted` false).
+fn route(handlers: &mut Handlers, kind: Kind, wanted: bool, callbacks: &Arc<Callbacks>) {
     let callbacks = Arc::clone(callbacks);
-    handlers.link_state = Some(Box::new(move |state: &CoreLinkState| {
-        callbacks.deliver(Kind::LinkState, |py| Ok(Py::new(py, LinkState(state.clone()))?.into_any()))
-    }));
+    let slot = match kind {
+        Kind::Delta3 => &mut handlers.delta3,
+        Kind::Delta2 => &mut handlers.delta2,
+        Kind::SipTrack => &mut handlers.siptrack,
+        Kind::CmExtn => &mut handlers.cmextn,
+        Kind::Missed => &mut handlers.missed,
+        Kind::Other => &mut handlers.other,
+        Kind::LinkState => {
+            handlers.link_state = wanted.then(|| -> Callback<CoreLinkState> {
+                Box::new(move |state: &CoreLinkState| {
+                    callbacks.deliver(Kind::LinkState, |py| Ok(Py::new(py, LinkState(state.clone()))?.into_any()))
+                })
+            });
+            return;
+        }
+    };
+    *slot = wanted.then(|| -> Callback<Event> {
+        Box::new(move |event: &Event| callbacks.deliver(kind, |py| events::to_py(py, event.clone())))
+    });
 }
 
 /// The `tls=` argument: any object with these attributes (`devlink3.TlsOptions`).

@@ -42,8 +42,9 @@ impl Log for Bridge {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let record =
-            Record { level: record.level(), target: record.target().to_owned(), message: record.args().to_string() };
+        // A dependency may log a secret (the WebSocket upgrade's Authorization header).
+        let message = devlink3_core::redact::redact(&record.args().to_string()).into_owned();
+        let record = Record { level: record.level(), target: record.target().to_owned(), message };
         if let Err(TrySendError::Full(_)) = self.queue.try_send(record) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }

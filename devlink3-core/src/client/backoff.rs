@@ -57,6 +57,7 @@ mod tests {
             initial_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(800),
             retry_later_delay: Duration::from_secs(10),
+            stable_after: Duration::from_secs(1),
         };
         let mut b = Backoff::new(policy);
         let steps: Vec<Duration> = (0..6).map(|_| b.next_delay()).collect();

@@ -6,6 +6,13 @@
 //! application through a bounded queue, pulled with [`Client::next_event`] or pushed to
 //! callbacks on a dispatcher thread ([`Client::set_handlers`]).
 //!
+//! Records are asked for on demand. The link authenticates (and reports
+//! [`LinkState::Operational`]) as soon as it can, but sends its event request only once
+//! something consumes records: the first [`Client::next_event`], a record callback, or
+//! [`Client::subscribe`]. Right after the event request an IP Office sends a record for
+//! every call in progress, and records flow at once on a busy system: asking before anyone
+//! takes them would lose them. Reconnects subscribe again the same way.
+//!
 //! The link never authenticates again by itself after AUTHENTICATION FAILED or LICENCE
 //! MISSING: IP Office locks a service account out after repeated failures, across
 //! reconnects. It reports [`LinkState::Rejected`] and stops.
@@ -62,7 +69,8 @@ pub struct ClientConfig {
     pub tls: TlsOptions,
     /// For `ws://` and `wss://` targets.
     pub websocket: WebSocketOptions,
-    /// Events buffered for a slow consumer before the oldest are dropped (and reported).
+    /// Events buffered for a slow consumer before the oldest are dropped (and reported);
+    /// 1 to [`MAX_QUEUE_CAPACITY`].
     pub queue_capacity: usize,
     /// How often to send a Test packet.
     pub keepalive_interval: Duration,
@@ -74,6 +82,10 @@ pub struct ClientConfig {
     pub reconnect: Reconnect,
 }
 
+/// The largest event queue a link accepts (`queue_capacity`): about a minute of the
+/// busiest IP Office. Slots are allocated as they fill, never up front.
+pub const MAX_QUEUE_CAPACITY: usize = 1 << 20;
+
 /// Reconnection timing: exponential back-off with jitter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconnect {
@@ -81,6 +93,10 @@ pub struct Reconnect {
     pub max_delay: Duration,
     /// Wait after RETRY LATER or LIMITS EXCEEDED.
     pub retry_later_delay: Duration,
+    /// How long a link must stay operational before the back-off starts again from
+    /// `initial_delay`. A PBX that accepts the login and then drops the link keeps the
+    /// delays growing, so it never sees more than one login per `max_delay` for long.
+    pub stable_after: Duration,
 }
 
 impl Default for Reconnect {
@@ -89,6 +105,7 @@ impl Default for Reconnect {
             initial_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(60),
             retry_later_delay: Duration::from_secs(30),
+            stable_after: Duration::from_secs(30),
         }
     }
 }
@@ -150,6 +167,7 @@ impl Settings {
         if config.user.contains('\0') || config.password.contains('\0') || config.flags.contains('\0') {
             return Err(Error::Config("user, password and flags must not contain NUL characters".into()));
         }
+        check_queue_capacity(config.queue_capacity).map_err(Error::Config)?;
         if config.keepalive_interval.is_zero() || config.response_timeout.is_zero() {
             return Err(Error::Config("keepalive interval and response timeout must be above zero".into()));
         }
@@ -158,6 +176,15 @@ impl Settings {
             Scheme::Tcp | Scheme::Ws => None,
         };
         Ok(Settings { config, target, tls })
+    }
+}
+
+/// Checks a queue capacity against `1..=MAX_QUEUE_CAPACITY`; the error names the limit.
+pub fn check_queue_capacity(capacity: usize) -> Result<(), String> {
+    if (1..=MAX_QUEUE_CAPACITY).contains(&capacity) {
+        Ok(())
+    } else {
+        Err(format!("queue capacity {capacity} is out of range: 1 to {MAX_QUEUE_CAPACITY} events"))
     }
 }
 
@@ -174,6 +201,71 @@ impl Shared {
         *lock(&self.state) = state.clone();
         self.queue.push(Event::LinkState(state));
     }
+
+    /// Updates the PBX information of an operational link without reporting a change (the
+    /// event request was answered after the link had been reported operational).
+    pub fn update_info(&self, update: impl FnOnce(&mut PbxInfo)) {
+        if let LinkState::Operational(info) = &mut *lock(&self.state) {
+            update(info);
+        }
+    }
+}
+
+/// The link's event request: `None` until a consumer of records appears, then the flags
+/// to send. The session task watches it.
+#[derive(Debug)]
+pub(crate) struct Subscription {
+    requested: watch::Sender<Option<String>>,
+    default_flags: String,
+}
+
+impl Subscription {
+    fn new(default_flags: String) -> (Arc<Self>, watch::Receiver<Option<String>>) {
+        let (requested, receiver) = watch::channel(None);
+        (Arc::new(Subscription { requested, default_flags }), receiver)
+    }
+
+    /// Asks for events with `flags` (the configured flags when `None`). Asking again with
+    /// the same flags, or with none, changes nothing; other flags are refused: one link
+    /// carries one event stream.
+    pub(crate) fn request(&self, flags: Option<&str>) -> Result<(), Error> {
+        let wanted = flags.unwrap_or(&self.default_flags);
+        if wanted.contains('\0') {
+            return Err(Error::Config("event flags must not contain NUL characters".into()));
+        }
+        let mut refused = None;
+        self.requested.send_if_modified(|current| match current {
+            None => {
+                *current = Some(wanted.to_string());
+                true
+            }
+            Some(existing) => {
+                if flags.is_some() && !same_flags(existing, wanted) {
+                    refused = Some(existing.clone());
+                }
+                false
+            }
+        });
+        match refused {
+            None => Ok(()),
+            Some(existing) => Err(Error::Config(format!(
+                "this link already asked for events with flags {existing:?}; it cannot switch to {wanted:?}"
+            ))),
+        }
+    }
+
+    /// The flags asked for, once a consumer has appeared.
+    pub(crate) fn flags(&self) -> Option<String> {
+        self.requested.borrow().clone()
+    }
+}
+
+fn same_flags(a: &str, b: &str) -> bool {
+    let mut a: Vec<String> = a.split_whitespace().map(str::to_ascii_lowercase).collect();
+    let mut b: Vec<String> = b.split_whitespace().map(str::to_ascii_lowercase).collect();
+    a.sort();
+    b.sort();
+    a == b
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -195,6 +287,7 @@ pub struct Client {
     shutdown: watch::Sender<bool>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     handlers: Arc<HandlerSet>,
+    subscription: Arc<Subscription>,
     /// Shared so that `close` can join it without holding the lock a callback may need.
     dispatcher: Mutex<Option<Arc<Dispatcher>>>,
     closed: AtomicBool,
@@ -219,13 +312,16 @@ impl Client {
         });
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let task = runtime::handle().spawn(session::run(settings, shared.clone(), command_rx, shutdown_rx));
+        let (subscription, subscription_rx) = Subscription::new(settings.config.flags.clone());
+        let task =
+            runtime::handle().spawn(session::run(settings, shared.clone(), command_rx, shutdown_rx, subscription_rx));
         Ok(Client {
             shared,
             commands,
             shutdown,
             task: Mutex::new(Some(task)),
-            handlers: Arc::new(HandlerSet::default()),
+            handlers: Arc::new(HandlerSet::new(subscription.clone())),
+            subscription,
             dispatcher: Mutex::new(None),
             closed: AtomicBool::new(false),
             response_timeout,
@@ -240,9 +336,32 @@ impl Client {
         lock(&self.shared.state).clone()
     }
 
+    /// Asks the PBX for events now, with `flags` (the configured [`ClientConfig::flags`]
+    /// when `None`), if the link has not asked yet; the records follow as events. Pulling
+    /// events and registering a record callback do this by themselves; call it directly
+    /// to choose the flags at that moment (a legacy application registering for Delta2).
+    /// Refused when the link already asked with other flags.
+    pub fn subscribe(&self, flags: Option<&str>) -> Result<(), Error> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        self.subscription.request(flags)
+    }
+
+    /// The event flags the link asked for, once it has subscribed.
+    pub fn subscribed_flags(&self) -> Option<String> {
+        self.subscription.flags()
+    }
+
     /// The next event, waiting up to `timeout` (forever when `None`); `Ok(None)` on timeout.
+    /// The first call subscribes the link (see [`Client::subscribe`]).
     pub fn next_event(&self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
         self.check_pull()?;
+        self.subscription.request(None)?;
+        self.pop(timeout)
+    }
+
+    fn pop(&self, timeout: Option<Duration>) -> Result<Option<Event>, Error> {
         match self.shared.queue.pop(timeout) {
             Some(event) => Ok(Some(event)),
             None if self.closed.load(Ordering::Acquire) => Err(Error::Closed),
@@ -254,7 +373,17 @@ impl Client {
     /// is already queued without waiting. Returns how many were added. For bindings, which
     /// cross their language boundary once per batch rather than once per event.
     pub fn next_events(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> Result<usize, Error> {
-        let Some(first) = self.next_event(timeout)? else { return Ok(0) };
+        self.check_pull()?;
+        self.subscription.request(None)?;
+        self.drain_events(out, max, timeout)
+    }
+
+    /// [`Client::next_events`] without subscribing: for a binding that relays every event
+    /// to its own consumers and calls [`Client::subscribe`] when a consumer of records
+    /// appears there.
+    pub fn drain_events(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> Result<usize, Error> {
+        self.check_pull()?;
+        let Some(first) = self.pop(timeout)? else { return Ok(0) };
         out.push(first);
         let mut added = 1;
         while added < max {
@@ -282,6 +411,8 @@ impl Client {
     /// Changes the callbacks. The first call switches the link to callback mode: from then
     /// on a dispatcher thread delivers every event to them (and `next_event` is refused).
     /// Callable from inside a callback too; the change then applies when it returns.
+    /// Once a record callback (or `other`) is set, the link subscribes (see
+    /// [`Client::subscribe`]): no record arrives before there is a callback to take it.
     pub fn set_handlers(&self, update: impl FnOnce(&mut Handlers) + Send + 'static) -> Result<(), Error> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);

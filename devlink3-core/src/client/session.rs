@@ -34,12 +34,12 @@ enum Outcome {
     /// Retrying cannot help (or would lock the account out): report and stop.
     Fatal { code: Option<ResultCode>, reason: String },
     /// The link failed or dropped: reconnect after a delay.
-    Lost { reason: String, was_operational: bool, retry_later: bool },
+    Lost { reason: String, operational_since: Option<Instant>, retry_later: bool },
 }
 
 impl Outcome {
     fn lost(reason: impl Into<String>) -> Self {
-        Outcome::Lost { reason: reason.into(), was_operational: false, retry_later: false }
+        Outcome::Lost { reason: reason.into(), operational_since: None, retry_later: false }
     }
 }
 
@@ -48,6 +48,7 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     mut shutdown: watch::Receiver<bool>,
+    mut subscription: watch::Receiver<Option<String>>,
 ) {
     let mut backoff = Backoff::new(settings.config.reconnect.clone());
     let mut counters = Counters::default();
@@ -58,7 +59,7 @@ pub(crate) async fn run(
         let outcome = tokio::select! {
             biased;
             _ = shutdown.wait_for(|closed| *closed) => Outcome::Closed,
-            outcome = attempt_session(&settings, &shared, &mut commands, &mut counters) => outcome,
+            outcome = attempt_session(&settings, &shared, &mut commands, &mut subscription, &mut counters) => outcome,
         };
         match outcome {
             Outcome::Closed => return,
@@ -67,8 +68,11 @@ pub(crate) async fn run(
                 refuse_commands_until_closed(&mut commands, &mut shutdown, &reason).await;
                 return;
             }
-            Outcome::Lost { reason, was_operational, retry_later } => {
-                if was_operational {
+            Outcome::Lost { reason, operational_since, retry_later } => {
+                // Only a link that stayed up for a while earns a fresh back-off: a PBX that
+                // takes the login and drops the link must not get a login every second.
+                let stable = settings.config.reconnect.stable_after;
+                if operational_since.is_some_and(|since| since.elapsed() >= stable) {
                     backoff.reset();
                 }
                 let retry_in = if retry_later { backoff.retry_later() } else { backoff.next_delay() };
@@ -107,6 +111,7 @@ async fn attempt_session(
     settings: &Settings,
     shared: &Shared,
     commands: &mut mpsc::UnboundedReceiver<Command>,
+    subscription: &mut watch::Receiver<Option<String>>,
     counters: &mut Counters,
 ) -> Outcome {
     let config = &settings.config;
@@ -123,13 +128,16 @@ async fn attempt_session(
         Err(e) => return Outcome::lost(e.reason),
     };
     let mut link = Link { stream: connection.stream, deframer: Deframer::new(), out: Vec::new(), last_id: 0 };
-    let info = match handshake(&mut link, settings, connection.encrypted).await {
+    let info = match handshake(&mut link, settings, connection.encrypted, subscription).await {
         Ok(info) => info,
         Err(outcome) => return outcome,
     };
+    let since = Instant::now();
     shared.report(LinkState::Operational(info));
-    match stream_events(&mut link, settings, shared, commands, counters).await {
-        Outcome::Lost { reason, retry_later, .. } => Outcome::Lost { reason, was_operational: true, retry_later },
+    match stream_events(&mut link, settings, shared, commands, subscription, counters).await {
+        Outcome::Lost { reason, retry_later, .. } => {
+            Outcome::Lost { reason, operational_since: Some(since), retry_later }
+        }
         other => other,
     }
 }
@@ -189,8 +197,14 @@ fn read_error(e: &std::io::Error) -> String {
     format!("reading from the PBX: {e}")
 }
 
-/// Test packet, authentication and event request; the link is operational after it.
-async fn handshake(link: &mut Link, settings: &Settings, encrypted: bool) -> Result<PbxInfo, Outcome> {
+/// Test packet, authentication, and the event request if a consumer of records is already
+/// there; the link is operational after it.
+async fn handshake(
+    link: &mut Link,
+    settings: &Settings,
+    encrypted: bool,
+    subscription: &mut watch::Receiver<Option<String>>,
+) -> Result<PbxInfo, Outcome> {
     let config = &settings.config;
     let wait = config.response_timeout;
 
@@ -219,34 +233,41 @@ async fn handshake(link: &mut Link, settings: &Settings, encrypted: bool) -> Res
         authenticate(link, settings, encrypted).await?
     };
 
-    let events_id = link.next_id();
-    link.send(&Packet::EventRequest(EventRequest { request_id: events_id, flags: &config.flags })).await?;
-    let deadline = Instant::now() + wait;
-    loop {
-        let payload = link.next_payload(deadline, "the event request").await?;
-        match decode(payload)? {
-            Packet::EventResponse(r) if r.request_id == events_id => {
-                if !r.result.is_success() {
-                    return Err(refusal(r.result, "the event request"));
+    let mut info = PbxInfo { pbx_type, variant, encrypted, ..PbxInfo::default() };
+    let flags = subscription.borrow_and_update().clone();
+    if let Some(flags) = flags {
+        let events_id = link.next_id();
+        link.send(&Packet::EventRequest(EventRequest { request_id: events_id, flags: &flags })).await?;
+        let deadline = Instant::now() + wait;
+        loop {
+            let payload = link.next_payload(deadline, "the event request").await?;
+            match decode(payload)? {
+                Packet::EventResponse(r) if r.request_id == events_id => {
+                    accept_flags(&mut info, &flags, r.result, r.accepted_flags)?;
+                    break;
                 }
-                let accepted: Vec<String> = r.accepted_flags.split_whitespace().map(str::to_string).collect();
-                let rejected = config
-                    .flags
-                    .split_whitespace()
-                    .filter(|f| !accepted.iter().any(|a| a.eq_ignore_ascii_case(f)))
-                    .map(str::to_string)
-                    .collect();
-                return Ok(PbxInfo {
-                    pbx_type,
-                    variant,
-                    accepted_flags: accepted,
-                    rejected_flags: rejected,
-                    encrypted,
-                });
+                other => log::debug!("devlink3: ignoring {other:?} while requesting events"),
             }
-            other => log::debug!("devlink3: ignoring {other:?} while requesting events"),
         }
     }
+    Ok(info)
+}
+
+/// Fills in what the PBX accepted of `requested`, or says why the link cannot go on.
+fn accept_flags(info: &mut PbxInfo, requested: &str, result: ResultCode, accepted: &str) -> Result<(), Outcome> {
+    if !result.is_success() {
+        return Err(refusal(result, "the event request"));
+    }
+    info.accepted_flags = accepted.split_whitespace().map(str::to_string).collect();
+    info.rejected_flags = requested
+        .split_whitespace()
+        .filter(|f| !info.accepted_flags.iter().any(|a| a.eq_ignore_ascii_case(f)))
+        .map(str::to_string)
+        .collect();
+    if !info.rejected_flags.is_empty() {
+        log::warn!("devlink3: the PBX did not accept the event flags {}", info.rejected_flags.join(" "));
+    }
+    Ok(())
 }
 
 /// SHA1 (or PLAIN over an encrypted link) login; returns the PBX type and variant.
@@ -314,7 +335,7 @@ fn refusal(code: ResultCode, during: &'static str) -> Outcome {
     match code {
         // Transient: the PBX asks us to come back later.
         ResultCode::RetryLater | ResultCode::LimitsExceeded => {
-            Outcome::Lost { reason, was_operational: false, retry_later: true }
+            Outcome::Lost { reason, operational_since: None, retry_later: true }
         }
         // Everything else, AUTHENTICATION FAILED and LICENCE MISSING first, is final:
         // retrying a refused login is what locks IP Office accounts out.
@@ -328,9 +349,14 @@ async fn stream_events(
     settings: &Settings,
     shared: &Shared,
     commands: &mut mpsc::UnboundedReceiver<Command>,
+    subscription: &mut watch::Receiver<Option<String>>,
     counters: &mut Counters,
 ) -> Outcome {
     let config = &settings.config;
+    // The event request sent while streaming (a consumer appeared after the handshake).
+    let mut pending_subscription: Option<(u32, String)> = None;
+    // A change not yet seen by the handshake is a consumer that appeared since.
+    let mut watching_subscription = true;
     let mut keepalive = tokio::time::interval_at(Instant::now() + config.keepalive_interval, config.keepalive_interval);
     keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut unanswered_tests = 0u32;
@@ -370,6 +396,21 @@ async fn stream_events(
                     }
                     other => log::warn!("devlink3: Test packet answered {}", other.described()),
                 },
+                Packet::EventResponse(r)
+                    if pending_subscription.as_ref().is_some_and(|(id, _)| *id == r.request_id) =>
+                {
+                    let (_, flags) = pending_subscription.take().expect("checked above");
+                    let mut info = PbxInfo::default();
+                    if let Err(outcome) = accept_flags(&mut info, &flags, r.result, r.accepted_flags) {
+                        failure = Some(outcome);
+                        break;
+                    }
+                    log::info!("devlink3: subscribed to events ({})", info.accepted_flags.join(" "));
+                    shared.update_info(|current| {
+                        current.accepted_flags = info.accepted_flags;
+                        current.rejected_flags = info.rejected_flags;
+                    });
+                }
                 Packet::ReadFileResponse(r) => match reads.remove(&r.request_id) {
                     Some((name, reply)) => {
                         let result = if r.result == ResultCode::Success {
@@ -402,6 +443,22 @@ async fn stream_events(
                 let id = link.next_id();
                 if let Err(outcome) = link.send(&Packet::TestRequest(TestRequest { request_id: id, payload: TEST_PAYLOAD })).await {
                     break outcome;
+                }
+            }
+            changed = subscription.changed(), if watching_subscription => {
+                let flags = subscription.borrow_and_update().clone();
+                match (changed, flags) {
+                    (Ok(()), Some(flags)) => {
+                        watching_subscription = false; // one event request per connection
+                        let id = link.next_id();
+                        if let Err(outcome) = link.send(&Packet::EventRequest(EventRequest { request_id: id, flags: &flags })).await {
+                            break outcome;
+                        }
+                        pending_subscription = Some((id, flags));
+                    }
+                    // The handle is gone: the link is closing.
+                    (Err(_), _) => watching_subscription = false,
+                    (Ok(()), None) => {}
                 }
             }
             command = commands.recv() => match command {

@@ -49,6 +49,9 @@ pub struct SimConfig {
     pub plain_on_cleartext: bool,
     /// Answer every authentication with LICENCE_MISSING.
     pub licence_missing: bool,
+    /// Fault knob: accept the login and the event request, then drop the link at once, as a
+    /// misconfigured or overloaded IP Office does. Clients must not log in again and again.
+    pub drop_after_event_request: bool,
     /// Sent in the authentication result. Default `Avaya IP500v2 12.2.0.0 build 1`.
     pub pbx_type: String,
     /// Sent in the authentication result. Default `Standard 1.0`.
@@ -82,6 +85,7 @@ impl Default for SimConfig {
             plain_auth: false,
             plain_on_cleartext: false,
             licence_missing: false,
+            drop_after_event_request: false,
             pbx_type: "Avaya IP500v2 12.2.0.0 build 1".to_owned(),
             variant: "Standard 1.0".to_owned(),
             pbx_ip: Ipv4Addr::new(192, 168, 42, 3),
@@ -109,6 +113,7 @@ impl fmt::Debug for SimConfig {
             .field("plain_auth", &self.plain_auth)
             .field("plain_on_cleartext", &self.plain_on_cleartext)
             .field("licence_missing", &self.licence_missing)
+            .field("drop_after_event_request", &self.drop_after_event_request)
             .field("pbx_type", &self.pbx_type)
             .field("variant", &self.variant)
             .field("pbx_ip", &self.pbx_ip)

@@ -252,6 +252,22 @@ impl Simulator {
         stats
     }
 
+    /// Waits until at least `count` connections have asked for events, so that records
+    /// injected from now on reach them; false after `timeout`. Clients ask on demand (when
+    /// a consumer of records appears), so a test that injects records waits for this first.
+    pub fn wait_subscribed(&self, count: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.stats().connections_subscribed >= count {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     // Fault knobs: each takes effect at once on every live connection.
 
     /// Closes every connection abruptly, without a reply or TLS close_notify. Clients

@@ -98,6 +98,23 @@ enum Answer<'a> {
 struct EventStream {
     subscription: Subscription,
     feed: FeedReceiver,
+    _counted: SubscribedCount,
+}
+
+/// Counts a connection in [`SimStats::connections_subscribed`](super::SimStats) while it lives.
+struct SubscribedCount(Arc<Shared>);
+
+impl SubscribedCount {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared.stats.subscribed(true);
+        SubscribedCount(Arc::clone(shared))
+    }
+}
+
+impl Drop for SubscribedCount {
+    fn drop(&mut self) {
+        self.0.stats.subscribed(false);
+    }
 }
 
 /// One connection's protocol state.
@@ -283,14 +300,17 @@ impl Session {
         let mut snapshot = Vec::new();
         if let Some(subscription) = verdict.subscription {
             let feed = self.shared.feed.subscribe(&mut snapshot);
-            self.stream = Some(EventStream { subscription, feed });
+            self.stream = Some(EventStream { subscription, feed, _counted: SubscribedCount::new(&self.shared) });
         }
         let response = Packet::EventResponse(EventResponse {
             request_id: request.request_id,
             result: verdict.result,
             accepted_flags: &verdict.accepted,
         });
-        let next = reply(request.request_id, response, out);
+        let mut next = reply(request.request_id, response, out);
+        if self.shared.config.drop_after_event_request && next == Next::Continue {
+            next = Next::CloseAfterReply("drop_after_event_request is set".to_owned());
+        }
         // A Delta3 Detail record for each call in progress (none under -CD2).
         if let Some(stream) = &self.stream {
             let calls = snapshot.iter().filter(|record| matches!(record, SimRecord::Delta3 { .. }));

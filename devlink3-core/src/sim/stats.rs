@@ -1,7 +1,7 @@
 //! What the simulator has seen and done, for tests to assert on.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// A snapshot of the simulator's counters ([`Simulator::stats`](super::Simulator::stats)).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -13,6 +13,9 @@ pub struct SimStats {
     pub connections_active: usize,
     /// Connections open now that have authenticated (at most `max_connections`).
     pub connections_authenticated: usize,
+    /// Connections open now that have asked for events (their event request was accepted):
+    /// the ones an injected record reaches.
+    pub connections_subscribed: usize,
     /// Completed authentication exchanges (challenge answered), whatever their result.
     pub auth_attempts: u64,
     /// Attempts answered AUTHENTICATION_FAILED: unknown user, wrong password or locked out.
@@ -48,6 +51,7 @@ pub(crate) struct Counters {
     events_sent: AtomicU64,
     events_dropped: AtomicU64,
     files_read: AtomicU64,
+    subscribed: AtomicUsize,
 }
 
 impl Counters {
@@ -63,6 +67,14 @@ impl Counters {
         self.events_dropped.fetch_add(n, Ordering::Relaxed);
     }
 
+    pub(crate) fn subscribed(&self, now: bool) {
+        if now {
+            self.subscribed.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.subscribed.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
     pub(crate) fn file_read(&self) {
         self.files_read.fetch_add(1, Ordering::Relaxed);
     }
@@ -73,5 +85,6 @@ impl Counters {
         stats.events_sent = self.events_sent.load(Ordering::Relaxed);
         stats.events_dropped = self.events_dropped.load(Ordering::Relaxed);
         stats.files_read = self.files_read.load(Ordering::Relaxed);
+        stats.connections_subscribed = self.subscribed.load(Ordering::Relaxed);
     }
 }

@@ -101,6 +101,11 @@ async fn byte_stream(target: &Target, params: &ConnectParams<'_>) -> Result<Box<
             let tls = params.tls.ok_or_else(|| ConnectError::fatal(format!("{target}: TLS was not configured")))?;
             match tokio::time::timeout(timeout, tls.connect(&target.host, tcp)).await {
                 Err(_) => Err(ConnectError::lost(format!("TLS handshake with {target} timed out after {timeout:?}"))),
+                // A certificate that fails verification will fail the same way next time, and
+                // retrying it every few seconds would only hammer the PBX: final.
+                Ok(Err(e)) if tls::is_certificate_failure(&e) => {
+                    Err(ConnectError::fatal(format!("TLS handshake with {target}: certificate rejected: {e}")))
+                }
                 Ok(Err(e)) => Err(ConnectError::lost(format!("TLS handshake with {target}: {e}"))),
                 Ok(Ok(stream)) => Ok(Box::new(stream)),
             }

@@ -35,6 +35,15 @@ impl FromStr for Target {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
+        // Credentials never belong in a target: they would be echoed in every error and log
+        // line. Checked before anything else so that no message repeats them.
+        let authority = s.split_once("://").map_or(s, |(_, rest)| rest);
+        let authority = authority.split(['/', '?']).next().unwrap_or_default();
+        if authority.contains('@') {
+            return Err("the target contains user information (\"user:password@\"): give the address alone and pass \
+                 the service user and password separately"
+                .to_string());
+        }
         let (scheme, rest) = match s.split_once("://") {
             None => (Scheme::Tcp, s),
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {

@@ -128,6 +128,26 @@ impl TlsConnector {
     }
 }
 
+/// Whether a failed handshake was a certificate verdict (ours on the server's certificate,
+/// or the server's on ours) rather than a network fault.
+pub(crate) fn is_certificate_failure(error: &std::io::Error) -> bool {
+    use rustls::AlertDescription as Alert;
+    match error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(_)) => true,
+        Some(rustls::Error::AlertReceived(alert)) => matches!(
+            alert,
+            Alert::BadCertificate
+                | Alert::UnsupportedCertificate
+                | Alert::CertificateRevoked
+                | Alert::CertificateExpired
+                | Alert::CertificateUnknown
+                | Alert::UnknownCA
+                | Alert::CertificateRequired
+        ),
+        _ => false,
+    }
+}
+
 /// The CA file's certificates, or the system's roots.
 fn roots(options: &TlsOptions) -> Result<RootCertStore, String> {
     let mut roots = RootCertStore::empty();
@@ -164,6 +184,18 @@ struct PinVerifier {
     algorithms: WebPkiSupportedAlgorithms,
 }
 
+/// A pinned fingerprint that does not match: a certificate error like any other.
+#[derive(Debug)]
+struct PinMismatch(String);
+
+impl std::fmt::Display for PinMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PinMismatch {}
+
 impl ServerCertVerifier for PinVerifier {
     fn verify_server_cert(
         &self,
@@ -180,11 +212,13 @@ impl ServerCertVerifier for PinVerifier {
                 if actual == pin {
                     Ok(ServerCertVerified::assertion())
                 } else {
-                    Err(rustls::Error::General(format!(
-                        "certificate SHA-256 {} does not match the pinned {}",
-                        hex(&actual),
-                        hex(&pin)
-                    )))
+                    Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+                        std::sync::Arc::new(PinMismatch(format!(
+                            "certificate SHA-256 {} does not match the pinned {}",
+                            hex(&actual),
+                            hex(&pin)
+                        ))),
+                    ))))
                 }
             }
         }

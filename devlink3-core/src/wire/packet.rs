@@ -6,7 +6,7 @@
 use std::net::Ipv4Addr;
 
 use super::frame::{MAX_PAYLOAD_LEN, header_bytes};
-use super::reader::{Reader, utf8_nul};
+use super::reader::{Reader, c_string_field};
 use super::tuple::{TupleTable, TupleWriter, tag};
 use super::{DecodeError, EncodeError, ResultCode};
 
@@ -212,7 +212,7 @@ impl<'a> Packet<'a> {
                     ""
                 } else {
                     let len = usize::from(r.u16("accepted flags length")?);
-                    if len == 0 { "" } else { utf8_nul(r.bytes(len, "accepted flags")?, "accepted flags")? }
+                    if len == 0 { "" } else { c_string_field(r.bytes(len, "accepted flags")?, "accepted flags")? }
                 };
                 Packet::EventResponse(EventResponse { request_id, result, accepted_flags })
             }
@@ -224,7 +224,7 @@ impl<'a> Packet<'a> {
             kind::READ_FILE_REQUEST => {
                 let request_id = r.u32("request id")?;
                 let len = usize::from(r.u16("file name length")?);
-                let filename = utf8_nul(r.bytes(len, "file name")?, "file name")?;
+                let filename = c_string_field(r.bytes(len, "file name")?, "file name")?;
                 Packet::ReadFileRequest(ReadFileRequest { request_id, filename })
             }
             kind::READ_FILE_RESPONSE => {
@@ -283,7 +283,7 @@ impl<'a> Packet<'a> {
                 w.u32(kind::AUTH_KIND_REQUEST);
                 w.cstr(p.username, "user name")?;
                 if let Some(name) = p.application_name {
-                    TupleWriter::new(w.out).utf8(tag::APPLICATION_NAME, name)?;
+                    TupleWriter::new(w.out).utf8(tag::APPLICATION_NAME, no_nul(name, "application name")?)?;
                 }
             }
             Packet::AuthSha1Challenge { request_id, challenge } => {
@@ -317,10 +317,10 @@ impl<'a> Packet<'a> {
                 w.u32(p.result.raw());
                 let mut tuples = TupleWriter::new(w.out);
                 if let Some(v) = p.pbx_type_and_version {
-                    tuples.utf8(tag::PBX_TYPE_AND_VERSION, v)?;
+                    tuples.utf8(tag::PBX_TYPE_AND_VERSION, no_nul(v, "PBX type")?)?;
                 }
                 if let Some(v) = p.devlink_variant {
-                    tuples.utf8(tag::DEVLINK_VARIANT, v)?;
+                    tuples.utf8(tag::DEVLINK_VARIANT, no_nul(v, "DevLink variant")?)?;
                 }
             }
             Packet::EventRequest(p) => {
@@ -438,4 +438,9 @@ impl<'o> FrameBuilder<'o> {
         self.out[self.start..self.start + header_len].copy_from_slice(&header[..header_len]);
         Ok(())
     }
+}
+
+/// A string field checked for the wire's one rule: no NUL inside (it would end the field).
+fn no_nul<'s>(s: &'s str, what: &'static str) -> Result<&'s str, EncodeError> {
+    if s.contains('\0') { Err(EncodeError::Invalid { what, reason: "contains a NUL character" }) } else { Ok(s) }
 }

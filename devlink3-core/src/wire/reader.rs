@@ -65,7 +65,19 @@ pub(crate) fn utf8<'a>(bytes: &'a [u8], what: &'static str) -> Result<&'a str, D
     std::str::from_utf8(bytes).map_err(|e| DecodeError::InvalidUtf8 { what, offset: e.valid_up_to() })
 }
 
-/// Strips the terminating NUL of a UTF-8 string field whose length includes it.
+/// A packet's string field whose declared length includes its NUL: the text runs to the
+/// first NUL, as a C reader sees it, and whatever follows within the length is padding.
+/// The one rule for both directions: a string field never contains a NUL (the encoder
+/// refuses one), so a decoded field always encodes back to the same value.
+pub(crate) fn c_string_field<'a>(bytes: &'a [u8], what: &'static str) -> Result<&'a str, DecodeError> {
+    match bytes.iter().position(|&b| b == 0) {
+        Some(nul) => utf8(&bytes[..nul], what),
+        None => Err(DecodeError::MissingNul { what }),
+    }
+}
+
+/// Strips the terminating NUL of a UTF-8 text (a record) whose length includes it; the
+/// text is taken whole, NULs inside it included, as records are length-delimited.
 pub(crate) fn utf8_nul<'a>(bytes: &'a [u8], what: &'static str) -> Result<&'a str, DecodeError> {
     match bytes.split_last() {
         Some((0, text)) => utf8(text, what),

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::reader::{Reader, utf8_nul};
+use super::reader::{Reader, c_string_field, utf8_nul};
 use super::{DecodeError, EncodeError};
 
 /// Tuple tags of the specification.
@@ -70,7 +70,7 @@ impl<'a> TupleTable<'a> {
         for raw in self.iter() {
             let raw = raw?;
             if raw.tag == wanted {
-                return utf8_nul(raw.data, what).map(Some);
+                return c_string_field(raw.data, what).map(Some);
             }
         }
         Ok(None)
