@@ -50,10 +50,10 @@
  * reserved2     NULL, or options as "key=value;key=value" (keys are case-insensitive,
  *               spaces around keys and values are ignored, a boolean key alone means
  *               1; values cannot contain ';'):
- *                 events=delta2|delta3  which call records the link asks for (default
- *                                       delta2, the "-CD2" flag). One DevLink3 link
- *                                       carries one kind: use events=delta3 to
- *                                       register with DLRegisterType3CallDeltas.
+ *                 events=delta2|delta3  which call records the link carries (default:
+ *                                       the kind of the first DLRegister*; delta2 is
+ *                                       the "-CD2" flag). One DevLink3 link carries
+ *                                       one kind; the other DLRegister* is refused.
  *                 flags=...             extra DevLink3 event request flags, space
  *                                       separated, e.g. "-SCN" (every system of a
  *                                       Small Community Network, Delta3 only),
@@ -70,7 +70,8 @@
  *                 tls_key=FILE          with its private key (PEM)
  *                 tls_server_name=NAME  certificate name to verify when the address
  *                                       is an IP address
- *                 queue=N               events buffered for a slow callback (4096)
+ *                 queue=N               events buffered for a slow callback (4096;
+ *                                       1 to 1048576, allocated only as used)
  *                 keepalive=SECONDS     keepalive interval (30)
  *                 timeout=SECONDS       connect and answer timeout (5)
  *                 ws_auth=auto|none|basic|digest
@@ -94,7 +95,8 @@
  * ------------
  * cb(pbxh, comms_state, parm1) is called strictly after DLOpen has returned, and
  * then on every change of state:
- *   DEVLINK_COMMS_OPERATIONAL    connected and logged in; records flow.
+ *   DEVLINK_COMMS_OPERATIONAL    connected and logged in; records flow once a
+ *                                record callback is registered.
  *   DEVLINK_COMMS_NORESPONSE     the IP Office cannot be reached, or the link was
  *                                lost. The library reconnects by itself (with
  *                                back-off) and reports OPERATIONAL when it is back;
@@ -115,17 +117,22 @@
  * -------------------------------------------------------------
  * cb(pbxh, info) receives each call record: info is the text exactly as the IP
  * Office sent it, converted from UTF-16 to UTF-8, NUL-terminated. Delta2 records
- * ("CALL: S ...", "CALL: D ...", "CALL: A ...") come to a link opened with the
- * default events=delta2; Delta3 records ("<Detail>...", "<CallLost>...") to one
- * opened with events=delta3. Records are passed whole: a Delta3 Detail can exceed
+ * ("CALL: S ...", "CALL: D ...", "CALL: A ...") come to a Type2 callback; Delta3
+ * records ("<Detail>...", "<CallLost>...") to a Type3 callback. Records are passed whole: a Delta3 Detail can exceed
  * the old 1500-byte Delta2 limit. info points to a buffer of the library that is
  * valid until the callback returns; you may modify it (e.g. with strtok) but must
  * copy what you keep.
  * Register before or after OPERATIONAL, from any thread or from inside a callback;
  * the registration survives reconnects. Registering again replaces the callback;
- * NULL unregisters. Returns DEVLINK_UNSPECIFIEDFAIL for an unknown pbxh, for the
- * record type the link was not opened for (the last error names the reserved2
- * option to use), or after the IP Office rejected the link; DEVLINK_LICENCENOTFOUND
+ * NULL unregisters.
+ * The link asks the IP Office for records when the first callback is registered, not
+ * at DLOpen: the records it sends first (one for each call in progress) and everything
+ * after them reach your callback however long after OPERATIONAL you register. A link
+ * opened without events= takes the kind its first registration asks for (Type2:
+ * Delta2, Type3: Delta3); the other kind is then refused on that link.
+ * Returns DEVLINK_UNSPECIFIEDFAIL for an unknown pbxh, for the record type the link
+ * does not carry (the last error names the reserved2 option to use), or after the
+ * IP Office rejected the link; DEVLINK_LICENCENOTFOUND
  * when it rejected the link for want of a licence (LICENCE_MISSING,
  * INSUFFICIENT_LICENCE), which the comms callback reported as REJECTED.
  *

@@ -309,6 +309,7 @@ fn legacy_delta2_flow() {
     app.expect_line("COMMS 0 0");
     app.expect_line("REGISTER 0 ");
     app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     for text in [DELTA2_S, DELTA2_D, DELTA2_ODD] {
         assert_eq!(sim.inject_delta2(text), 1, "one subscribed connection");
         app.expect_line(&record_line(text));
@@ -333,6 +334,7 @@ fn legacy_delta3_flow() {
     app.expect_line("COMMS 0 0");
     app.expect_line("REGISTER 0 ");
     app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     for text in [CALL_LOST, DETAIL] {
         assert_eq!(sim.inject_delta3(text), 1);
         app.expect_line(&record_line(text));
@@ -410,15 +412,17 @@ fn legacy_tls_with_a_pinned_certificate() {
     let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", &pin]);
     app.expect_line("COMMS 0 0");
     app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
     app.expect_line(&record_line(DELTA2_S));
     app.send("quit");
     app.finish();
 
-    // Another certificate's pin: no link, and no password sent.
+    // Another certificate's pin: rejected (final, not retried), and no password sent.
     let wrong = format!("tls_pin={}", "00".repeat(32));
     let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", &wrong]);
-    app.expect_line("COMMS 1 0");
+    app.expect_line("COMMS 2 0");
+    app.expect("the reason", |l| l.starts_with("REGISTER 1 ") && l.contains("does not match the pinned"));
     app.send("quit");
     app.finish();
     assert_eq!(sim.stats().auth_attempts, 1, "only the first program logged in");
@@ -439,6 +443,7 @@ fn legacy_over_websocket_with_digest_and_options() {
     let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", options]);
     app.expect_line("COMMS 0 0");
     app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     for text in [DELTA2_S, DELTA2_ODD] {
         sim.inject_delta2(text);
         app.expect_line(&record_line(text));
@@ -480,6 +485,7 @@ fn legacy_many_links_at_once() {
     let sim = sim(SimConfig { max_connections: LINKS, ..quiet() });
     let mut app = Program::start(&program("legacy_multi"), &[&sim.target(), &LINKS.to_string()]);
     app.expect_line("READY");
+    assert!(sim.wait_subscribed(LINKS, WAIT), "the program subscribes");
     assert_eq!(sim.inject_delta2(DELTA2_S), LINKS);
     let mut got: Vec<String> = (0..LINKS).map(|_| app.expect("a record", |l| l.starts_with("RECORD"))).collect();
     got.sort();
@@ -521,12 +527,16 @@ fn extended_api_flow(mode: &str) {
 
     assert_eq!(sim.inject_delta3(DETAIL), 1);
     app.expect_line(&format!("DETAIL 42 Müller, René 0 1 {}", hex(DETAIL)));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta3(CALL_LOST);
     app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST)));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_siptrack("START,c0a82a1f000003eb,17.1003.1,TRUNK,IN,0f5757c5c504c74197be9699697eab8d");
     app.expect_line("SIPTRACK START 17.1003.1 0f5757c5c504c74197be9699697eab8d");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_cmextn("Extn4001: CALL LOST (CMCauseForceIdle)");
     app.expect_line(&format!("CMEXTN 0 Extn4001 0 0 0 {}", hex("Extn4001: CALL LOST (CMCauseForceIdle)")));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_cmextn_state(1, 2, 0, "Extn865001");
     app.expect_line(&format!("CMEXTN 1 Extn865001 1 2 0 {}", hex("v=1 State, new=Dialling old=Idle,0,0,Extn865001")));
     sim.skip_counter(3);
@@ -559,6 +569,7 @@ fn extended_api_delta2_and_reconnect() {
     let sim = sim(quiet());
     let mut app = Program::start(&program("api_agent"), &[&sim.target(), "push", "-CD2"]);
     app.expect("the operational state", |l| l.starts_with("STATE 1 "));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
     app.expect_line(&format!("DELTA2 S {}", hex(DELTA2_S)));
     sim.drop_connections();
@@ -591,6 +602,7 @@ fn example_legacy_app_prints_delta2_records() {
     let mut app = Program::start(&example("legacy_app"), &[address, "devlink3"]);
     app.expect_line("Connected OK");
     app.expect_line("Printing call records; press ENTER to stop");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
     app.expect_line(DELTA2_S);
     app.send("");
@@ -602,6 +614,7 @@ fn example_events_prints_calls_and_users() {
     let sim = sim(quiet());
     let mut app = Program::start(&example("events"), &[&sim.target(), "devlink3", "devlink3", "3"]);
     app.expect("the user count", |l| l == format!("the PBX has {} users", default_users_list().len()));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta3(CALL_LOST);
     app.expect_line("call end c0a82a0300000413 gone, cause 16");
     app.finish();
@@ -695,6 +708,7 @@ fn c_programs_under_valgrind() {
 
     let mut app = Program::start_with(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"], Some(valgrind));
     app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
     app.expect_line(&record_line(DELTA2_S));
     sim.drop_connections();
@@ -706,6 +720,7 @@ fn c_programs_under_valgrind() {
 
     let mut app = Program::start_with(&program("api_agent"), &[&sim.target(), "pull", "_SIPTrack"], Some(valgrind));
     app.expect("the operational state", |l| l.starts_with("STATE 1 "));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta3(DETAIL);
     app.expect("the Detail", |l| l.starts_with("DETAIL 42 "));
     app.send("read nasystem/user_list");
@@ -715,6 +730,7 @@ fn c_programs_under_valgrind() {
 
     let mut app = Program::start_with(&program("api_agent"), &[&sim.target(), "push", "-CD2"], Some(valgrind));
     app.expect("the operational state", |l| l.starts_with("STATE 1 "));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
     app.expect("the Delta2 record", |l| l.starts_with("DELTA2 S "));
     app.send("quit");
@@ -781,4 +797,40 @@ fn install_sh_and_pkg_config() {
     app.expect_line(&format!("devlink3 {}", env!("CARGO_PKG_VERSION")));
     app.expect("the operational state", |l| l.starts_with("link: operational"));
     app.finish();
+}
+
+#[test]
+fn legacy_records_sent_before_registration_are_not_lost() {
+    // Calls in progress (the snapshot a Delta3 link gets first) and records flowing by the
+    // time the application registers, well after OPERATIONAL, as the guide's example does.
+    for (kind, options) in [("2-later", ""), ("3-later", "")] {
+        let sim = sim(SimConfig { rate: 50.0, ..quiet() });
+        let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", kind, options]);
+        app.expect_line("COMMS 0 0");
+        app.expect_line("READY");
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(sim.stats().connections_subscribed, 0, "{kind}: no event request before registration");
+        app.send("register");
+        app.expect_line("REGISTER 0 ");
+        assert!(sim.wait_subscribed(1, WAIT), "registering subscribes");
+        std::thread::sleep(Duration::from_millis(300));
+        sim.set_rate(0.0);
+        // Let the calls in progress finish their records, then count.
+        let mut sent = sim.stats().events_sent;
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let now = sim.stats().events_sent;
+            if now == sent {
+                break;
+            }
+            sent = now;
+        }
+        app.send("quit");
+        let lines = app.finish();
+        let sent = sim.stats().events_sent;
+        let records = lines.iter().filter(|l| l.starts_with("RECORD ")).count() as u64;
+        assert!(sent > 0, "{kind} {options:?}: the simulator sent records");
+        assert_eq!(records, sent, "{kind} {options:?}: every record the simulator sent reached the callback");
+        assert!(!lines.iter().any(|l| l.starts_with("COMMS 3")), "{kind}: nothing missed");
+    }
 }

@@ -103,10 +103,12 @@ async fn byte_stream(target: &Target, params: &ConnectParams<'_>) -> Result<Box<
                 Err(_) => Err(ConnectError::lost(format!("TLS handshake with {target} timed out after {timeout:?}"))),
                 // A certificate that fails verification will fail the same way next time, and
                 // retrying it every few seconds would only hammer the PBX: final.
-                Ok(Err(e)) if tls::is_certificate_failure(&e) => {
-                    Err(ConnectError::fatal(format!("TLS handshake with {target}: certificate rejected: {e}")))
-                }
-                Ok(Err(e)) => Err(ConnectError::lost(format!("TLS handshake with {target}: {e}"))),
+                Ok(Err(e)) => match tls::certificate_failure(&e) {
+                    Some(reason) => {
+                        Err(ConnectError::fatal(format!("TLS handshake with {target}: certificate rejected: {reason}")))
+                    }
+                    None => Err(ConnectError::lost(format!("TLS handshake with {target}: {e}"))),
+                },
                 Ok(Ok(stream)) => Ok(Box::new(stream)),
             }
         }

@@ -128,23 +128,23 @@ impl TlsConnector {
     }
 }
 
-/// Whether a failed handshake was a certificate verdict (ours on the server's certificate,
-/// or the server's on ours) rather than a network fault.
-pub(crate) fn is_certificate_failure(error: &std::io::Error) -> bool {
+/// Why a failed handshake failed, if it was a certificate verdict (ours on the server's
+/// certificate, or the server's on ours) rather than a network fault.
+pub(crate) fn certificate_failure(error: &std::io::Error) -> Option<String> {
     use rustls::AlertDescription as Alert;
-    match error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-        Some(rustls::Error::InvalidCertificate(_)) => true,
-        Some(rustls::Error::AlertReceived(alert)) => matches!(
-            alert,
-            Alert::BadCertificate
-                | Alert::UnsupportedCertificate
-                | Alert::CertificateRevoked
-                | Alert::CertificateExpired
-                | Alert::CertificateUnknown
-                | Alert::UnknownCA
-                | Alert::CertificateRequired
-        ),
-        _ => false,
+    match error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())? {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => Some(other.to_string()),
+        rustls::Error::InvalidCertificate(reason) => Some(format!("{reason:?}")),
+        rustls::Error::AlertReceived(
+            alert @ (Alert::BadCertificate
+            | Alert::UnsupportedCertificate
+            | Alert::CertificateRevoked
+            | Alert::CertificateExpired
+            | Alert::CertificateUnknown
+            | Alert::UnknownCA
+            | Alert::CertificateRequired),
+        ) => Some(format!("the PBX refused our client certificate ({alert:?})")),
+        _ => None,
     }
 }
 

@@ -66,9 +66,11 @@ static void legacy(char *target)
     EXPECT_LEGACY(DLRegisterType3CallDeltas(12345, call_record), DEVLINK_UNSPECIFIEDFAIL, "not open");
     EXPECT_LEGACY(DLRegisterType2CallDeltas(12345, NULL), DEVLINK_UNSPECIFIEDFAIL, "not open");
 
-    /* A Delta2 link (the default) */
+    /* A link with no events= option: its first registration chooses the kind of record */
     CHECK(DLOpen(1, target, pw, user, NULL, comms_event) == DEVLINK_SUCCESS);
     EXPECT_LEGACY(DLOpen(1, target, pw, user, NULL, comms_event), DEVLINK_UNSPECIFIEDFAIL, "already open");
+    CHECK(DLRegisterType3CallDeltas(1, NULL) == DEVLINK_SUCCESS); /* NULL chooses nothing */
+    CHECK(DLRegisterType2CallDeltas(1, call_record) == DEVLINK_SUCCESS);
     EXPECT_LEGACY(DLRegisterType3CallDeltas(1, call_record), DEVLINK_UNSPECIFIEDFAIL, "events=delta3");
     CHECK(DLRegisterType3CallDeltas(1, NULL) == DEVLINK_SUCCESS);
     CHECK(DLRegisterType2CallDeltas(1, call_record) == DEVLINK_SUCCESS);
