@@ -15,6 +15,11 @@ export declare class NativeLink {
   constructor(options: ConnectOptions, onBatch: (numbers: Uint32Array, texts: string[]) => void)
   /** Closes the link. Resolves once the connection is closed and no batch will follow. */
   close(): Promise<void>
+  /**
+   * Asks the PBX for records now (idempotent): called when the first record listener or
+   * iterator appears, so that no record arrives before something takes it.
+   */
+  subscribe(): void
   /** Holds delivery (and lets the core's queue take the backlog) or resumes it. */
   pause(paused: boolean): void
   /** Makes the open link keep the process alive (the default). */
@@ -106,7 +111,7 @@ export interface ConnectOptions {
   websocket?: WebSocketOptions
   /**
    * Events buffered for a slow consumer before the oldest are dropped and reported
-   * as `missed`. Default 4096.
+   * as `missed`. Default 4096, at most 1048576.
    */
   queueCapacity?: number
   /** How often to check the link with a Test packet. Default 30000. */
@@ -194,6 +199,11 @@ export interface SimulatorStats {
   connectionsAccepted: number
   connectionsActive: number
   connectionsAuthenticated: number
+  /**
+   * Connections that asked for events: the ones an injected record reaches. Links ask
+   * when a record listener or an iterator appears (or on `link.subscribe()`).
+   */
+  connectionsSubscribed: number
   /** Completed authentication exchanges, whatever their result. */
   authAttempts: number
   authFailures: number

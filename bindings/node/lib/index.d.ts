@@ -80,6 +80,8 @@ export declare class Link extends EventEmitter<LinkEmitterEvents> implements Asy
   /** Undoes `unref()`. */
   ref(): this
   /** Reads a PBX pseudo-file while events keep flowing. */
+  /** Asks the PBX for events now (a record listener or an iterator does it by itself). */
+  subscribe(): this
   readFile(name: string): Promise<Buffer>
   /** The PBX's users (`nasystem/user_list`). */
   users(): Promise<User[]>

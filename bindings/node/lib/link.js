@@ -6,6 +6,9 @@ const { NativeLink } = require('../index.js')
 const { DevLink3Error } = require('./errors.js')
 const { decodeBatch } = require('./tape.js')
 
+/** The events that carry records: a listener for one of them makes the link subscribe. */
+const RECORD_EVENTS = new Set(['delta3', 'delta2', 'siptrack', 'cmextn', 'unparsed'])
+
 /** Events an async iterator buffers before the link holds delivery back. */
 const ITERATOR_HIGH_WATER_MARK = 8192
 /** ...and how far it must catch up before delivery resumes. */
@@ -24,10 +27,7 @@ class Link extends EventEmitter {
   #closing = null
   /** `connect()`'s promise callbacks, until the first attempt's outcome. */
   #opening = null
-  /** The events that carry records: a listener for one of them makes the link subscribe. */
-const RECORD_EVENTS = new Set(['delta3', 'delta2', 'siptrack', 'cmextn', 'unparsed'])
-
-/** Events held back while `connect()` hands the link over. */
+  /** Events held back while `connect()` hands the link over. */
   #held = null
   #iterators = new Set()
   /** Iterators above their high-water mark. */
@@ -49,6 +49,16 @@ const RECORD_EVENTS = new Set(['delta3', 'delta2', 'siptrack', 'cmextn', 'unpars
     this.on('newListener', (name) => {
       if (RECORD_EVENTS.has(name)) this.#subscribe()
     })
+  }
+
+  /**
+   * Asks the PBX for events now, if the link has not yet. A record listener or an
+   * iterator does this by itself; records arriving before either is attached are held
+   * in the order they came for the listeners and iterators that follow.
+   */
+  subscribe() {
+    this.#subscribe()
+    return this
   }
 
   #subscribe() {

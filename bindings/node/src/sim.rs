@@ -66,6 +66,9 @@ pub struct SimulatorStats {
     pub connections_accepted: f64,
     pub connections_active: u32,
     pub connections_authenticated: u32,
+    /// Connections that asked for events: the ones an injected record reaches. Links ask
+    /// when a record listener or an iterator appears (or on `link.subscribe()`).
+    pub connections_subscribed: u32,
     /// Completed authentication exchanges, whatever their result.
     pub auth_attempts: f64,
     pub auth_failures: f64,
@@ -180,6 +183,7 @@ impl Simulator {
             connections_accepted: stats.connections_accepted as f64,
             connections_active: stats.connections_active as u32,
             connections_authenticated: stats.connections_authenticated as u32,
+            connections_subscribed: stats.connections_subscribed as u32,
             auth_attempts: stats.auth_attempts as f64,
             auth_failures: stats.auth_failures as f64,
             users,

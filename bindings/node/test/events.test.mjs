@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
 import { PartyFlags } from '../lib/index.js'
-import { ANSWERED_CALL, CALL_LOST, RINGING_CALL, connectTo, nextEvent, record, startSimulator } from './helpers.mjs'
+import { ANSWERED_CALL, CALL_LOST, RINGING_CALL, connectTo, nextEvent, record, startSimulator, eventually } from './helpers.mjs'
 
 test('Delta3 records reach delta3 listeners as typed objects', async (t) => {
   const sim = startSimulator(t)
@@ -133,6 +133,8 @@ test('breaking out of the iterator leaves the link running', async (t) => {
 test('Delta2 records with -CD2', async (t) => {
   const sim = startSimulator(t)
   const link = await connectTo(t, sim, { flags: '-CD2' })
+  // Subscribed after connect() resolved: the state is reported again with the flags.
+  await eventually(() => link.state.acceptedFlags.includes('-CD2'))
   assert.deepEqual(link.state.acceptedFlags, ['-CD2'])
   const delta2 = record(link, 'delta2')
   const text = 'CALL: S 1.2.0,1.3.1,2,12,1,0,1,0,Extn4001,Extn4002,Extn4002;Extn4003'

@@ -29,11 +29,23 @@ export function startSimulator(t, options = {}) {
   return sim
 }
 
-/** A connected link to `sim`, closed when the test ends. */
+/** A connected link to `sim`, subscribed (so records the test injects reach it), closed when the test ends. */
 export async function connectTo(t, sim, options = {}) {
+  const before = sim.stats().connectionsSubscribed
   const link = await connect({ target: sim.target, ...CREDENTIALS, ...options })
   t.after(() => link.close())
+  link.subscribe()
+  await subscribed(sim, before + 1)
   return link
+}
+
+/** Resolves once `count` links have asked `sim` for events. */
+export async function subscribed(sim, count = 1) {
+  const deadline = Date.now() + 10000
+  while (sim.stats().connectionsSubscribed < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} links subscribed within 10 s`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
 import { Link, connect } from '../lib/index.js'
-import { CALL_LOST, CREDENTIALS, eventually, nextEvent, startSimulator } from './helpers.mjs'
+import { CALL_LOST, CREDENTIALS, eventually, nextEvent, startSimulator, subscribed } from './helpers.mjs'
 
 test('100 connect and close cycles', async (t) => {
   const sim = startSimulator(t)
@@ -48,6 +48,7 @@ test('an unref-ed link can still be ref-ed and used', async (t) => {
   assert.equal(link.unref(), link)
   assert.equal(link.ref(), link)
   const event = nextEvent(link, 'delta3')
+  await subscribed(sim)
   sim.injectDelta3(CALL_LOST)
   assert.equal((await event).kind, 'callLost')
 })

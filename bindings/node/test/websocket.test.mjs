@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
 import { connect } from '../lib/index.js'
-import { ANSWERED_CALL, CREDENTIALS, startSimulator } from './helpers.mjs'
+import { ANSWERED_CALL, CREDENTIALS, startSimulator, subscribed } from './helpers.mjs'
 
 test('DevLink3 over ws:// with an HTTP Digest login', async (t) => {
   const sim = startSimulator(t, { ws: '127.0.0.1:0', wsPath: '/devlink3' })
@@ -14,6 +14,7 @@ test('DevLink3 over ws:// with an HTTP Digest login', async (t) => {
   })
   t.after(() => link.close())
   const detail = new Promise((resolve) => link.once('delta3', resolve))
+  await subscribed(sim)
   sim.injectDelta3(ANSWERED_CALL)
   const event = await detail
   assert.equal(event.raw, ANSWERED_CALL)

@@ -194,6 +194,13 @@ impl Link {
         Ok(())
     }
 
+    /// Asks the PBX for events now, if the link has not yet. Iterating and registering a
+    /// record callback do this by themselves; records the PBX sends are kept for the
+    /// iteration or callbacks that follow.
+    fn subscribe(&self) -> PyResult<()> {
+        self.client.subscribe(None).map_err(errors::error)
+    }
+
     /// Blocks until the link is operational and returns what the PBX said about itself.
     /// Raises `AuthenticationFailed` (or another `Refused`) when the PBX refuses the link,
     /// `Timeout` after `timeout` seconds, `LinkClosed` if it is closed meanwhile.

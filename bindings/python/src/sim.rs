@@ -24,6 +24,7 @@ pub struct Simulator {
     target: String,
     tls_target: Option<String>,
     ws_target: Option<String>,
+    wss_target: Option<String>,
     fingerprint_sha256: Option<String>,
     certificate_pem: Option<String>,
     /// The first service user, for `Simulator.connect()`.
@@ -92,6 +93,8 @@ impl Simulator {
                 None => defaults.users_list,
             },
             ws: websocket.then(|| SocketAddr::new(ip, ws_port)),
+            // With tls=True too: a wss:// listener with the generated certificate.
+            wss: (websocket && tls).then(|| SocketAddr::new(ip, 0)),
             websocket: SimWebSocket {
                 path: ws_path.to_owned(),
                 http_auth: match ws_auth.to_ascii_lowercase().as_str() {
@@ -112,6 +115,7 @@ impl Simulator {
             target: sim.target(),
             tls_target: sim.tls_target(),
             ws_target: sim.ws_target(),
+            wss_target: sim.wss_target(),
             fingerprint_sha256: sim.fingerprint_sha256(),
             certificate_pem: sim.certificate_pem(),
             sim: Mutex::new(Some(sim)),
@@ -135,6 +139,12 @@ impl Simulator {
     #[getter]
     fn ws_target(&self) -> Option<&str> {
         self.ws_target.as_deref()
+    }
+
+    /// `wss://127.0.0.1:PORT/path` when started with `websocket=True` and `tls=True`.
+    #[getter]
+    fn wss_target(&self) -> Option<&str> {
+        self.wss_target.as_deref()
     }
 
     /// SHA-256 of the TLS certificate (hex), to pin with `TlsOptions(pin_sha256=...)`.
@@ -164,6 +174,27 @@ impl Simulator {
     /// A snapshot of the counters: connections, authentications, events sent...
     fn stats(&self) -> PyResult<SimStats> {
         self.with(|sim| SimStats(sim.stats()))
+    }
+
+    /// Waits until at least `count` connections have asked for events, so that records
+    /// injected from now on reach them; False after `timeout` seconds. Links ask when a
+    /// consumer of records appears (iteration, a record callback, `Link.subscribe()`).
+    #[pyo3(signature = (count = 1, timeout = 10.0))]
+    fn wait_subscribed(&self, py: Python<'_>, count: usize, timeout: f64) -> PyResult<bool> {
+        let timeout = crate::link::duration("timeout", timeout)?;
+        let deadline = std::time::Instant::now() + timeout;
+        // In slices without the GIL, with a signal check between them (Ctrl-C).
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let slice = left.min(crate::gil::SLICE);
+            if crate::gil::released(py, || self.with(|sim| sim.wait_subscribed(count, slice)))? {
+                return Ok(true);
+            }
+            if left.is_zero() {
+                return Ok(false);
+            }
+            py.check_signals()?;
+        }
     }
 
     /// Changes the traffic model's rate: calls started per second (0: none).
@@ -348,8 +379,9 @@ impl SimStats {
 
 py_record!(SimStats {
     fields: [
-        connections_accepted, connections_active, connections_authenticated, auth_attempts, auth_failures,
-        events_sent, events_dropped, files_read, calls_in_progress, http_auth_failures,
+        connections_accepted, connections_active, connections_authenticated, connections_subscribed,
+        auth_attempts, auth_failures, events_sent, events_dropped, files_read, calls_in_progress,
+        http_auth_failures,
     ],
     methods: [],
     computed: ["users"],

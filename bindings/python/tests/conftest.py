@@ -51,3 +51,10 @@ def eventually(condition: Callable[[], bool], what: str, timeout: float = WAIT) 
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout} s")
         time.sleep(0.01)
+
+
+def subscribed(sim: devlink3.Simulator, count: int = 1) -> devlink3.Simulator:
+    """``sim`` once ``count`` links have asked it for events (links ask when a consumer of
+    records appears), so that what the test injects next reaches them."""
+    assert sim.wait_subscribed(count, timeout=WAIT), f"fewer than {count} links subscribed"
+    return sim

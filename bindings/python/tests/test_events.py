@@ -20,7 +20,7 @@ from devlink3 import (
     Tone,
 )
 
-from conftest import ANSWERED_CALL, CALL_LOST, wait_for
+from conftest import eventually, ANSWERED_CALL, CALL_LOST, wait_for, subscribed
 
 
 def test_sync_iteration_yields_states_then_records(devlink3_sim: devlink3.Simulator) -> None:
@@ -29,11 +29,12 @@ def test_sync_iteration_yields_states_then_records(devlink3_sim: devlink3.Simula
         for event in link:
             if isinstance(event, devlink3.LinkState):
                 states.append(event.name)
-                if event.name == "operational":
-                    devlink3_sim.inject_delta3(CALL_LOST)
+                if states == ["connecting", "operational"]:
+                    subscribed(devlink3_sim).inject_delta3(CALL_LOST)
             elif isinstance(event, devlink3.CallLost):
                 break
-        assert states == ["connecting", "operational"]
+        # Operational again if the subscription came after the first report.
+        assert states in (["connecting", "operational"], ["connecting", "operational", "operational"])
         assert event.end_id == "c0a82a0300000413"
         assert event.cause is Cause.NORMAL
         assert event.cause.label == "CMCauseNormal"
@@ -52,15 +53,16 @@ def test_iteration_ends_when_the_link_is_closed(devlink3_link: devlink3.Link) ->
 
 
 def test_next_event_times_out_with_none(devlink3_link: devlink3.Link) -> None:
-    assert isinstance(devlink3_link.next_event(timeout=0), devlink3.LinkState)  # connecting
-    assert isinstance(devlink3_link.next_event(timeout=0), devlink3.LinkState)  # operational
+    # connecting, operational, and operational again once subscribed (with the flags)
+    while isinstance(devlink3_link.next_event(timeout=0.1), devlink3.LinkState):
+        pass
     started = time.monotonic()
     assert devlink3_link.next_event(timeout=0.2) is None
     assert 0.15 < time.monotonic() - started < 2
 
 
 def test_answered_call_detail_fields(devlink3_sim: devlink3.Simulator, devlink3_link: devlink3.Link) -> None:
-    devlink3_sim.inject_delta3(ANSWERED_CALL)
+    subscribed(devlink3_sim).inject_delta3(ANSWERED_CALL)
     detail = wait_for(devlink3_link, devlink3.Detail)
     assert detail.raw == ANSWERED_CALL
     assert detail.origin.counter > 0
@@ -102,7 +104,7 @@ def test_ringing_detail_with_targets_flags_and_a_quoted_name(
         "<Target>c0a82a0300000415,0,0,9,0,,4003,0,4,,,200,01707123456,42</Target>"
         "</Target_list></Detail>"
     )
-    devlink3_sim.inject_delta3(record)
+    subscribed(devlink3_sim).inject_delta3(record)
     detail = wait_for(devlink3_link, devlink3.Detail)
     a = detail.party_a
     assert a.state is PartyState.RINGING and a.tone is Tone.RINGBACK
@@ -120,7 +122,7 @@ def test_ringing_detail_with_targets_flags_and_a_quoted_name(
 
 
 def test_events_are_immutable(devlink3_sim: devlink3.Simulator, devlink3_link: devlink3.Link) -> None:
-    devlink3_sim.inject_delta3(ANSWERED_CALL)
+    subscribed(devlink3_sim).inject_delta3(ANSWERED_CALL)
     detail = wait_for(devlink3_link, devlink3.Detail)
     with pytest.raises(AttributeError):
         detail.raw = "x"  # type: ignore[misc]
@@ -129,7 +131,7 @@ def test_events_are_immutable(devlink3_sim: devlink3.Simulator, devlink3_link: d
 
 
 def test_to_dict_is_json_and_repr_reads_well(devlink3_sim: devlink3.Simulator, devlink3_link: devlink3.Link) -> None:
-    devlink3_sim.inject_delta3(ANSWERED_CALL)
+    subscribed(devlink3_sim).inject_delta3(ANSWERED_CALL)
     detail = wait_for(devlink3_link, devlink3.Detail)
     data = detail.to_dict()
     assert json.loads(json.dumps(data)) == data
@@ -156,9 +158,10 @@ def test_delta2_under_cd2(devlink3_sim: devlink3.Simulator) -> None:
     fields[49] = "77"  # CallID
     text = "CALL: S " + ",".join(fields)
     with devlink3_sim.connect(flags="-CD2") as link:
-        pbx = link.wait_operational(timeout=10)
-        assert "-CD2" in pbx.accepted_flags
-        devlink3_sim.inject_delta2(text)
+        link.subscribe()
+        subscribed(devlink3_sim)
+        eventually(lambda: "-CD2" in link.wait_operational(timeout=10).accepted_flags, "-CD2 accepted")
+        subscribed(devlink3_sim).inject_delta2(text)
         record = wait_for(link, devlink3.Delta2)
     assert record.raw == text
     assert record.kind is devlink3.Delta2Kind.STATUS and record.kind == "S"
@@ -181,9 +184,10 @@ def test_generated_delta2_traffic_keeps_the_text() -> None:
 def test_siptrack_and_cmextn(devlink3_sim: devlink3.Simulator) -> None:
     with devlink3_sim.connect(flags="_SIPTrack _CMExtn") as link:
         link.wait_operational(timeout=10)
-        devlink3_sim.inject_siptrack("START,c0a82a1f000003eb,17.1003.1,TRUNK,IN,0f5757c5c504c74197be9699697eab8d")
-        devlink3_sim.inject_cmextn("865001: Call cleared (CMCauseNormal)")
-        devlink3_sim.inject_cmextn_state(1, 2, 0, "Extn865001")
+        link.subscribe()
+        subscribed(devlink3_sim).inject_siptrack("START,c0a82a1f000003eb,17.1003.1,TRUNK,IN,0f5757c5c504c74197be9699697eab8d")
+        subscribed(devlink3_sim).inject_cmextn("865001: Call cleared (CMCauseNormal)")
+        subscribed(devlink3_sim).inject_cmextn_state(1, 2, 0, "Extn865001")
         track = wait_for(link, devlink3.SipTrack)
         assert track.event is devlink3.SipEvent.START and track.event == "START"
         assert track.sip_type is devlink3.SipType.TRUNK and track.direction is devlink3.SipDirection.IN
@@ -197,10 +201,10 @@ def test_siptrack_and_cmextn(devlink3_sim: devlink3.Simulator) -> None:
 
 
 def test_counter_gap_is_reported_as_missed(devlink3_sim: devlink3.Simulator, devlink3_link: devlink3.Link) -> None:
-    devlink3_sim.inject_delta3(CALL_LOST)
+    subscribed(devlink3_sim).inject_delta3(CALL_LOST)
     wait_for(devlink3_link, devlink3.CallLost)
     devlink3_sim.skip_counter(5)
-    devlink3_sim.inject_delta3(CALL_LOST)
+    subscribed(devlink3_sim).inject_delta3(CALL_LOST)
     missed = wait_for(devlink3_link, devlink3.Missed)
     assert (missed.count, missed.reason) == (5, devlink3.MissedReason.COUNTER_GAP)
     assert missed.to_dict() == {"count": 5, "reason": "COUNTER_GAP"}
@@ -210,10 +214,12 @@ def test_counter_gap_is_reported_as_missed(devlink3_sim: devlink3.Simulator, dev
 def test_a_slow_consumer_is_told_what_it_missed(devlink3_sim: devlink3.Simulator) -> None:
     with devlink3_sim.connect(queue_capacity=16) as link:
         link.wait_operational(timeout=10)
-        devlink3_sim.blast(2000, CALL_LOST).wait(timeout=10)
+        link.subscribe()
+        subscribed(devlink3_sim).blast(2000, CALL_LOST).wait(timeout=10)
         received = missed = 0
         while received + missed < 2000:
             event = link.next_event(timeout=10)
+            assert event is not None, f"events stopped after {received} received, {missed} missed"
             if isinstance(event, devlink3.CallLost):
                 received += 1
             elif isinstance(event, devlink3.Missed):

@@ -13,7 +13,7 @@ from typing import Dict, List
 
 import devlink3
 
-from conftest import CALL_LOST, eventually, wait_for
+from conftest import CALL_LOST, eventually, wait_for, subscribed
 
 
 def count(directory: str) -> int:
@@ -62,6 +62,7 @@ def test_several_threads_reading_several_links() -> None:
         readers = [threading.Thread(target=read, args=(i, links[i % 4])) for i in range(4)]
         for reader in readers:
             reader.start()
+        subscribed(sim, 4)  # each reader's first wait subscribes its link
         sim.blast(per_link, CALL_LOST)
         for reader in readers:
             reader.join(timeout=30)
@@ -92,6 +93,7 @@ def test_two_threads_share_one_link_without_losing_or_duplicating(devlink3_sim: 
         readers = [threading.Thread(target=read) for _ in range(2)]
         for reader in readers:
             reader.start()
+        subscribed(devlink3_sim)
         devlink3_sim.blast(total, CALL_LOST)
         for reader in readers:
             reader.join(timeout=30)
@@ -172,8 +174,9 @@ def test_events_keep_flowing_to_a_reader_while_another_thread_works(devlink3_sim
     try:
         with devlink3_sim.connect() as link:
             link.wait_operational(timeout=10)
+            link.subscribe()
             before = spins
-            devlink3_sim.inject_delta3(CALL_LOST)
+            subscribed(devlink3_sim).inject_delta3(CALL_LOST)
             wait_for(link, devlink3.CallLost)
             assert link.next_event(timeout=0.2) is None
             assert spins > before

@@ -6,7 +6,7 @@ import pytest
 
 import devlink3
 
-from conftest import CALL_LOST, wait_for, wait_state
+from conftest import CALL_LOST, wait_for, wait_state, subscribed
 
 
 def test_read_file_and_users(devlink3_link: devlink3.Link) -> None:
@@ -38,7 +38,7 @@ def test_reconnects_after_the_simulator_drops_the_link(devlink3_sim: devlink3.Si
         lost = wait_state(link, "no_response")
         assert lost.reason and lost.retry_in is not None and lost.retry_in >= 0
         wait_state(link, "operational")
-        devlink3_sim.inject_delta3(CALL_LOST)
+        subscribed(devlink3_sim).inject_delta3(CALL_LOST)
         wait_for(link, devlink3.CallLost)
         assert devlink3_sim.stats().connections_accepted == 2
 

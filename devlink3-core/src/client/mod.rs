@@ -202,11 +202,11 @@ impl Shared {
         self.queue.push(Event::LinkState(state));
     }
 
-    /// Updates the PBX information of an operational link without reporting a change (the
-    /// event request was answered after the link had been reported operational).
-    pub fn update_info(&self, update: impl FnOnce(&mut PbxInfo)) {
-        if let LinkState::Operational(info) = &mut *lock(&self.state) {
-            update(info);
+    /// What the PBX said about itself, while the link is operational.
+    pub fn operational_info(&self) -> Option<PbxInfo> {
+        match &*lock(&self.state) {
+            LinkState::Operational(info) => Some(info.clone()),
+            _ => None,
         }
     }
 }

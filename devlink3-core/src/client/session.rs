@@ -406,10 +406,12 @@ async fn stream_events(
                         break;
                     }
                     log::info!("devlink3: subscribed to events ({})", info.accepted_flags.join(" "));
-                    shared.update_info(|current| {
+                    // Reported again: what the PBX accepted is part of the state.
+                    if let Some(mut current) = shared.operational_info() {
                         current.accepted_flags = info.accepted_flags;
                         current.rejected_flags = info.rejected_flags;
-                    });
+                        shared.report(LinkState::Operational(current));
+                    }
                 }
                 Packet::ReadFileResponse(r) => match reads.remove(&r.request_id) {
                     Some((name, reply)) => {

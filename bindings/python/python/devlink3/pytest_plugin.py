@@ -27,7 +27,10 @@ def devlink3_sim() -> Iterator[devlink3.Simulator]:
 
 @pytest.fixture
 def devlink3_link(devlink3_sim: devlink3.Simulator) -> Iterator[devlink3.Link]:
-    """An operational link to ``devlink3_sim``, closed after the test."""
+    """An operational link to ``devlink3_sim``, subscribed to events (so records the test
+    injects reach it), closed after the test."""
     with devlink3_sim.connect() as link:
         link.wait_operational(timeout=10)
+        link.subscribe()
+        assert devlink3_sim.wait_subscribed(1, timeout=10), "the link did not subscribe"
         yield link
