@@ -1,5 +1,5 @@
 //! The legacy `devlink.dll` API: `DLOpen`, `DLClose`, `DLRegisterType2CallDeltas`, plus
-//! `DLRegisterType3CallDeltas`. Prototypes, return codes and comms states are those of
+//! `DLRegisterType3CallDeltas`, and the 2001 `DLRegisterCallLog` (accepted, never called). Prototypes, return codes and comms states are those of
 //! the original `DEVLINK.H` (see `include/devlink.h`, which documents the behaviour).
 //!
 //! Each `pbxh` maps to one [`Client`]. Its callbacks are installed once, at `DLOpen`, as
@@ -23,6 +23,7 @@ use once_cell::sync::Lazy;
 
 use crate::error::{FfiOutcome, c_str, ffi_boundary, opt_c_str, set_last_error};
 use crate::options::{LinkSettings, Records};
+use crate::text::Text;
 
 /// `LONG` of the original header: 32 bits on every platform (as on Win32).
 pub type LONG = i32;
@@ -180,6 +181,8 @@ struct RecordForwarder {
     pbxh: DWORD,
     records: Records,
     cb: Arc<Mutex<DLCALLLOGEVENT>>,
+    /// UTF-8, or the ANSI code page on Windows (`text=` in `reserved2`).
+    text: Text,
     buffer: Vec<u8>,
     gate: Arc<Gate>,
 }
@@ -191,7 +194,7 @@ impl RecordForwarder {
         // Copy the pointer out: the application may (un)register from inside the callback.
         let Some(cb) = *lock(&self.cb) else { return };
         self.buffer.clear();
-        self.buffer.extend_from_slice(text.as_bytes());
+        self.text.append(&mut self.buffer, text);
         self.buffer.push(0);
         // SAFETY: a registered DLCALLLOGEVENT; the buffer is NUL-terminated and ours
         // until the call returns.
@@ -217,13 +220,20 @@ fn install_handlers(
     pbxh: DWORD,
     comms: unsafe extern "system" fn(DWORD, DWORD, DWORD),
     records: Records,
+    text: Text,
     record_cb: &Arc<Mutex<DLCALLLOGEVENT>>,
     gate: &Arc<Gate>,
 ) -> Result<(), String> {
     let missed = Comms { pbxh, cb: comms, gate: gate.clone() };
     let mut reporter = StateReporter { comms: missed.clone(), last: None };
-    let mut forwarder =
-        RecordForwarder { pbxh, records, cb: record_cb.clone(), buffer: Vec::with_capacity(1500), gate: gate.clone() };
+    let mut forwarder = RecordForwarder {
+        pbxh,
+        records,
+        cb: record_cb.clone(),
+        text,
+        buffer: Vec::with_capacity(1500),
+        gate: gate.clone(),
+    };
     let mut unparsed = forwarder.clone();
     client
         .set_handlers(move |h: &mut Handlers| {
@@ -286,7 +296,7 @@ unsafe fn open(
     let client = Client::connect(config).map_err(|e| fail(format!("DLOpen: {e}")))?;
     let gate = Arc::new(Gate::default());
     let record_cb = Arc::new(Mutex::new(None));
-    install_handlers(&client, pbxh, cb, settings.records, &record_cb, &gate)
+    install_handlers(&client, pbxh, cb, settings.records, settings.text(), &record_cb, &gate)
         .map_err(|e| fail(format!("DLOpen: {e}")))?;
     links.insert(pbxh, Arc::new(LegacyLink { client, records: settings.records, record_cb }));
     drop(links);
@@ -369,4 +379,19 @@ pub extern "system" fn DLRegisterType2CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT
 #[unsafe(no_mangle)]
 pub extern "system" fn DLRegisterType3CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
     ffi_boundary("DLRegisterType3CallDeltas", || register(pbxh, Records::Delta3, cb, "DLRegisterType3CallDeltas"))
+}
+
+/// The 2001 call-log interface (Issue 1 of the DevLink guide; superseded by SMDR in 2003):
+/// DevLink3 has no such records, so the callback is accepted for an open `pbxh` and never
+/// called. Exported so that applications built against the 2001 `DEVLINK.H` load and run.
+#[unsafe(no_mangle)]
+pub extern "system" fn DLRegisterCallLog(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
+    ffi_boundary("DLRegisterCallLog", || {
+        let _ = cb;
+        if lock(&LINKS).contains_key(&pbxh) {
+            Ok(())
+        } else {
+            Err(fail(format!("DLRegisterCallLog: pbxh {pbxh} is not open (call DLOpen first)")))
+        }
+    })
 }
