@@ -80,7 +80,10 @@ mod ansi {
             buffer.extend_from_slice(text.as_bytes());
             return;
         }
-        let wide: Vec<u16> = text.encode_utf16().collect();
+        // No ANSI code page has characters outside the BMP: each becomes one '?' here, where
+        // WideCharToMultiByte would give one per UTF-16 unit on some systems (wine) and one
+        // per character on others.
+        let wide: Vec<u16> = text.chars().map(|c| u16::try_from(u32::from(c)).unwrap_or(u16::from(b'?'))).collect();
         // Records are far below 2^31 code units (frames are at most 16 MiB).
         let wide_len = i32::try_from(wide.len()).unwrap_or(i32::MAX);
         let convert = |out: *mut u8, out_len: i32| {
