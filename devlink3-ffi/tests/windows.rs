@@ -12,7 +12,8 @@
 //! * `legacy_dynamic.exe` (32-bit): the same source with `-DDEVLINK_DYNAMIC`, which
 //!   finds the functions with `LoadLibrary`/`GetProcAddress` as VB6, Delphi and .NET do;
 //! * `api_agent.exe` (64-bit): `tests/c/api_agent.c`, the extended API (as in
-//!   `c_programs.rs`), linked with the 64-bit import library.
+//!   `c_programs.rs`), linked with the 64-bit import library;
+//! * `legacy_2005.exe` once more, 64-bit, for the legacy API of the 64-bit DLL.
 //!
 //! Wine 8 (Debian 12) lacks `bcryptprimitives.dll`, whose `ProcessPrng` Rust's standard
 //! library imports; a test-only stand-in (`windows/tests/bcryptprimitives.c`) is built
@@ -112,8 +113,8 @@ fn build() -> Result<Setup, String> {
                 .arg(&lib)
                 .args(libs))
         };
+        compile(&windows.join("legacy_win32.c"), "legacy_2005.exe", &[], &["-ldevlink"])?;
         if arch == "x86" {
-            compile(&windows.join("legacy_win32.c"), "legacy_2005.exe", &[], &["-ldevlink"])?;
             compile(&windows.join("legacy_win32.c"), "legacy_dynamic.exe", &["-DDEVLINK_DYNAMIC"], &["-lversion"])?;
         } else {
             // winpthreads linked in statically: no libwinpthread-1.dll to carry along.
@@ -294,10 +295,9 @@ fn comms(lines: &[String]) -> Vec<&str> {
 // The legacy API, 32-bit
 
 /// Records in the ANSI code page, DLClose inside a callback, and nothing after it.
-fn legacy_flow(exe: &str) {
-    let exe = setup().x86.join(exe);
+fn legacy_flow(exe: &Path) {
     let sim = sim(quiet());
-    let mut app = Program::start(&exe, &[&address(&sim), "devlink3"]);
+    let mut app = Program::start(exe, &[&address(&sim), "devlink3"]);
     app.expect_line("ACP 1252");
     app.expect_line("COMMS 0 0");
     app.expect_line("REGISTER 0 ");
@@ -325,10 +325,9 @@ fn legacy_flow(exe: &str) {
 }
 
 /// `text=utf8` in reserved2: the PBX's text as UTF-8; DLClose from the main thread.
-fn legacy_utf8_option(exe: &str) {
-    let exe = setup().x86.join(exe);
+fn legacy_utf8_option(exe: &Path) {
     let sim = sim(quiet());
-    let mut app = Program::start(&exe, &[&address(&sim), "devlink3", "text=utf8"]);
+    let mut app = Program::start(exe, &[&address(&sim), "devlink3", "text=utf8"]);
     app.expect_line("READY");
     sim.inject_delta2(DELTA2_S);
     app.expect_line(&record_line(DELTA2_S.as_bytes()));
@@ -339,10 +338,9 @@ fn legacy_utf8_option(exe: &str) {
 }
 
 /// A wrong password: REJECTED, registration refused, and exactly one login attempt.
-fn legacy_wrong_password(exe: &str) {
-    let exe = setup().x86.join(exe);
+fn legacy_wrong_password(exe: &Path) {
     let sim = sim(quiet());
-    let mut app = Program::start(&exe, &[&address(&sim), "not the password"]);
+    let mut app = Program::start(exe, &[&address(&sim), "not the password"]);
     app.expect_line("COMMS 2 0");
     let register = app.expect("a REGISTER line", |l| l.starts_with("REGISTER"));
     assert!(register.starts_with("REGISTER 1 ") && register.contains("AUTHENTICATION_FAILED"), "{register}");
@@ -358,9 +356,10 @@ fn legacy_wrong_password(exe: &str) {
 #[test]
 #[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
 fn legacy_2005_app_linked_with_the_import_library() {
-    legacy_flow("legacy_2005.exe");
-    legacy_utf8_option("legacy_2005.exe");
-    legacy_wrong_password("legacy_2005.exe");
+    let exe = setup().x86.join("legacy_2005.exe");
+    legacy_flow(&exe);
+    legacy_utf8_option(&exe);
+    legacy_wrong_password(&exe);
 }
 
 #[test]
@@ -376,9 +375,17 @@ fn legacy_app_with_loadlibrary_and_getprocaddress() {
     app.send("quit");
     app.finish();
 
-    legacy_flow("legacy_dynamic.exe");
-    legacy_utf8_option("legacy_dynamic.exe");
-    legacy_wrong_password("legacy_dynamic.exe");
+    legacy_flow(&exe);
+    legacy_utf8_option(&exe);
+    legacy_wrong_password(&exe);
+}
+
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_app_64_bit() {
+    let exe = setup().x64.join("legacy_2005.exe");
+    legacy_flow(&exe);
+    legacy_wrong_password(&exe);
 }
 
 // ---------------------------------------------------------------------------------------

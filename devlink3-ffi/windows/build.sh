@@ -58,7 +58,7 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
-cargo build --manifest-path "$ROOT/Cargo.toml" -p devlink3-ffi --profile "$PROFILE" \
+cargo build --manifest-path "$ROOT/Cargo.toml" --locked -p devlink3-ffi --profile "$PROFILE" \
     --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
 
 # The names the .def promises, without the stdcall @N.
