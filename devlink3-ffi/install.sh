@@ -2,7 +2,7 @@
 # Installs libdevlink (shared and static), include/devlink.h, include/devlink3.h and a
 # pkg-config file devlink3.pc under PREFIX.
 #
-#   devlink3-ffi/install.sh /usr/local            # builds with `cargo build --release` first
+#   devlink3-ffi/install.sh /usr/local            # builds with `cargo build --profile dist` first
 #   DEVLINK3_LIB_DIR=target/debug devlink3-ffi/install.sh "$HOME/.local"
 #                                                 # installs an existing build instead
 #
@@ -14,8 +14,9 @@ PREFIX=${1:?usage: install.sh PREFIX}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIB_DIR=${DEVLINK3_LIB_DIR:-}
 if [ -z "$LIB_DIR" ]; then
-    cargo build --release -p devlink3-ffi --manifest-path "$ROOT/Cargo.toml"
-    LIB_DIR=$ROOT/target/release
+    # The dist profile: release code, stripped (what ships).
+    cargo build --profile dist -p devlink3-ffi --manifest-path "$ROOT/Cargo.toml"
+    LIB_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/dist
 fi
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -n 1)
 case $(uname -s) in

@@ -10,7 +10,8 @@
 /*
  * The prototypes, types, return codes and comms states below are those of the
  * original header, so that existing applications build unchanged. Added:
- * DLRegisterType3CallDeltas, and devlink3_last_error (also in devlink3.h).
+ * DLRegisterType3CallDeltas, and devlink3_last_error (also in devlink3.h); kept from
+ * the 2001 header: DLRegisterCallLog.
  *
  * Platform types
  * --------------
@@ -83,6 +84,10 @@
  *                                       (servers that authenticate only at HTTP)
  *                 ws_protocol=NAME      a Sec-WebSocket-Protocol to offer (repeatable)
  *                 ws_header=Name: value an extra upgrade request header (repeatable)
+ *                 text=ansi|utf8        the encoding of the records your callbacks get
+ *                                       (see Records below). ansi, the default on
+ *                                       Windows: the process's ANSI code page. utf8,
+ *                                       the default and the only choice elsewhere.
  *               An unknown key or a bad value makes DLOpen fail, naming it.
  * cb            Your DLCOMMSEVENT function; required.
  *
@@ -116,9 +121,13 @@
  * Records: DLRegisterType2CallDeltas, DLRegisterType3CallDeltas
  * -------------------------------------------------------------
  * cb(pbxh, info) receives each call record: info is the text exactly as the IP
- * Office sent it, converted from UTF-16 to UTF-8, NUL-terminated. Delta2 records
- * ("CALL: S ...", "CALL: D ...", "CALL: A ...") come to a Type2 callback; Delta3
- * records ("<Detail>...", "<CallLost>...") to a Type3 callback. Records are passed whole: a Delta3 Detail can exceed
+ * Office sent it, converted from UTF-16, NUL-terminated: on Windows to the process's
+ * ANSI code page (GetACP(): Windows-1252 in Western Europe and the Americas, so "e
+ * acute" is the byte 0xE9), as the original DLL did, characters the code page lacks
+ * becoming '?'; with text=utf8 in reserved2, and on Linux and macOS, to UTF-8.
+ * Delta2 records ("CALL: S ...", "CALL: D ...", "CALL: A ...") come to a Type2
+ * callback; Delta3 records ("<Detail>...", "<CallLost>...") to a Type3 callback.
+ * Records are passed whole: a Delta3 Detail can exceed
  * the old 1500-byte Delta2 limit. info points to a buffer of the library that is
  * valid until the callback returns; you may modify it (e.g. with strtok) but must
  * copy what you keep.
@@ -135,6 +144,10 @@
  * IP Office rejected the link; DEVLINK_LICENCENOTFOUND
  * when it rejected the link for want of a licence (LICENCE_MISSING,
  * INSUFFICIENT_LICENCE), which the comms callback reported as REJECTED.
+ *
+ * DLRegisterCallLog (the 2001 call-log interface, superseded by SMDR in 2003) is
+ * accepted for an open pbxh and returns DEVLINK_SUCCESS, but its callback is never
+ * called: DevLink3 has no such records. It exists so that old applications load.
  *
  * Callbacks: thread and timing
  * ----------------------------
@@ -223,6 +236,9 @@ LONG  PASCAL  DLOpen( DWORD pbxh
 LONG  PASCAL  DLClose( DWORD pbxh );
 
 LONG  PASCAL  DLRegisterType2CallDeltas( DWORD  pbxh, DLCALLLOGEVENT cb );
+
+/* From the 2001 header: accepted, never called (see above). */
+LONG  PASCAL  DLRegisterCallLog( DWORD  pbxh, DLCALLLOGEVENT cb );
 
 /* devlink3 addition: Delta3 records, for a link opened with "events=delta3". */
 LONG  PASCAL  DLRegisterType3CallDeltas( DWORD  pbxh, DLCALLLOGEVENT cb );

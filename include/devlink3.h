@@ -8,7 +8,9 @@
  * and write their out-parameters only on success; devlink3_last_error() then describes
  * the failure. No pointer argument may be assumed non-NULL by the library: NULL gives
  * DEVLINK3_STATUS_NULL_ARGUMENT. Strings passed in are UTF-8 and NUL-terminated; strings
- * passed out are devlink3_str views (pointer + length, UTF-8). Callbacks run on the
+ * passed out are devlink3_str views (pointer + length, UTF-8) -- on every platform, Windows
+ * included (only the legacy API of devlink.h hands records to Windows programs in the ANSI
+ * code page). Callbacks run on the
  * link's own delivery thread, one at a time.
  */
 
@@ -562,8 +564,9 @@ void devlink3_config_free(struct devlink3_config *config);
  * Applies options in the `key=value;key=value` syntax of DLOpen's `reserved2` (keys:
  * app, events, flags, tls_ca, tls_pin, tls_insecure, tls_cert, tls_key,
  * tls_server_name, queue, keepalive, timeout, ws_auth, ws_basic_cleartext,
- * ws_devlink_auth, ws_protocol, ws_header; see `devlink.h`). All or nothing: on
- * failure the configuration is unchanged.
+ * ws_devlink_auth, ws_protocol, ws_header; see `devlink.h`; `text` only as text=utf8:
+ * this API's strings are UTF-8 on every platform). All or nothing: on failure the
+ * configuration is unchanged.
  *
  * # Safety
  * `config` as for `devlink3_config_free` (not freed); `options` NULL or NUL-terminated.

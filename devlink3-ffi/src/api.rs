@@ -176,8 +176,9 @@ pub unsafe extern "C" fn devlink3_config_free(config: *mut devlink3_config) {
 /// Applies options in the `key=value;key=value` syntax of DLOpen's `reserved2` (keys:
 /// app, events, flags, tls_ca, tls_pin, tls_insecure, tls_cert, tls_key,
 /// tls_server_name, queue, keepalive, timeout, ws_auth, ws_basic_cleartext,
-/// ws_devlink_auth, ws_protocol, ws_header; see `devlink.h`). All or nothing: on
-/// failure the configuration is unchanged.
+/// ws_devlink_auth, ws_protocol, ws_header; see `devlink.h`; `text` only as text=utf8:
+/// this API's strings are UTF-8 on every platform). All or nothing: on failure the
+/// configuration is unchanged.
 ///
 /// # Safety
 /// `config` as for `devlink3_config_free` (not freed); `options` NULL or NUL-terminated.
@@ -189,7 +190,7 @@ pub unsafe extern "C" fn devlink3_config_set_options(
     ffi_boundary("devlink3_config_set_options", || {
         // SAFETY: the caller's contract, for both.
         let options = unsafe { arg(options, "options") }?;
-        unsafe { update(config, |s| s.apply_options(options)) }
+        unsafe { update(config, |s| s.apply_options(options).and_then(|()| s.check_extended())) }
     })
 }
 

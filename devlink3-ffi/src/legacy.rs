@@ -1,6 +1,7 @@
 //! The legacy `devlink.dll` API: `DLOpen`, `DLClose`, `DLRegisterType2CallDeltas`, plus
-//! `DLRegisterType3CallDeltas`. Prototypes, return codes and comms states are those of
-//! the original `DEVLINK.H` (see `include/devlink.h`, which documents the behaviour).
+//! `DLRegisterType3CallDeltas`, and the 2001 `DLRegisterCallLog` (accepted, never called).
+//! Prototypes, return codes and comms states are those of the original `DEVLINK.H` (see
+//! `include/devlink.h`, which documents the behaviour).
 //!
 //! Each `pbxh` maps to one [`Client`]. The comms callback is installed at `DLOpen`; the
 //! record callback at the first `DLRegister*`, which is also when the link subscribes to
@@ -25,6 +26,7 @@ use once_cell::sync::Lazy;
 
 use crate::error::{FfiOutcome, c_str, ffi_boundary, opt_c_str, set_last_error};
 use crate::options::{LinkSettings, Records};
+use crate::text::Text;
 
 /// `LONG` of the original header: 32 bits on every platform (as on Win32).
 pub type LONG = i32;
@@ -184,6 +186,8 @@ struct RecordForwarder {
     pbxh: DWORD,
     records: Records,
     cb: Arc<Mutex<DLCALLLOGEVENT>>,
+    /// UTF-8, or the ANSI code page on Windows (`text=` in `reserved2`).
+    text: Text,
     buffer: Vec<u8>,
     gate: Arc<Gate>,
 }
@@ -195,7 +199,7 @@ impl RecordForwarder {
         // Copy the pointer out: the application may (un)register from inside the callback.
         let Some(cb) = *lock(&self.cb) else { return };
         self.buffer.clear();
-        self.buffer.extend_from_slice(text.as_bytes());
+        self.text.append(&mut self.buffer, text);
         self.buffer.push(0);
         // SAFETY: a registered DLCALLLOGEVENT; the buffer is NUL-terminated and ours
         // until the call returns.
@@ -268,6 +272,7 @@ impl LegacyLink {
             pbxh,
             records,
             cb: self.record_cb.clone(),
+            text: self.settings.text(),
             buffer: Vec::with_capacity(1500),
             gate: self.gate.clone(),
         };
@@ -403,4 +408,19 @@ pub extern "system" fn DLRegisterType2CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT
 #[unsafe(no_mangle)]
 pub extern "system" fn DLRegisterType3CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
     ffi_boundary("DLRegisterType3CallDeltas", || register(pbxh, Records::Delta3, cb, "DLRegisterType3CallDeltas"))
+}
+
+/// The 2001 call-log interface (Issue 1 of the DevLink guide; superseded by SMDR in 2003):
+/// DevLink3 has no such records, so the callback is accepted for an open `pbxh` and never
+/// called. Exported so that applications built against the 2001 `DEVLINK.H` load and run.
+#[unsafe(no_mangle)]
+pub extern "system" fn DLRegisterCallLog(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
+    ffi_boundary("DLRegisterCallLog", || {
+        let _ = cb;
+        if lock(&LINKS).contains_key(&pbxh) {
+            Ok(())
+        } else {
+            Err(fail(format!("DLRegisterCallLog: pbxh {pbxh} is not open (call DLOpen first)")))
+        }
+    })
 }

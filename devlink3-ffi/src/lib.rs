@@ -16,6 +16,7 @@ pub mod api;
 mod error;
 pub mod legacy;
 mod options;
+mod text;
 pub mod view;
 
 pub use error::devlink3_status;

@@ -9,6 +9,8 @@ use std::time::Duration;
 use devlink3_core::client::{ClientConfig, check_queue_capacity, flags};
 use devlink3_core::transport::{ClientCert, HttpAuth, parse_fingerprint};
 
+use crate::text::Text;
+
 /// Which call records a link asks for. One DevLink3 link carries either: `-CD2` switches
 /// the PBX from Delta3 to Delta2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,7 @@ pub(crate) const KEYS: &[&str] = &[
     "ws_devlink_auth",
     "ws_protocol",
     "ws_header",
+    "text",
 ];
 
 /// Everything needed to open a link, before it is turned into a [`ClientConfig`].
@@ -57,6 +60,8 @@ pub(crate) struct LinkSettings {
     pub records_chosen: bool,
     /// Event request flags besides `-CD2` (which `records` decides).
     pub extra_flags: String,
+    /// `text=`: the encoding of legacy record text; `None` for the platform's default.
+    text: Option<Text>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
 }
@@ -68,6 +73,7 @@ impl LinkSettings {
             records,
             records_chosen: false,
             extra_flags: String::new(),
+            text: None,
             tls_cert: None,
             tls_key: None,
         }
@@ -137,6 +143,7 @@ impl LinkSettings {
                     value.split_once(':').ok_or_else(|| format!("ws_header={value:?}: expected \"Name: value\""))?;
                 self.config.websocket.headers.push((name.trim().to_string(), header_value.trim().to_string()));
             }
+            "text" => self.text = Some(Text::parse(value)?),
             _ => return Err(format!("unknown option {key:?} (known: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -196,6 +203,21 @@ impl LinkSettings {
         match records {
             Records::Delta2 => format!("{} {}", flags::CD2, self.extra_flags).trim_end().to_string(),
             Records::Delta3 => self.extra_flags.clone(),
+        }
+    }
+
+    /// How a legacy link hands record text to `TEXT *` callbacks.
+    pub fn text(&self) -> Text {
+        self.text.unwrap_or(Text::LEGACY_DEFAULT)
+    }
+
+    /// Refuses what only the legacy API can honour: the extended API's strings are UTF-8.
+    pub fn check_extended(&self) -> Result<(), String> {
+        match self.text {
+            Some(Text::Ansi) => Err("text=ansi is for the TEXT * records of DLOpen's callbacks; \
+                                     the extended API's strings are always UTF-8"
+                .into()),
+            _ => Ok(()),
         }
     }
 
@@ -273,6 +295,21 @@ mod tests {
     }
 
     #[test]
+    fn text_encoding() {
+        assert_eq!(settings("").unwrap().text(), Text::LEGACY_DEFAULT);
+        let utf8 = settings("text=utf8").unwrap();
+        assert_eq!(utf8.text(), Text::Utf8);
+        assert!(utf8.check_extended().is_ok());
+        if cfg!(windows) {
+            let ansi = settings("TEXT = ANSI").unwrap();
+            assert_eq!(ansi.text(), Text::Ansi);
+            assert!(ansi.check_extended().unwrap_err().contains("always UTF-8"));
+        } else {
+            assert!(settings("text=ansi").unwrap_err().contains("only on Windows"));
+        }
+    }
+
+    #[test]
     fn flags_with_cd2_mean_delta2() {
         let c = settings("events=delta3;flags=-CD2 -TEXT").unwrap().client_config().unwrap();
         assert_eq!(c.flags, "-CD2 -TEXT");
@@ -299,6 +336,7 @@ mod tests {
             ("queue=-1", "whole number"),
             ("keepalive=0", "above zero"),
             ("timeout=0", "at least 1 second"),
+            ("text=latin1", "expected ansi or utf8"),
         ] {
             let error = settings(options).unwrap_err();
             assert!(error.contains(needle), "{options}: {error}");

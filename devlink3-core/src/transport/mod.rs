@@ -19,6 +19,7 @@ pub use http_auth::HttpAuth;
 pub use target::{Scheme, Target};
 pub(crate) use tls::TlsConnector;
 pub use tls::{ClientCert, TlsOptions, fingerprint, parse_fingerprint};
+#[cfg(feature = "sim")]
 pub(crate) use websocket::WsByteStream;
 pub use websocket::{SendPolicy, WebSocketOptions};
 

@@ -53,6 +53,8 @@ int main(void)
     ORIGINAL_DLCLOSE close_fn = DLClose;
     ORIGINAL_DLREGISTERTYPE2CALLDELTAS type2_fn = DLRegisterType2CallDeltas;
     ORIGINAL_DLREGISTERTYPE2CALLDELTAS type3_fn = DLRegisterType3CallDeltas;
+    /* DLRegisterCallLog (2001): the same prototype. */
+    ORIGINAL_DLREGISTERTYPE2CALLDELTAS calllog_fn = DLRegisterCallLog;
     /* The header's callback types are the original ones, both ways. */
     DLCALLLOGEVENT record_cb = record;
     DLCOMMSEVENT comms_cb = comms;
@@ -63,6 +65,7 @@ int main(void)
     if (close_fn(4242) != DEVLINK_UNSPECIFIEDFAIL) return 1;
     if (type2_fn(4242, original_record_cb) != DEVLINK_UNSPECIFIEDFAIL) return 1;
     if (type3_fn(4242, original_record_cb) != DEVLINK_UNSPECIFIEDFAIL) return 1;
+    if (calllog_fn(4242, original_record_cb) != DEVLINK_UNSPECIFIEDFAIL) return 1;
     if (open_fn(4242, NULL, NULL, NULL, NULL, original_comms_cb) != DEVLINK_UNSPECIFIEDFAIL) return 1;
     puts("OK");
     return 0;

@@ -65,6 +65,7 @@ static void legacy(char *target)
     EXPECT_LEGACY(DLRegisterType2CallDeltas(12345, call_record), DEVLINK_UNSPECIFIEDFAIL, "not open");
     EXPECT_LEGACY(DLRegisterType3CallDeltas(12345, call_record), DEVLINK_UNSPECIFIEDFAIL, "not open");
     EXPECT_LEGACY(DLRegisterType2CallDeltas(12345, NULL), DEVLINK_UNSPECIFIEDFAIL, "not open");
+    EXPECT_LEGACY(DLRegisterCallLog(12345, call_record), DEVLINK_UNSPECIFIEDFAIL, "not open");
 
     /* A link with no events= option: its first registration chooses the kind of record */
     CHECK(DLOpen(1, target, pw, user, NULL, comms_event) == DEVLINK_SUCCESS);
@@ -75,6 +76,9 @@ static void legacy(char *target)
     CHECK(DLRegisterType3CallDeltas(1, NULL) == DEVLINK_SUCCESS);
     CHECK(DLRegisterType2CallDeltas(1, call_record) == DEVLINK_SUCCESS);
     CHECK(DLRegisterType2CallDeltas(1, NULL) == DEVLINK_SUCCESS);
+    /* The 2001 call log: accepted (and never called) */
+    CHECK(DLRegisterCallLog(1, call_record) == DEVLINK_SUCCESS);
+    CHECK(DLRegisterCallLog(1, NULL) == DEVLINK_SUCCESS);
     CHECK(DLClose(1) == DEVLINK_SUCCESS);
     /* A Delta3 link */
     CHECK(DLOpen(2, target, pw, user, delta3, comms_event) == DEVLINK_SUCCESS);

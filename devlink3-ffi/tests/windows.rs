@@ -1,0 +1,439 @@
+//! The Windows builds of the library, run under wine against the simulator.
+//!
+//! `devlink3-ffi/windows/test.sh` runs these (they are `#[ignore]`d otherwise): it builds
+//! the DLLs and import libraries with `windows/build.sh` and passes their directory in
+//! `DEVLINK3_WINDOWS_DIR`. Here each program is compiled with MinGW-w64 and started under
+//! wine; the simulator runs in this (Linux) process and the programs reach it over
+//! 127.0.0.1. When the DLLs, MinGW-w64 or wine are missing the tests fail: they only
+//! run when asked for.
+//!
+//! * `legacy_2005.exe` (32-bit): `windows/tests/legacy_win32.c`, a 2005-style DevLink
+//!   application linked with the import library `libdevlink.dll.a`;
+//! * `legacy_dynamic.exe` (32-bit): the same source with `-DDEVLINK_DYNAMIC`, which
+//!   finds the functions with `LoadLibrary`/`GetProcAddress` as VB6, Delphi and .NET do;
+//! * `api_agent.exe` (64-bit): `tests/c/api_agent.c`, the extended API (as in
+//!   `c_programs.rs`), linked with the 64-bit import library;
+//! * `legacy_2005.exe` once more, 64-bit, for the legacy API of the 64-bit DLL.
+//!
+//! Wine 8 (Debian 12) lacks `bcryptprimitives.dll`, whose `ProcessPrng` Rust's standard
+//! library imports; a test-only stand-in (`windows/tests/bcryptprimitives.c`) is built
+//! beside the programs. The wine prefix is `DEVLINK3_WINDOWS_DIR/wineprefix` unless
+//! `WINEPREFIX` is set.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use devlink3_core::files::write_user_list;
+use devlink3_core::sim::{SimConfig, Simulator, default_users_list};
+
+/// How long a program gets for one expected line (wine starts slowly).
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A Delta2 record with accented Latin (in Windows-1252), CJK and a character outside the
+/// BMP (neither is): what a legacy application gets depends on the ANSI code page.
+const DELTA2_S: &str = "CALL: S 17.1003.1,17.1004.2,2,2,1,0,1,0,René Müller (4001),Zoë Ødegård (4002),,,,0.1,4002,0.1,\
+                        4001,,,0,4002,0,,1,16,0,1,1.0,,,,,日本 𝄞,,0,,,,,,,,,,,,,,,1234";
+const DELTA2_D: &str = "CALL: D 17.1003.1,17.1004.2,1234";
+const CALL_LOST: &str = "<CallLost>c0a82a03,c0a82a0300000413,1,16,77</CallLost>";
+const DETAIL: &str = "<Detail><Call>c0a82a03,42,,,,0,,,,,,0,0,0,77,0,,0</Call>\
+                      <PartyA>c0a82a0300000001,1,2,1,0,0,0,0,0,8,0,,4001,101,0,,4002,,,,,4001,0,5,\"Müller, René\",</PartyA>\
+                      <Target_list><Target>c0a82a0300000002,0,0,8,0,,4002,101,0,4002,,,4001,0</Target></Target_list></Detail>";
+
+// ---------------------------------------------------------------------------------------
+// Building the programs
+
+fn ffi_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What the tests run: the programs, beside their DLLs, and the wine prefix.
+struct Setup {
+    x86: PathBuf,
+    x64: PathBuf,
+    wineprefix: PathBuf,
+}
+
+fn setup() -> &'static Setup {
+    static SETUP: OnceLock<Result<Setup, String>> = OnceLock::new();
+    SETUP.get_or_init(build).as_ref().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let output = command.output().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+fn build() -> Result<Setup, String> {
+    let dir = PathBuf::from(std::env::var_os("DEVLINK3_WINDOWS_DIR").ok_or(
+        "DEVLINK3_WINDOWS_DIR is not set: run devlink3-ffi/windows/test.sh, which builds the DLLs and sets it",
+    )?);
+    let setup = Setup {
+        x86: dir.join("tests/x86"),
+        x64: dir.join("tests/x64"),
+        wineprefix: std::env::var_os("WINEPREFIX").map_or_else(|| dir.join("wineprefix"), PathBuf::from),
+    };
+    let windows = ffi_dir().join("windows/tests");
+    for (arch, out, gcc) in [("x86", &setup.x86, "i686-w64-mingw32-gcc"), ("x64", &setup.x64, "x86_64-w64-mingw32-gcc")]
+    {
+        let lib = dir.join(arch);
+        std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+        std::fs::copy(lib.join("devlink.dll"), out.join("devlink.dll"))
+            .map_err(|e| format!("{}: {e} (run windows/build.sh)", lib.join("devlink.dll").display()))?;
+        // Test only: see the module docs.
+        run(Command::new(gcc)
+            .args(["-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-Wl,--kill-at", "-o"])
+            .arg(out.join("bcryptprimitives.dll"))
+            .arg(windows.join("bcryptprimitives.c"))
+            .arg("-ladvapi32"))?;
+        // Against the headers and import libraries as build.sh ships them.
+        let compile = |source: &Path, exe: &str, cflags: &[&str], libs: &[&str]| {
+            run(Command::new(gcc)
+                .args(["-std=gnu99", "-Wall", "-Wextra", "-Werror", "-O1"])
+                .arg("-I")
+                .arg(dir.join("include"))
+                .arg("-I")
+                .arg(ffi_dir().join("tests/c"))
+                .args(cflags)
+                .arg("-o")
+                .arg(out.join(exe))
+                .arg(source)
+                .arg("-L")
+                .arg(&lib)
+                .args(libs))
+        };
+        compile(&windows.join("legacy_win32.c"), "legacy_2005.exe", &[], &["-ldevlink"])?;
+        if arch == "x86" {
+            compile(&windows.join("legacy_win32.c"), "legacy_dynamic.exe", &["-DDEVLINK_DYNAMIC"], &["-lversion"])?;
+        } else {
+            // winpthreads linked in statically: no libwinpthread-1.dll to carry along.
+            compile(
+                &ffi_dir().join("tests/c/api_agent.c"),
+                "api_agent.exe",
+                &["-static"],
+                &["-ldevlink", "-lpthread"],
+            )?;
+        }
+    }
+    // Create the prefix once, before tests start programs in it in parallel.
+    run(wine(&setup.wineprefix).args(["cmd", "/c", "exit"]))?;
+    Ok(setup)
+}
+
+fn wine(prefix: &Path) -> Command {
+    let mut command = Command::new("wine");
+    command.env("WINEPREFIX", prefix).env("WINEDEBUG", "-all");
+    command
+}
+
+// ---------------------------------------------------------------------------------------
+// Running them
+
+/// A program running under wine: its output lines as they come, its stdin for commands.
+struct Program {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Program {
+    fn start(exe: &Path, args: &[&str]) -> Program {
+        let mut child = wine(&setup().wineprefix)
+            .arg(exe)
+            .args(args)
+            .current_dir(exe.parent().expect("program directory"))
+            .env("DEVLINK3_USER", "devlink3")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start wine {}: {e}", exe.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                // Windows programs end lines with CRLF.
+                let line = String::from_utf8_lossy(&line).trim_end_matches('\r').to_string();
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let name = exe.file_name().unwrap().to_string_lossy().into_owned();
+        Program { name, stdin: child.stdin.take(), child, lines, seen: Vec::new() }
+    }
+
+    fn next_line(&mut self, deadline: Instant) -> Option<String> {
+        match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
+                    self.die(&format!("reported {line:?}"));
+                }
+                self.seen.push(line.clone());
+                Some(line)
+            }
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => self.die("ended early"),
+        }
+    }
+
+    fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        while let Some(line) = self.next_line(deadline) {
+            if want(&line) {
+                return line;
+            }
+        }
+        self.die(&format!("printed no {what} within {WAIT:?}"))
+    }
+
+    fn expect_line(&mut self, exact: &str) {
+        self.expect(&format!("{exact:?}"), |l| l == exact);
+    }
+
+    fn lines_for(&mut self, period: Duration) -> Vec<String> {
+        let deadline = Instant::now() + period;
+        std::iter::from_fn(|| self.next_line(deadline)).collect()
+    }
+
+    fn send(&mut self, command: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{command}").and_then(|()| stdin.flush()).expect("writing a command");
+    }
+
+    /// Waits for the program to exit successfully; returns everything it printed.
+    fn finish(mut self) -> Vec<String> {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
+                        self.die(&format!("reported {line:?}"));
+                    }
+                    self.seen.push(line);
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => self.die("did not exit"),
+            }
+        }
+        let status = self.child.wait().expect("waiting for wine");
+        if !status.success() {
+            self.die(&format!("exited with {status}"));
+        }
+        std::mem::take(&mut self.seen)
+    }
+
+    fn die(&mut self, problem: &str) -> ! {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        panic!("{} {problem}; its output:\n  {}", self.name, self.seen.join("\n  "));
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sim(config: SimConfig) -> Simulator {
+    Simulator::start(config).expect("simulator starts")
+}
+
+fn quiet() -> SimConfig {
+    SimConfig { rate: 0.0, ..SimConfig::default() }
+}
+
+/// The simulator's address as a legacy application passes it: "127.0.0.1:port".
+fn address(sim: &Simulator) -> String {
+    sim.target().trim_start_matches("tcp://").to_string()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn record_line(bytes: &[u8]) -> String {
+    format!("RECORD {}", hex(bytes))
+}
+
+/// `text` in Windows-1252 as WideCharToMultiByte makes it without best fit: Latin-1
+/// letters keep their code, everything else the code page lacks becomes one '?'. (The
+/// test texts avoid U+0080..U+009F and the other characters of 0x80..0x9F.)
+fn windows_1252(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            code @ (0..=0x7f | 0xa0..=0xff) => code as u8,
+            _ => b'?',
+        })
+        .collect()
+}
+
+fn comms(lines: &[String]) -> Vec<&str> {
+    lines.iter().filter(|l| l.starts_with("COMMS")).map(String::as_str).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The legacy API, 32-bit
+
+/// Records in the ANSI code page, DLClose inside a callback, and nothing after it.
+fn legacy_flow(exe: &Path) {
+    let sim = sim(quiet());
+    let mut app = Program::start(exe, &[&address(&sim), "devlink3"]);
+    app.expect_line("ACP 1252");
+    app.expect_line("COMMS 0 0");
+    app.expect_line("REGISTER 0 ");
+    app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    assert_eq!(sim.inject_delta2(DELTA2_S), 1, "one subscribed connection");
+    let ansi = windows_1252(DELTA2_S);
+    assert!(ansi.windows(4).any(|w| w == b"Ren\xe9"), "é is 0xE9 in Windows-1252");
+    app.expect_line(&record_line(&ansi));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta2(DELTA2_D);
+    app.expect_line(&record_line(DELTA2_D.as_bytes()));
+
+    // The next record's callback closes the link from inside: it returns at once, and no
+    // callback follows (the program reports LATE if one does).
+    app.send("close_in_callback");
+    app.expect_line("ARMED");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta2(DELTA2_D);
+    app.expect_line(&record_line(DELTA2_D.as_bytes()));
+    app.expect_line("CLOSED_IN_CALLBACK 0");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta2(DELTA2_D);
+    let after = app.lines_for(Duration::from_millis(500));
+    assert!(after.is_empty(), "nothing after DLClose: {after:?}");
+    app.send("quit");
+    let lines = app.finish();
+    assert_eq!(comms(&lines), ["COMMS 0 0"]);
+}
+
+/// `text=utf8` in reserved2: the PBX's text as UTF-8; DLClose from the main thread.
+fn legacy_utf8_option(exe: &Path) {
+    let sim = sim(quiet());
+    let mut app = Program::start(exe, &[&address(&sim), "devlink3", "text=utf8"]);
+    app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta2(DELTA2_S);
+    app.expect_line(&record_line(DELTA2_S.as_bytes()));
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    app.send("quit");
+    app.finish();
+}
+
+/// A wrong password: REJECTED, registration refused, and exactly one login attempt.
+fn legacy_wrong_password(exe: &Path) {
+    let sim = sim(quiet());
+    let mut app = Program::start(exe, &[&address(&sim), "not the password"]);
+    app.expect_line("COMMS 2 0");
+    let register = app.expect("a REGISTER line", |l| l.starts_with("REGISTER"));
+    assert!(register.starts_with("REGISTER 1 ") && register.contains("AUTHENTICATION_FAILED"), "{register}");
+    // Several reconnect delays later, still one attempt: retrying would lock the user out.
+    std::thread::sleep(Duration::from_secs(2));
+    let stats = sim.stats();
+    assert_eq!((stats.auth_attempts, stats.auth_failures), (1, 1));
+    app.send("quit");
+    let lines = app.finish();
+    assert_eq!(comms(&lines), ["COMMS 2 0"]);
+}
+
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_2005_app_linked_with_the_import_library() {
+    let exe = setup().x86.join("legacy_2005.exe");
+    legacy_flow(&exe);
+    legacy_utf8_option(&exe);
+    legacy_wrong_password(&exe);
+}
+
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_app_with_loadlibrary_and_getprocaddress() {
+    // The version resource, read as installers and Explorer do.
+    let exe = setup().x86.join("legacy_dynamic.exe");
+    let sim = sim(quiet());
+    let mut app = Program::start(&exe, &[&address(&sim), "devlink3"]);
+    app.expect_line("PRODUCT devlink3");
+    app.expect_line(&format!("VERSION {}", env!("CARGO_PKG_VERSION")));
+    app.expect_line("READY");
+    app.send("quit");
+    app.finish();
+
+    legacy_flow(&exe);
+    legacy_utf8_option(&exe);
+    legacy_wrong_password(&exe);
+}
+
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_app_64_bit() {
+    let exe = setup().x64.join("legacy_2005.exe");
+    legacy_flow(&exe);
+    legacy_wrong_password(&exe);
+}
+
+// ---------------------------------------------------------------------------------------
+// The extended API, 64-bit
+
+/// As `extended_api_flow` in `c_programs.rs`: every record kind with its fields, a missed
+/// count, ReadFile, and a clean close. Strings stay UTF-8 on Windows.
+fn extended_api_flow(mode: &str) {
+    let exe = setup().x64.join("api_agent.exe");
+    let sim = sim(quiet());
+    let mut app = Program::start(&exe, &[&sim.target(), mode, "_SIPTrack _CMExtn"]);
+    app.expect_line("READY");
+    app.expect("the operational state", |l| l.starts_with("STATE 1 0 operational: Avaya"));
+
+    assert_eq!(sim.inject_delta3(DETAIL), 1);
+    app.expect_line(&format!("DETAIL 42 Müller, René 0 1 {}", hex(DETAIL.as_bytes())));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta3(CALL_LOST);
+    app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST.as_bytes())));
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_siptrack("START,c0a82a1f000003eb,17.1003.1,TRUNK,IN,0f5757c5c504c74197be9699697eab8d");
+    app.expect_line("SIPTRACK START 17.1003.1 0f5757c5c504c74197be9699697eab8d");
+    sim.skip_counter(3);
+    sim.inject_delta3(CALL_LOST);
+    app.expect_line("MISSED 3 0");
+
+    app.send("read nasystem/user_list");
+    app.expect_line(&format!("FILE {}", hex(&write_user_list(&default_users_list()))));
+    app.send("read no/such/file");
+    app.expect("a read failure", |l| l.starts_with("FILEERROR DEVLINK3_STATUS_REFUSED"));
+    app.send("quit");
+    app.finish();
+    // The program closed its link on the way out.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim.stats().connections_active > 0 {
+        assert!(Instant::now() < deadline, "the link was not closed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn extended_api_64_bit() {
+    extended_api_flow("pull");
+    extended_api_flow("push");
+}
