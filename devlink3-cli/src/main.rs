@@ -1,6 +1,7 @@
 //! `devlink3`: tail an IP Office's call events, read its users, run the simulator, benchmark.
 
 mod bench;
+mod logger;
 
 /// Events cross threads (built on the runtime, freed by the consumer): glibc malloc contends on
 /// that pattern, mimalloc does not. A library leaves this choice to the application; this is ours.
@@ -149,10 +150,28 @@ struct SimArgs {
     /// Name of an environment variable holding that user's password (default "devlink3")
     #[arg(long, value_name = "VAR")]
     password_env: Option<String>,
+    /// Log each connection on stderr: who connected, the user and the login's result, the
+    /// flags accepted or refused, lockouts and refused connections
+    #[arg(short, long)]
+    verbose: bool,
+    /// Offer the PLAIN challenge instead of SHA1 on TLS links
+    #[arg(long)]
+    plain_auth: bool,
+    /// Mutual TLS: TLS clients must present a certificate signed by a CA of this PEM file
+    #[arg(long, value_name = "FILE")]
+    client_ca: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let floor = match &cli.command {
+        Command::Sim(args) if args.verbose => log::LevelFilter::Info,
+        _ => log::LevelFilter::Off,
+    };
+    if let Err(message) = logger::init(floor) {
+        eprintln!("devlink3: {message}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Tail(args) => tail(args),
         Command::Users(args) => users(args),
@@ -318,6 +337,8 @@ fn sim(args: SimArgs) -> Result<ExitCode, String> {
         tls: args.tls_listen,
         rate: args.rate,
         users: vec![(args.user.clone(), password)],
+        plain_auth: args.plain_auth,
+        client_ca_file: args.client_ca,
         ..SimConfig::default()
     };
     if let Some(seed) = args.seed {

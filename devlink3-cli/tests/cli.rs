@@ -100,3 +100,42 @@ fn bench_reports_its_figures() {
         assert!(stdout.contains(figure), "{figure} missing in {stdout}");
     }
 }
+
+#[test]
+fn sim_verbose_logs_each_connection_and_why_it_said_no() {
+    let mut sim = devlink3()
+        .args(["sim", "-v", "--listen", "127.0.0.1:0", "--rate", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let target = first.split_whitespace().find(|w| w.starts_with("tcp://")).expect("target printed").to_string();
+    let good = Client::connect(ClientConfig::new(target.clone(), "devlink3", "devlink3")).unwrap();
+    good.subscribe(Some("-SCN _Bogus")).unwrap();
+    let bad = Client::connect(ClientConfig::new(target, "devlink3", "not the password")).unwrap();
+    for client in [&good, &bad] {
+        for _ in 0..50 {
+            match client.next_event(Some(Duration::from_millis(100))) {
+                Ok(Some(Event::LinkState(LinkState::Operational(_) | LinkState::Rejected { .. }))) | Err(_) => break,
+                _ => {}
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop((good, bad));
+    sim.kill().unwrap();
+    let output = sim.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    for needle in [
+        "connection from 127.0.0.1",
+        "authenticating as \"devlink3\"",
+        "SUCCESS",
+        "AUTHENTICATION_FAILED",
+        "requested events \"-SCN _Bogus\"",
+    ] {
+        assert!(log.contains(needle), "{needle:?} missing in the log:\n{log}");
+    }
+    assert!(!log.contains("not the password"), "{log}");
+}

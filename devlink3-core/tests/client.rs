@@ -181,6 +181,7 @@ fn slow_consumer_loses_nothing_silently() {
     c.queue_capacity = 16;
     let client = Client::connect(c).unwrap();
     wait_operational(&client);
+    assert!(sim.wait_subscribed(1, WAIT), "pulling subscribes");
     const SENT: u64 = 2000;
     sim.blast(SENT, "<CallLost>c0a82a03,c0a82a0300000001,0,16</CallLost>");
     // Let the queue overflow before consuming anything.
@@ -552,4 +553,46 @@ fn credentials_in_a_target_are_refused_without_being_repeated() {
         assert!(err.contains("user information"), "{err}");
         assert!(!err.contains("s3cret"), "the error repeats the secret: {err}");
     }
+}
+
+#[test]
+fn mutual_tls_without_a_client_certificate_is_a_final_rejection() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let dir = std::env::temp_dir().join(format!("devlink3-mtls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(vec!["devlink3 test CA".into()]).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let client_cert =
+        CertificateParams::new(vec!["cti-host".into()]).unwrap().signed_by(&client_key, &ca, &ca_key).unwrap();
+    let (ca_file, cert_file, key_file) = (dir.join("ca.pem"), dir.join("client.pem"), dir.join("client.key"));
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    std::fs::write(&cert_file, client_cert.pem()).unwrap();
+    std::fs::write(&key_file, client_key.serialize_pem()).unwrap();
+
+    let sim =
+        sim(SimConfig { tls: Some("127.0.0.1:0".parse().unwrap()), client_ca_file: Some(ca_file), ..quiet_sim() });
+    let pinned = |c: &mut ClientConfig| {
+        c.tls.pin_sha256 = Some(parse_fingerprint(&sim.fingerprint_sha256().unwrap()).unwrap());
+    };
+    // Without a certificate: the PBX's verdict, reported as a rejection, never retried.
+    let mut c = config(&sim.tls_target().unwrap());
+    pinned(&mut c);
+    let client = Client::connect(c).unwrap();
+    let Event::LinkState(LinkState::Rejected { reason, .. }) =
+        wait_for(&client, "rejected", |e| is_state(e, "rejected"))
+    else {
+        unreachable!()
+    };
+    assert!(reason.contains("certificate rejected"), "{reason}");
+    assert_eq!(sim.stats().auth_attempts, 0, "no password sent");
+    // With one signed by the CA: operational.
+    let mut c = config(&sim.tls_target().unwrap());
+    pinned(&mut c);
+    c.tls.client_cert = Some(devlink3_core::transport::ClientCert { cert_file, key_file });
+    let client = Client::connect(c).unwrap();
+    wait_operational(&client);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -467,6 +467,7 @@ fn legacy_close_waits_for_the_running_callback() {
     app.expect_line("READY");
     app.send("slow 2");
     app.expect_line("SLOW 2");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     // Records keep arriving while DLClose runs; none may be delivered after it returns
     // (the program reports "LATE" if one is).
     let _blast = sim.blast(2000, DELTA2_S);

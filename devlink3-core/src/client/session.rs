@@ -169,7 +169,7 @@ impl Link {
 
     /// Reads more bytes into the deframer.
     async fn fill(&mut self) -> Result<(), Outcome> {
-        let n = self.stream.read(self.deframer.spare(READ_CHUNK)).await.map_err(|e| Outcome::lost(read_error(&e)))?;
+        let n = self.stream.read(self.deframer.spare(READ_CHUNK)).await.map_err(|e| read_failure(&e))?;
         if n == 0 {
             return Err(Outcome::lost("the PBX closed the connection"));
         }
@@ -193,8 +193,13 @@ impl Link {
     }
 }
 
-fn read_error(e: &std::io::Error) -> String {
-    format!("reading from the PBX: {e}")
+/// A failed read: a lost link, or (TLS 1.3 tells a client only after its handshake that
+/// the server refused its certificate) a certificate verdict, which retrying cannot fix.
+fn read_failure(e: &std::io::Error) -> Outcome {
+    match transport::certificate_failure(e) {
+        Some(reason) => Outcome::Fatal { code: None, reason: format!("TLS: certificate rejected: {reason}") },
+        None => Outcome::lost(format!("reading from the PBX: {e}")),
+    }
 }
 
 /// Test packet, authentication, and the event request if a consumer of records is already
@@ -435,7 +440,7 @@ async fn stream_events(
             read = link.stream.read(link.deframer.spare(READ_CHUNK)) => match read {
                 Ok(0) => break Outcome::lost("the PBX closed the connection"),
                 Ok(n) => link.deframer.commit(n),
-                Err(e) => break Outcome::lost(read_error(&e)),
+                Err(e) => break read_failure(&e),
             },
             _ = keepalive.tick() => {
                 if unanswered_tests >= config.keepalive_misses {

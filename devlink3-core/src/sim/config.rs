@@ -44,6 +44,9 @@ pub struct SimConfig {
     /// Offer the PLAIN challenge instead of SHA1. Only on TLS links, unless
     /// `plain_on_cleartext` is set too.
     pub plain_auth: bool,
+    /// Mutual TLS: a PEM file of CA certificates; TLS clients (`tls`, `wss`) must present a
+    /// certificate signed by one of them, or the handshake fails. Default `None`.
+    pub client_ca_file: Option<std::path::PathBuf>,
     /// Fault knob: offer PLAIN on cleartext TCP as well, to test that clients refuse to
     /// send a password in the clear.
     pub plain_on_cleartext: bool,
@@ -84,6 +87,7 @@ impl Default for SimConfig {
             max_connections: 3,
             plain_auth: false,
             plain_on_cleartext: false,
+            client_ca_file: None,
             licence_missing: false,
             drop_after_event_request: false,
             pbx_type: "Avaya IP500v2 12.2.0.0 build 1".to_owned(),
@@ -112,6 +116,7 @@ impl fmt::Debug for SimConfig {
             .field("max_connections", &self.max_connections)
             .field("plain_auth", &self.plain_auth)
             .field("plain_on_cleartext", &self.plain_on_cleartext)
+            .field("client_ca_file", &self.client_ca_file)
             .field("licence_missing", &self.licence_missing)
             .field("drop_after_event_request", &self.drop_after_event_request)
             .field("pbx_type", &self.pbx_type)

@@ -85,7 +85,7 @@ async fn serve(
     shared: Arc<Shared>,
     mut registration: Registration,
 ) {
-    log::debug!("simulator: connection from {peer}");
+    log::info!("simulator: connection from {peer}");
     let ended = match tls {
         None => serve_stream(tcp, peer, false, websocket, shared, registration).await,
         Some(acceptor) => {
@@ -109,7 +109,7 @@ async fn serve(
     };
     match ended {
         Some(ended @ (Ended::Protocol(_) | Ended::Malformed(_))) => log::warn!("simulator: closed {peer}: {ended}"),
-        Some(ended) => log::debug!("simulator: closed {peer}: {ended}"),
+        Some(ended) => log::info!("simulator: closed {peer}: {ended}"),
         None => {}
     }
 }

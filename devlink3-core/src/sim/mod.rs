@@ -113,7 +113,9 @@ impl Simulator {
     /// Returns at once; fails if an address cannot be bound or the configuration is unusable.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
         config.validate()?;
-        let tls = (config.tls.is_some() || config.wss.is_some()).then(tls::generate).transpose()?;
+        let tls = (config.tls.is_some() || config.wss.is_some())
+            .then(|| tls::generate(config.client_ca_file.as_deref()))
+            .transpose()?;
         let tcp_listener = config.tcp.map(bind).transpose()?;
         let tls_listener = config.tls.map(bind).transpose()?;
         let ws_listener = config.ws.map(bind).transpose()?;

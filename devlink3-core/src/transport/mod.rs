@@ -17,8 +17,8 @@ use tokio::net::TcpStream;
 
 pub use http_auth::HttpAuth;
 pub use target::{Scheme, Target};
-pub(crate) use tls::TlsConnector;
 pub use tls::{ClientCert, TlsOptions, fingerprint, parse_fingerprint};
+pub(crate) use tls::{TlsConnector, certificate_failure};
 #[cfg(feature = "sim")]
 pub(crate) use websocket::WsByteStream;
 pub use websocket::{SendPolicy, WebSocketOptions};
