@@ -14,6 +14,16 @@ trap 'rm -rf "$generated"' EXIT
 step "npm ci"
 npm ci --ignore-scripts --no-audit --no-fund
 
+step "npm install leaves package-lock.json as committed (a user's checkout stays clean)"
+lockcheck="$generated/lockcheck"
+mkdir -p "$lockcheck"
+cp package.json package-lock.json "$lockcheck/"
+(cd "$lockcheck" && npm install --package-lock-only --ignore-scripts --no-audit --no-fund >/dev/null)
+diff -u package-lock.json "$lockcheck/package-lock.json" || {
+  echo "error: npm install rewrites package-lock.json: run node scripts/complete-lockfile.mjs and commit it" >&2
+  exit 1
+}
+
 step "build the addon (debug); regenerate index.js and index.d.ts into $generated"
 npx napi build --platform --output-dir "$generated"
 cp "$generated"/*.node .

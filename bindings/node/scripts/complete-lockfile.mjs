@@ -28,6 +28,13 @@ for (const entry of Object.values(lock.packages)) {
     added++
   }
 }
+// Our entries in npm's own key order (version first, the rest alphabetical), so that a
+// later `npm install` finds the file as it would write it and leaves it alone.
+for (const [key, entry] of Object.entries(lock.packages)) {
+  if (key === '' || entry.integrity !== undefined || !entry.optional) continue
+  const { version, ...rest } = entry
+  lock.packages[key] = { version, ...Object.fromEntries(Object.keys(rest).sort().map((k) => [k, rest[k]])) }
+}
 const sorted = Object.keys(lock.packages).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 lock.packages = Object.fromEntries(sorted.map((key) => [key, lock.packages[key]]))
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`)

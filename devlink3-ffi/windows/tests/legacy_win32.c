@@ -173,8 +173,10 @@ int main(int argc, char **argv)
     for (waited = 0; comms_seen == 0 && waited < 10000; waited += 100) Sleep(100);
     if (comms_seen == 0) fail("no comms state within 10 s", NULL);
 
-    /* Register after OPERATIONAL, as the guide says; a 2001 application also asks for the
-     * call log, which must not make it fail. */
+    /* Register after OPERATIONAL, as the guide says (argv[4]: that many ms later, as a slow
+     * application would); a 2001 application also asks for the call log, which must not
+     * make it fail. */
+    if (argc > 4) Sleep((DWORD)atoi(argv[4]));
     rc = DLRegisterType2CallDeltas(PBXH, HandleCallRecord);
     why[0] = '\0';
     if (rc != DEVLINK_SUCCESS) devlink3_last_error(why, sizeof why);
