@@ -190,7 +190,10 @@ impl Link {
         // The core routes a kind only while it has a callback: a record callback is what
         // makes the link subscribe, so no record arrives before there is one to take it.
         let callbacks = Arc::clone(&self.callbacks);
-        self.client.set_handlers(move |handlers| route(handlers, kind, wanted, &callbacks)).map_err(errors::error)?;
+        // Without the GIL: the dispatcher holds the handler table while a callback runs,
+        // and that callback waits for the GIL.
+        gil::released(py, || self.client.set_handlers(move |handlers| route(handlers, kind, wanted, &callbacks)))
+            .map_err(errors::error)?;
         Ok(())
     }
 

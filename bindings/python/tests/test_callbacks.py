@@ -121,3 +121,17 @@ def test_a_link_kept_alive_only_by_its_callback_is_collected(devlink3_sim: devli
     with pytest.warns(ResourceWarning, match="unclosed devlink3.Link"):
         eventually(lambda: gc.collect() >= 0 and ref() is None, "the link collected")
     eventually(lambda: devlink3_sim.stats().connections_active == 0, "its connection closed")
+
+
+def test_callbacks_change_from_another_thread_while_callbacks_run(devlink3_sim: devlink3.Simulator) -> None:
+    # The dispatcher holds the handler table while it waits for the GIL to call back; a
+    # change made with the GIL held would wait for the table: a deadlock (this test hung).
+    with devlink3_sim.connect() as link:
+        received: list = []
+        link.on_delta3(received.append)
+        link.wait_operational(timeout=10)
+        subscribed(devlink3_sim).blast(2000, CALL_LOST)
+        for _ in range(300):
+            link.on_link_state(lambda state: None)
+            link.on_missed(lambda missed: None)
+        eventually(lambda: len(received) == 2000, "every record delivered")
