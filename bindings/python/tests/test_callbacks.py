@@ -22,14 +22,13 @@ def test_callbacks_get_states_and_records_on_another_thread(devlink3_sim: devlin
         @link.on_link_state
         def state(s: devlink3.LinkState) -> None:
             seen.append(s.name)
-            if s.name == "operational":
-                subscribed(devlink3_sim).inject_delta3(CALL_LOST)
 
         @link.on_delta3
         def record(event: devlink3.Delta3Event) -> None:
             threads.add(threading.current_thread().ident)
             seen.append(event)
 
+        subscribed(devlink3_sim).inject_delta3(CALL_LOST)  # on_delta3 subscribed the link
         eventually(lambda: any(isinstance(e, devlink3.CallLost) for e in seen), "the CallLost")
     assert seen[:2] == ["connecting", "operational"]
     assert threading.get_ident() not in threads
