@@ -45,6 +45,7 @@ fn rejected_reason(client: &Client) -> String {
 
 /// Injects `n` answered-call records and checks they all arrive intact.
 fn records_flow(sim: &Simulator, client: &Client, n: usize) {
+    assert!(sim.wait_subscribed(1, common::WAIT), "pulling subscribes the link");
     for _ in 0..n {
         sim.inject_delta3(ANSWERED_CALL_DETAIL);
     }
