@@ -828,10 +828,14 @@ fn legacy_records_sent_before_registration_are_not_lost() {
         }
         app.send("quit");
         let lines = app.finish();
-        let sent = sim.stats().events_sent;
         let records = lines.iter().filter(|l| l.starts_with("RECORD ")).count() as u64;
+        // Every record sent before the traffic went quiet arrived; a call still in progress
+        // may have added one while the program was quitting.
         assert!(sent > 0, "{kind} {options:?}: the simulator sent records");
-        assert_eq!(records, sent, "{kind} {options:?}: every record the simulator sent reached the callback");
+        assert!(
+            (sent..=sim.stats().events_sent).contains(&records),
+            "{kind} {options:?}: {records} records arrived of the {sent} sent before quiet"
+        );
         assert!(!lines.iter().any(|l| l.starts_with("COMMS 3")), "{kind}: nothing missed");
     }
 }

@@ -387,10 +387,14 @@ fn legacy_late_registration(exe: &Path) {
     }
     app.send("quit");
     let lines = app.finish();
-    let sent = sim.stats().events_sent;
     let records = lines.iter().filter(|l| l.starts_with("RECORD ")).count() as u64;
+    // Every record sent before the traffic went quiet arrived; a call still in progress may
+    // have added one while the program was quitting.
     assert!(sent > 0, "the simulator sent records");
-    assert_eq!(records, sent, "every record the simulator sent reached the callback");
+    assert!(
+        (sent..=sim.stats().events_sent).contains(&records),
+        "{records} records arrived of the {sent} the simulator sent before quiet"
+    );
 }
 
 #[test]
