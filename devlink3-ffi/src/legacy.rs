@@ -137,8 +137,9 @@ impl Gate {
         }
         drop(guard);
         // The gate opens as DLOpen's last step, a few instructions before it returns to
-        // the application; this first callback then gives it the time to get there.
-        std::thread::sleep(Duration::from_millis(1));
+        // the application; this first callback then gives it the time to get there (20 ms:
+        // enough under valgrind too, and nothing next to the 10 s legacy apps wait).
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
