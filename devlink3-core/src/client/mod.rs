@@ -217,18 +217,24 @@ impl Shared {
 pub(crate) struct Subscription {
     requested: watch::Sender<Option<String>>,
     default_flags: String,
+    /// Set once flags are requested: `next_event` asks on every call, and this keeps
+    /// the hot path to one atomic load.
+    done: AtomicBool,
 }
 
 impl Subscription {
     fn new(default_flags: String) -> (Arc<Self>, watch::Receiver<Option<String>>) {
         let (requested, receiver) = watch::channel(None);
-        (Arc::new(Subscription { requested, default_flags }), receiver)
+        (Arc::new(Subscription { requested, default_flags, done: AtomicBool::new(false) }), receiver)
     }
 
     /// Asks for events with `flags` (the configured flags when `None`). Asking again with
     /// the same flags, or with none, changes nothing; other flags are refused: one link
     /// carries one event stream.
     pub(crate) fn request(&self, flags: Option<&str>) -> Result<(), Error> {
+        if flags.is_none() && self.done.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let wanted = flags.unwrap_or(&self.default_flags);
         if wanted.contains('\0') {
             return Err(Error::Config("event flags must not contain NUL characters".into()));
@@ -246,6 +252,7 @@ impl Subscription {
                 false
             }
         });
+        self.done.store(true, Ordering::Release);
         match refused {
             None => Ok(()),
             Some(existing) => Err(Error::Config(format!(
