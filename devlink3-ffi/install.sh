@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs libdevlink (shared and static), include/devlink.h, include/devlink3.h and a
-# pkg-config file devlink3.pc under PREFIX.
+# Installs libdevlink (shared and static), include/devlink.h, include/devlink3.h, a
+# pkg-config file devlink3.pc, and lib/devlink.ini.sample (copy it to lib/devlink.ini,
+# beside the library, to configure legacy applications) under PREFIX.
 #
 #   devlink3-ffi/install.sh /usr/local            # builds with `cargo build --profile dist` first
 #   DEVLINK3_LIB_DIR=target/debug devlink3-ffi/install.sh "$HOME/.local"
@@ -27,6 +28,7 @@ esac
 install -d "$PREFIX/lib/pkgconfig" "$PREFIX/include"
 install -m 755 "$LIB_DIR/$SHARED" "$PREFIX/lib/"
 install -m 644 "$LIB_DIR/libdevlink.a" "$PREFIX/lib/"
+install -m 644 "$ROOT/devlink3-ffi/devlink.ini.sample" "$PREFIX/lib/"
 install -m 644 "$ROOT/include/devlink.h" "$ROOT/include/devlink3.h" "$PREFIX/include/"
 sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@VERSION@|$VERSION|g" "$ROOT/devlink3-ffi/devlink3.pc.in" \
     > "$PREFIX/lib/pkgconfig/devlink3.pc"

@@ -47,7 +47,8 @@
  *               the old system password. It is never sent in clear text: PLAIN
  *               authentication is refused on tcp:// links.
  * reserved1     The service user name. NULL (as in every old application): the
- *               value of the environment variable DEVLINK3_USER.
+ *               user of devlink.ini or of the environment variable DEVLINK3_USER
+ *               (see Configuration below).
  * reserved2     NULL, or options as "key=value;key=value" (keys are case-insensitive,
  *               spaces around keys and values are ignored, a boolean key alone means
  *               1; values cannot contain ';'):
@@ -89,12 +90,69 @@
  *                                       Windows: the process's ANSI code page. utf8,
  *                                       the default and the only choice elsewhere.
  *               An unknown key or a bad value makes DLOpen fail, naming it.
+ *               The keys of Configuration below (user=, transport=, port=,
+ *               log_file=, log_level=) are accepted here too.
  * cb            Your DLCOMMSEVENT function; required.
  *
  * DLOpen returns at once and never waits for the network: DEVLINK_SUCCESS when the
  * link was set up (the connection is then made in the background), or
  * DEVLINK_UNSPECIFIEDFAIL for a NULL address, password or cb, a pbxh already
- * open, a bad address or option, or no service user name.
+ * open, a bad address or option, a bad devlink.ini, or no service user name.
+ *
+ * When DLOpen fails, in this order:
+ *   1. the reason is logged (at warn; see Logging) and kept for devlink3_last_error();
+ *   2. DLOpen returns DEVLINK_UNSPECIFIEDFAIL;
+ *   3. then, on a thread of the library, at least 20 ms after DLOpen returned, cb
+ *      is called once with (pbxh, DEVLINK_COMMS_REJECTED, 0) -- so that an
+ *      application that ignores DLOpen's result and waits for its comms callback
+ *      hears of the failure. Not when cb is NULL, nor when pbxh was already open
+ *      (that link's state is unchanged).
+ * The pbxh is not open afterwards: DLClose(pbxh) returns DEVLINK_UNSPECIFIEDFAIL, after
+ * waiting for that callback if it has not run yet (unless called from inside it), and
+ * DLOpen may be called again with the same pbxh. An unreachable IP Office is not a
+ * DLOpen failure: cb reports DEVLINK_COMMS_NORESPONSE and the link keeps retrying.
+ *
+ * Return values on 32-bit Windows: every function here returns its LONG in EAX and
+ * its sign extension in EDX, so a caller that declared the function as returning a
+ * 64-bit integer (C# `long`, a common mistake) reads EDX:EAX as the same number; on
+ * 64-bit platforms RAX likewise holds the sign-extended LONG.
+ *
+ * Configuration: devlink.ini and the environment
+ * ----------------------------------------------
+ * An unchanged application passes only an address and a password. The rest comes,
+ * each layer overriding the one before, from:
+ *   1. devlink.ini in the folder of the loaded library (devlink.dll, found from the
+ *      DLL's own module handle; libdevlink.so / libdevlink.dylib), or the file named
+ *      by the environment variable DEVLINK3_CONFIG (set but empty: no file). Read at
+ *      every DLOpen. UTF-8 with or without a BOM (or ASCII), CRLF or LF lines, ';' or
+ *      '#' comments; only its [devlink] section is read; one "key = value" per line,
+ *      the value optionally in double quotes; relative paths are relative to the
+ *      file's folder. devlink.ini.sample, shipped beside the library, shows every key;
+ *   2. environment variables DEVLINK3_<KEY>: DEVLINK3_USER, DEVLINK3_PORT,
+ *      DEVLINK3_TLS_PIN, DEVLINK3_LOG_FILE...;
+ *   3. reserved1 (the user) and reserved2.
+ * Keys: every reserved2 option above, and
+ *   user = NAME          the service user (when reserved1 is NULL)
+ *   transport = tcp|tls|ws|wss   for an address given without "scheme://"
+ *   port = N             for an address given without a port
+ *   log_file = FILE      append the library's log to FILE (created if absent)
+ *   log_level = off|error|warn|info|debug|trace   (info with a log file, else warn)
+ * An address that names its own scheme or port keeps them. A bad line (unknown key,
+ * bad value, text outside [devlink], not UTF-8) fails DLOpen as above; the log and
+ * devlink3_last_error() name the file, the line and the key of every bad line.
+ *
+ * Logging
+ * -------
+ * One log per process: the last log_file configured, else stderr and (on Windows)
+ * the debug output that DebugView shows. Lines are
+ *   2026-12-03T10:15:00.123Z [pid] LEVEL message
+ * At info: what each DLOpen connects to, as whom, with which devlink.ini; every link
+ * state. At warn: every failed call of this API with its reason. Passwords never
+ * appear. This is the first thing to read when an application "does nothing".
+ *
+ * Platforms: 32- and 64-bit Windows 10 / Server 2016 or later (the Rust standard
+ * library imports ProcessPrng from bcryptprimitives.dll, which older Windows lacks:
+ * the DLL then fails to load, error 126 naming bcryptprimitives.dll), Linux, macOS.
  *
  * Comms states
  * ------------

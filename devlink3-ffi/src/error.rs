@@ -197,7 +197,9 @@ pub(crate) fn ffi_boundary<O: FfiOutcome>(function: &'static str, body: impl FnO
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(outcome) => outcome.finish(),
         Err(panic) => {
-            set_last_error(&format!("{function}: internal error (a bug in devlink3): {}", panic_text(&*panic)));
+            let message = format!("{function}: internal error (a bug in devlink3): {}", panic_text(&*panic));
+            log::error!("{message}");
+            set_last_error(&message);
             O::panicked()
         }
     }

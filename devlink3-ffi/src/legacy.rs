@@ -16,15 +16,19 @@ use std::collections::HashMap;
 use std::ffi::c_char;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
 
 use devlink3_core::client::{Client, Event, LinkState};
 use devlink3_core::dispatch::Handlers;
+use devlink3_core::transport::{Scheme, Target};
 use devlink3_core::wire::ResultCode;
 use devlink3_core::wire::tuple::tag;
 use once_cell::sync::Lazy;
 
 use crate::error::{FfiOutcome, c_str, ffi_boundary, opt_c_str, set_last_error};
+use crate::legacy_config::{FILE_NAME, LegacyConfig, env_name, library_dir, process_env};
+use crate::logging;
 use crate::options::{LinkSettings, Records};
 use crate::text::Text;
 
@@ -34,6 +38,11 @@ pub type LONG = i32;
 pub type DWORD = u32;
 /// `TEXT` of the original header.
 pub type TEXT = c_char;
+/// What the exports return in registers: the `LONG` sign-extended to 64 bits. C callers
+/// read the low half (EAX) as ever; a .NET program that declared the functions as
+/// returning a 64-bit `long` reads EDX:EAX on x86 (RAX on x64) and gets the same number
+/// instead of a `LONG` glued to whatever the upper register held.
+pub type WideLong = i64;
 
 pub const DEVLINK_SUCCESS: LONG = 0;
 pub const DEVLINK_UNSPECIFIEDFAIL: LONG = 1;
@@ -50,13 +59,12 @@ pub type DLCOMMSEVENT = Option<unsafe extern "system" fn(pbxh: DWORD, comms_stat
 /// `DLCALLLOGEVENT`: one call record, NUL-terminated, valid during the call.
 pub type DLCALLLOGEVENT = Option<unsafe extern "system" fn(pbxh: DWORD, info: *mut TEXT)>;
 
-/// Environment variable naming the service user when `reserved1` is NULL.
-const USER_ENV: &str = "DEVLINK3_USER";
 /// Legacy applications wait 10 s for the first comms state (the guide's example does), so
 /// an unreachable PBX must be reported as NORESPONSE well within that.
 const LEGACY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a legacy call failed, and which return code says so.
+/// Every failure is also logged (at warn): applications that ignore return codes are many.
 #[derive(Debug)]
 pub(crate) enum LegacyError {
     /// `DEVLINK_UNSPECIFIEDFAIL`.
@@ -66,24 +74,21 @@ pub(crate) enum LegacyError {
 }
 
 impl FfiOutcome for Result<(), LegacyError> {
-    type Ret = LONG;
+    type Ret = WideLong;
 
-    fn finish(self) -> LONG {
-        match self {
-            Ok(()) => DEVLINK_SUCCESS,
-            Err(LegacyError::Fail(message)) => {
-                set_last_error(&message);
-                DEVLINK_UNSPECIFIEDFAIL
-            }
-            Err(LegacyError::Licence(message)) => {
-                set_last_error(&message);
-                DEVLINK_LICENCENOTFOUND
-            }
-        }
+    fn finish(self) -> WideLong {
+        let (code, message) = match self {
+            Ok(()) => return DEVLINK_SUCCESS.into(),
+            Err(LegacyError::Fail(message)) => (DEVLINK_UNSPECIFIEDFAIL, message),
+            Err(LegacyError::Licence(message)) => (DEVLINK_LICENCENOTFOUND, message),
+        };
+        log::warn!("{message}");
+        set_last_error(&message);
+        code.into()
     }
 
-    fn panicked() -> LONG {
-        DEVLINK_UNSPECIFIEDFAIL
+    fn panicked() -> WideLong {
+        DEVLINK_UNSPECIFIEDFAIL.into()
     }
 }
 
@@ -115,31 +120,38 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// state after `DLOpen` returns, and a state reported before that would be overwritten.
 #[derive(Default)]
 struct Gate {
-    open: AtomicBool,
-    lock: Mutex<()>,
+    /// Set once callbacks may run without looking at the clock.
+    settled: AtomicBool,
+    /// When `DLOpen` opened the gate.
+    opened_at: Mutex<Option<Instant>>,
     opened: Condvar,
 }
 
 impl Gate {
+    /// The gate opens as DLOpen's last step, a few instructions before it returns to the
+    /// application; callbacks wait this long after that to give it the time to get there
+    /// (enough under valgrind too, and nothing next to the 10 s legacy apps wait).
+    const RETURN_TIME: Duration = Duration::from_millis(20);
+
     fn open(&self) {
-        let _guard = lock(&self.lock);
-        self.open.store(true, Ordering::Release);
+        *lock(&self.opened_at) = Some(Instant::now());
         self.opened.notify_all();
     }
 
     fn wait(&self) {
-        if self.open.load(Ordering::Acquire) {
+        if self.settled.load(Ordering::Acquire) {
             return;
         }
-        let mut guard = lock(&self.lock);
-        while !self.open.load(Ordering::Acquire) {
-            guard = self.opened.wait(guard).unwrap_or_else(|e| e.into_inner());
-        }
-        drop(guard);
-        // The gate opens as DLOpen's last step, a few instructions before it returns to
-        // the application; this first callback then gives it the time to get there (20 ms:
-        // enough under valgrind too, and nothing next to the 10 s legacy apps wait).
-        std::thread::sleep(Duration::from_millis(20));
+        let mut opened_at = lock(&self.opened_at);
+        let ready = loop {
+            match *opened_at {
+                Some(at) => break at + Self::RETURN_TIME,
+                None => opened_at = self.opened.wait(opened_at).unwrap_or_else(|e| e.into_inner()),
+            }
+        };
+        drop(opened_at);
+        std::thread::sleep(ready.saturating_duration_since(Instant::now()));
+        self.settled.store(true, Ordering::Release);
     }
 }
 
@@ -294,7 +306,51 @@ impl LegacyLink {
     }
 }
 
-/// DLOpen's body.
+/// Comms callbacks still to report a failed `DLOpen`, by `pbxh`: `DLClose` of that `pbxh`
+/// waits for them, so that nothing is called after it returns.
+static FAILURE_REPORTS: Mutex<Vec<FailureReport>> = Mutex::new(Vec::new());
+
+struct FailureReport {
+    pbxh: DWORD,
+    thread: ThreadId,
+    handle: JoinHandle<()>,
+}
+
+/// Tells an application that ignores `DLOpen`'s result: REJECTED, on a thread of ours,
+/// once `gate` has opened (after `DLOpen` returned).
+fn report_failure(pbxh: DWORD, cb: unsafe extern "system" fn(DWORD, DWORD, DWORD), gate: Arc<Gate>) {
+    let comms = Comms { pbxh, cb, gate };
+    let spawned = std::thread::Builder::new()
+        .name(format!("devlink3-dlopen-{pbxh}"))
+        .spawn(move || comms.report(DEVLINK_COMMS_REJECTED, 0));
+    match spawned {
+        Ok(handle) => {
+            let mut reports = lock(&FAILURE_REPORTS);
+            reports.retain(|report| !report.handle.is_finished());
+            reports.push(FailureReport { pbxh, thread: handle.thread().id(), handle });
+        }
+        Err(e) => log::error!("DLOpen(pbxh {pbxh}): cannot start the thread that reports REJECTED: {e}"),
+    }
+}
+
+/// Waits until the failure reports of `pbxh` were delivered (those not running on this
+/// very thread: `DLClose` from inside the REJECTED callback).
+fn wait_for_failure_reports(pbxh: DWORD) {
+    let me = std::thread::current().id();
+    let pending: Vec<FailureReport> = {
+        let mut reports = lock(&FAILURE_REPORTS);
+        let (mine, others) =
+            std::mem::take(&mut *reports).into_iter().partition(|report| report.pbxh == pbxh && report.thread != me);
+        *reports = others;
+        mine
+    };
+    for report in pending {
+        let _ = report.handle.join();
+    }
+}
+
+/// DLOpen's body: every failure it detects is returned, logged, and (when there is a
+/// callback to tell, and the `pbxh` is not in use) reported as REJECTED after it returned.
 ///
 /// # Safety
 /// The strings must be NULL or NUL-terminated.
@@ -306,47 +362,120 @@ unsafe fn open(
     reserved2: *const TEXT,
     cb: DLCOMMSEVENT,
 ) -> Result<(), LegacyError> {
-    let cb = cb.ok_or_else(|| fail("DLOpen: cb (the DLCOMMSEVENT callback) must not be NULL"))?;
-    // SAFETY (all four): the caller passes NULL or NUL-terminated strings, per the prototype.
-    let address = unsafe { c_str(pbx_address, "DLOpen: pbx_address") }.map_err(fail)?;
-    let password = unsafe { c_str(pbx_password, "DLOpen: pbx_password") }.map_err(fail)?;
-    let user = match unsafe { opt_c_str(reserved1, "DLOpen: reserved1 (the service user name)") }.map_err(fail)? {
-        Some(user) => user.to_string(),
-        None => std::env::var(USER_ENV).map_err(|_| {
-            fail(format!(
-                "DLOpen: no service user name: pass it as reserved1 or set the {USER_ENV} environment variable"
-            ))
-        })?,
+    logging::init();
+    let cb = cb.ok_or_else(|| fail(format!("DLOpen(pbxh {pbxh}): cb (the DLCOMMSEVENT callback) must not be NULL")))?;
+    if lock(&LINKS).contains_key(&pbxh) {
+        return Err(in_use(pbxh));
+    }
+    let gate = Arc::new(Gate::default());
+    // SAFETY: forwarded caller contract.
+    let opened = unsafe { open_link(pbxh, pbx_address, pbx_password, reserved1, reserved2, cb, &gate) };
+    let result = match opened {
+        Ok(()) => Ok(()),
+        Err(OpenError::Bad(message)) => {
+            report_failure(pbxh, cb, gate.clone());
+            Err(fail(format!("DLOpen(pbxh {pbxh}): {message}")))
+        }
+        // Opened meanwhile by another thread: that link's callback must not read REJECTED.
+        Err(OpenError::InUse) => Err(in_use(pbxh)),
     };
-    let options = unsafe { opt_c_str(reserved2, "DLOpen: reserved2 (options)") }.map_err(fail)?;
+    gate.open();
+    result
+}
 
-    let mut settings = LinkSettings::new(address, &user, password, Records::Delta2);
+fn in_use(pbxh: DWORD) -> LegacyError {
+    fail(format!("DLOpen(pbxh {pbxh}): pbxh {pbxh} is already open (DLClose it first, or use another number)"))
+}
+
+/// Why [`open_link`] did not open the link.
+enum OpenError {
+    /// Something the application or the configuration got wrong.
+    Bad(String),
+    /// The `pbxh` is open already.
+    InUse,
+}
+
+impl From<String> for OpenError {
+    fn from(message: String) -> Self {
+        OpenError::Bad(message)
+    }
+}
+
+/// Configures and starts the link.
+///
+/// # Safety
+/// As [`open`].
+unsafe fn open_link(
+    pbxh: DWORD,
+    pbx_address: *const TEXT,
+    pbx_password: *const TEXT,
+    reserved1: *const TEXT,
+    reserved2: *const TEXT,
+    cb: unsafe extern "system" fn(DWORD, DWORD, DWORD),
+    gate: &Arc<Gate>,
+) -> Result<(), OpenError> {
+    // SAFETY (all four): the caller passes NULL or NUL-terminated strings, per the prototype.
+    let address = unsafe { c_str(pbx_address, "pbx_address") }?;
+    let password = unsafe { c_str(pbx_password, "pbx_password") }?;
+    let reserved1 = unsafe { opt_c_str(reserved1, "reserved1 (the service user name)") }?;
+    let reserved2 = unsafe { opt_c_str(reserved2, "reserved2 (options)") }?;
+
+    let mut settings = LinkSettings::new(address, "", password, Records::Delta2);
     settings.config.connect_timeout = LEGACY_TIMEOUT;
     settings.config.response_timeout = LEGACY_TIMEOUT;
-    if let Some(options) = options {
-        settings.apply_options(options).map_err(|e| fail(format!("DLOpen: reserved2: {e}")))?;
+    let mut config = LegacyConfig::new(settings);
+    config.load(&process_env);
+    if let Some(options) = reserved2 {
+        config.apply_reserved2(options);
     }
-    let config = settings.client_config().map_err(|e| fail(format!("DLOpen: reserved2: {e}")))?;
+    if let Some(user) = reserved1 {
+        config.user = Some(user.to_string());
+    }
+    // The log goes where the configuration says before anything is logged about it.
+    logging::configure(&config.log);
+    if !config.errors.is_empty() {
+        return Err(OpenError::Bad(format!("bad configuration: {}", config.errors.join("; "))));
+    }
+    let user = config.user.clone().ok_or_else(|| {
+        let file = config.file.clone().or_else(|| library_dir().map(|dir| dir.join(FILE_NAME)));
+        format!(
+            "no service user name: pass it as reserved1, set the {} environment variable, or put \"user = NAME\" \
+             in the [devlink] section of {}",
+            env_name("user"),
+            file.map_or_else(|| FILE_NAME.to_string(), |f| f.display().to_string()),
+        )
+    })?;
+    let target = Target::parse_with_defaults(address, config.transport.unwrap_or(Scheme::Tcp), config.port)
+        .map_err(|e| format!("pbx_address: {e}"))?;
+    let mut settings = config.settings;
+    settings.config.target = target.to_string();
+    settings.config.user = user;
+    let client_config = settings.client_config()?;
 
     // Held until the link is registered, so that two DLOpen of one pbxh cannot both pass.
     // Nothing here waits on the network or on a callback.
     let mut links = lock(&LINKS);
     if links.contains_key(&pbxh) {
-        return Err(fail(format!("DLOpen: pbxh {pbxh} is already open (DLClose it first, or use another number)")));
+        return Err(OpenError::InUse);
     }
-    let client = Client::connect(config).map_err(|e| fail(format!("DLOpen: {e}")))?;
-    let gate = Arc::new(Gate::default());
-    install_comms(&client, pbxh, cb, &gate).map_err(|e| fail(format!("DLOpen: {e}")))?;
+    log::info!(
+        "DLOpen(pbxh {pbxh}): connecting to {target} as {:?}{}",
+        settings.config.user,
+        config.file.map_or(String::new(), |f| format!(" (settings from {})", f.display()))
+    );
+    let client = Client::connect(client_config).map_err(|e| e.to_string())?;
+    install_comms(&client, pbxh, cb, gate)?;
     let link =
         LegacyLink { client, settings, subscribed: Mutex::new(None), record_cb: Arc::default(), gate: gate.clone() };
     links.insert(pbxh, Arc::new(link));
-    drop(links);
-    gate.open();
     Ok(())
 }
 
 fn close(pbxh: DWORD) -> Result<(), LegacyError> {
-    let link = lock(&LINKS).remove(&pbxh).ok_or_else(|| fail(format!("DLClose: pbxh {pbxh} is not open")))?;
+    let Some(link) = lock(&LINKS).remove(&pbxh) else {
+        wait_for_failure_reports(pbxh);
+        return Err(fail(format!("DLClose: pbxh {pbxh} is not open")));
+    };
     // Outside a callback this waits until no callback of the link runs or will run; from
     // inside one it returns at once and the callbacks stop when it returns.
     link.client.close();
@@ -386,7 +515,7 @@ pub unsafe extern "system" fn DLOpen(
     reserved1: *const TEXT,
     reserved2: *const TEXT,
     cb: DLCOMMSEVENT,
-) -> LONG {
+) -> WideLong {
     // SAFETY: forwarded caller contract.
     ffi_boundary("DLOpen", || unsafe { open(pbxh, pbx_address, pbx_password, reserved1, reserved2, cb) })
 }
@@ -394,20 +523,20 @@ pub unsafe extern "system" fn DLOpen(
 /// Closes `pbxh`; no callback for it runs once this returns (from inside one of its
 /// callbacks: once that callback returns).
 #[unsafe(no_mangle)]
-pub extern "system" fn DLClose(pbxh: DWORD) -> LONG {
+pub extern "system" fn DLClose(pbxh: DWORD) -> WideLong {
     ffi_boundary("DLClose", || close(pbxh))
 }
 
 /// Registers (or with NULL, unregisters) the Delta2 record callback of `pbxh`.
 #[unsafe(no_mangle)]
-pub extern "system" fn DLRegisterType2CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
+pub extern "system" fn DLRegisterType2CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> WideLong {
     ffi_boundary("DLRegisterType2CallDeltas", || register(pbxh, Records::Delta2, cb, "DLRegisterType2CallDeltas"))
 }
 
 /// Registers (or with NULL, unregisters) the Delta3 record callback of `pbxh` (a link
 /// opened with `events=delta3` in `reserved2`).
 #[unsafe(no_mangle)]
-pub extern "system" fn DLRegisterType3CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
+pub extern "system" fn DLRegisterType3CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT) -> WideLong {
     ffi_boundary("DLRegisterType3CallDeltas", || register(pbxh, Records::Delta3, cb, "DLRegisterType3CallDeltas"))
 }
 
@@ -415,7 +544,7 @@ pub extern "system" fn DLRegisterType3CallDeltas(pbxh: DWORD, cb: DLCALLLOGEVENT
 /// DevLink3 has no such records, so the callback is accepted for an open `pbxh` and never
 /// called. Exported so that applications built against the 2001 `DEVLINK.H` load and run.
 #[unsafe(no_mangle)]
-pub extern "system" fn DLRegisterCallLog(pbxh: DWORD, cb: DLCALLLOGEVENT) -> LONG {
+pub extern "system" fn DLRegisterCallLog(pbxh: DWORD, cb: DLCALLLOGEVENT) -> WideLong {
     ffi_boundary("DLRegisterCallLog", || {
         let _ = cb;
         if lock(&LINKS).contains_key(&pbxh) {

@@ -15,6 +15,8 @@
 pub mod api;
 mod error;
 pub mod legacy;
+mod legacy_config;
+mod logging;
 mod options;
 mod text;
 pub mod view;

@@ -83,16 +83,8 @@ impl LinkSettings {
     /// keys and values is ignored, empty entries are skipped, a later key overrides an
     /// earlier one. Boolean keys may stand alone (`tls_insecure` = `tls_insecure=1`).
     pub fn apply_options(&mut self, options: &str) -> Result<(), String> {
-        for entry in options.split(';') {
-            let entry = entry.trim();
-            if entry.is_empty() {
-                continue;
-            }
-            let (key, value) = match entry.split_once('=') {
-                Some((key, value)) => (key.trim(), value.trim()),
-                None => (entry, "1"),
-            };
-            self.set(&key.to_ascii_lowercase(), value)?;
+        for (key, value) in entries(options) {
+            self.set(&key, value)?;
         }
         Ok(())
     }
@@ -234,6 +226,15 @@ impl LinkSettings {
         };
         Ok(config)
     }
+}
+
+/// The `(key, value)` entries of a `key=value;key=value` string, keys lower-cased (see
+/// [`LinkSettings::apply_options`]).
+pub(crate) fn entries(options: &str) -> impl Iterator<Item = (String, &str)> {
+    options.split(';').map(str::trim).filter(|entry| !entry.is_empty()).map(|entry| match entry.split_once('=') {
+        Some((key, value)) => (key.trim().to_ascii_lowercase(), value.trim()),
+        None => (entry.to_ascii_lowercase(), "1"),
+    })
 }
 
 fn non_empty<'v>(key: &str, value: &'v str) -> Result<&'v str, String> {

@@ -13,31 +13,23 @@
 //! program on the command line. The programs report on stdout, one line per event, and
 //! take commands on stdin (see `tests/c/harness.h`).
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use common::{CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, quiet, record_line, sim};
 use devlink3_core::files::write_user_list;
-use devlink3_core::sim::{SimConfig, Simulator, default_users_list};
+use devlink3_core::sim::{SimConfig, default_users_list};
 
 /// How long a program gets for one expected line.
 const WAIT: Duration = Duration::from_secs(20);
 
-/// A Delta2 record with accented Latin, CJK and a character outside the BMP (a UTF-16
-/// surrogate pair on the wire): the library must hand it on byte for byte.
-const DELTA2_S: &str = "CALL: S 17.1003.1,17.1004.2,2,2,1,0,1,0,René Müller (4001),Zoë Ødegård (4002),,,,0.1,4002,0.1,\
-                        4001,,,0,4002,0,,1,16,0,1,1.0,,,,,日本 𝄞,,0,,,,,,,,,,,,,,,1234";
-const DELTA2_D: &str = "CALL: D 17.1003.1,17.1004.2,1234";
 /// Not a record kind the parser knows: legacy applications get it all the same.
 const DELTA2_ODD: &str = "CALL: X ÿ odd";
-const CALL_LOST: &str = "<CallLost>c0a82a03,c0a82a0300000413,1,16,77</CallLost>";
-const DETAIL: &str = "<Detail><Call>c0a82a03,42,,,,0,,,,,,0,0,0,77,0,,0</Call>\
-                      <PartyA>c0a82a0300000001,1,2,1,0,0,0,0,0,8,0,,4001,101,0,,4002,,,,,4001,0,5,\"Müller, René\",</PartyA>\
-                      <Target_list><Target>c0a82a0300000002,0,0,8,0,,4002,101,0,4002,,,4001,0</Target></Target_list></Detail>";
 
 // ---------------------------------------------------------------------------------------
 // Building the C programs
@@ -140,156 +132,40 @@ fn example(name: &str) -> PathBuf {
 // ---------------------------------------------------------------------------------------
 // Running them
 
-/// A running C program: its output lines as they come, its stdin for commands.
-struct Program {
-    name: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    seen: Vec<String>,
+fn start(exe: &Path, args: &[&str]) -> Program {
+    launch(exe, args, None, &[])
 }
 
-impl Program {
-    fn start(exe: &Path, args: &[&str]) -> Program {
-        Self::start_with(exe, args, None)
-    }
+/// Starts `exe`, under `wrapper` (e.g. valgrind) when given.
+fn start_with(exe: &Path, args: &[&str], wrapper: Option<&[&str]>) -> Program {
+    launch(exe, args, wrapper, &[])
+}
 
-    /// Starts `exe`, under `wrapper` (e.g. valgrind) when given.
-    fn start_with(exe: &Path, args: &[&str], wrapper: Option<&[&str]>) -> Program {
-        let mut command = match wrapper {
-            Some([tool, tool_args @ ..]) => {
-                let mut c = Command::new(tool);
-                c.args(tool_args).arg(exe);
-                c
-            }
-            _ => Command::new(exe),
-        };
-        let mut child = command
-            .args(args)
-            .env("DEVLINK3_USER", "devlink3")
-            // cargo points these at target/<profile> too, whose uplifted copy of the
-            // library is only refreshed by `cargo build`: load the one built with the test.
-            .env("LD_LIBRARY_PATH", lib_dir())
-            .env("DYLD_LIBRARY_PATH", lib_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let name = exe.file_name().unwrap().to_string_lossy().into_owned();
-        Program { name, stdin: child.stdin.take(), child, lines, seen: Vec::new() }
-    }
+/// Starts `exe` with environment variables set (`Some`) or removed (`None`).
+fn start_env(exe: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Program {
+    launch(exe, args, None, env)
+}
 
-    /// The next line, failing on the program's own failure reports.
-    fn next_line(&mut self, deadline: Instant) -> Option<String> {
-        let timeout = deadline.saturating_duration_since(Instant::now());
-        match self.lines.recv_timeout(timeout) {
-            Ok(line) => {
-                if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
-                    self.die(&format!("reported {line:?}"));
-                }
-                self.seen.push(line.clone());
-                Some(line)
-            }
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => self.die("ended early"),
+fn launch(exe: &Path, args: &[&str], wrapper: Option<&[&str]>, env: &[(&str, Option<&str>)]) -> Program {
+    let mut command = match wrapper {
+        Some([tool, tool_args @ ..]) => {
+            let mut c = Command::new(tool);
+            c.args(tool_args).arg(exe);
+            c
         }
-    }
-
-    /// Waits for a line satisfying `want`, returning it.
-    fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        while let Some(line) = self.next_line(deadline) {
-            if want(&line) {
-                return line;
-            }
-        }
-        self.die(&format!("printed no {what} within {WAIT:?}"))
-    }
-
-    fn expect_line(&mut self, exact: &str) {
-        self.expect(&format!("{exact:?}"), |l| l == exact);
-    }
-
-    /// Lines printed within `period`.
-    fn lines_for(&mut self, period: Duration) -> Vec<String> {
-        let deadline = Instant::now() + period;
-        std::iter::from_fn(|| self.next_line(deadline)).collect()
-    }
-
-    fn send(&mut self, command: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        writeln!(stdin, "{command}").and_then(|()| stdin.flush()).expect("writing a command");
-    }
-
-    /// Waits for the program to exit successfully; returns everything it printed.
-    fn finish(mut self) -> Vec<String> {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + WAIT;
-        loop {
-            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
-                        self.die(&format!("reported {line:?}"));
-                    }
-                    self.seen.push(line);
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => self.die("did not exit"),
-            }
-        }
-        let status = self.child.wait().expect("waiting for the program");
-        if !status.success() {
-            self.die(&format!("exited with {status}"));
-        }
-        std::mem::take(&mut self.seen)
-    }
-
-    fn die(&mut self, problem: &str) -> ! {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        panic!("{} {problem}; its output:\n  {}", self.name, self.seen.join("\n  "));
-    }
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sim(config: SimConfig) -> Simulator {
-    Simulator::start(config).expect("simulator starts")
-}
-
-fn quiet() -> SimConfig {
-    SimConfig { rate: 0.0, ..SimConfig::default() }
-}
-
-fn hex(text: &str) -> String {
-    text.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn record_line(text: &str) -> String {
-    format!("RECORD {}", hex(text))
-}
-
-/// The comms-state lines among `lines`.
-fn comms(lines: &[String]) -> Vec<&str> {
-    lines.iter().filter(|l| l.starts_with("COMMS")).map(String::as_str).collect()
+        _ => Command::new(exe),
+    };
+    command
+        .args(args)
+        .env("DEVLINK3_USER", "devlink3")
+        // No devlink.ini: a stray one beside the library must not change the tests.
+        .env("DEVLINK3_CONFIG", "")
+        // cargo points these at target/<profile> too, whose uplifted copy of the
+        // library is only refreshed by `cargo build`: load the one built with the test.
+        .env("LD_LIBRARY_PATH", lib_dir())
+        .env("DYLD_LIBRARY_PATH", lib_dir());
+    apply_env(&mut command, env);
+    Program::spawn(command, &exe.file_name().unwrap().to_string_lossy(), WAIT)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -297,7 +173,7 @@ fn comms(lines: &[String]) -> Vec<&str> {
 
 #[test]
 fn header_pins_the_original_prototypes() {
-    let mut app = Program::start(&program("header_pin"), &[]);
+    let mut app = start(&program("header_pin"), &[]);
     app.expect_line("OK");
     app.finish();
 }
@@ -305,7 +181,7 @@ fn header_pins_the_original_prototypes() {
 #[test]
 fn legacy_delta2_flow() {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    let mut app = start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
     app.expect_line("COMMS 0 0");
     app.expect_line("REGISTER 0 ");
     app.expect_line("READY");
@@ -329,8 +205,7 @@ fn legacy_delta2_flow() {
 #[test]
 fn legacy_delta3_flow() {
     let sim = sim(quiet());
-    let mut app =
-        Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "3", "events=delta3; app=legacy test"]);
+    let mut app = start(&program("legacy_agent"), &[&sim.target(), "devlink3", "3", "events=delta3; app=legacy test"]);
     app.expect_line("COMMS 0 0");
     app.expect_line("REGISTER 0 ");
     app.expect_line("READY");
@@ -350,7 +225,7 @@ fn legacy_delta3_flow() {
 #[test]
 fn legacy_reconnect_reads_noresponse_then_operational() {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    let mut app = start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
     app.expect_line("READY");
     sim.drop_connections();
     app.expect_line("COMMS 1 0");
@@ -368,7 +243,7 @@ fn legacy_unreachable_pbx_reads_noresponse_once() {
     // A port nobody listens on: every attempt fails at once, the library keeps retrying.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let target = format!("127.0.0.1:{port}");
-    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2"]);
+    let mut app = start(&program("legacy_agent"), &[&target, "devlink3", "2"]);
     app.expect_line("COMMS 1 0");
     app.expect_line("REGISTER 0 ");
     let later = app.lines_for(Duration::from_secs(3));
@@ -380,7 +255,7 @@ fn legacy_unreachable_pbx_reads_noresponse_once() {
 #[test]
 fn legacy_wrong_password_is_rejected_and_not_retried() {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "not the password", "2"]);
+    let mut app = start(&program("legacy_agent"), &[&sim.target(), "not the password", "2"]);
     app.expect_line("COMMS 2 0");
     let register = app.expect("a REGISTER line", |l| l.starts_with("REGISTER"));
     assert!(register.starts_with("REGISTER 1 ") && register.contains("AUTHENTICATION_FAILED"), "{register}");
@@ -396,7 +271,7 @@ fn legacy_wrong_password_is_rejected_and_not_retried() {
 #[test]
 fn legacy_licence_refusal_is_licencenotfound() {
     let sim = sim(SimConfig { licence_missing: true, ..quiet() });
-    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    let mut app = start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
     app.expect_line("COMMS 2 0");
     let register = app.expect("a REGISTER line", |l| l.starts_with("REGISTER"));
     assert!(register.starts_with("REGISTER 2 ") && register.contains("LICENCE_MISSING"), "{register}");
@@ -409,7 +284,7 @@ fn legacy_tls_with_a_pinned_certificate() {
     let sim = sim(SimConfig { tls: Some("127.0.0.1:0".parse().unwrap()), ..quiet() });
     let target = sim.tls_target().expect("a TLS listener");
     let pin = format!("tls_pin={}", sim.fingerprint_sha256().expect("a certificate"));
-    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", &pin]);
+    let mut app = start(&program("legacy_agent"), &[&target, "devlink3", "2", &pin]);
     app.expect_line("COMMS 0 0");
     app.expect_line("READY");
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
@@ -420,7 +295,7 @@ fn legacy_tls_with_a_pinned_certificate() {
 
     // Another certificate's pin: rejected (final, not retried), and no password sent.
     let wrong = format!("tls_pin={}", "00".repeat(32));
-    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", &wrong]);
+    let mut app = start(&program("legacy_agent"), &[&target, "devlink3", "2", &wrong]);
     app.expect_line("COMMS 2 0");
     app.expect("the reason", |l| l.starts_with("REGISTER 1 ") && l.contains("does not match the pinned"));
     app.send("quit");
@@ -440,7 +315,7 @@ fn legacy_over_websocket_with_digest_and_options() {
     let sim = sim(SimConfig { tcp: None, ws: Some("127.0.0.1:0".parse().unwrap()), websocket, ..quiet() });
     let target = sim.ws_target().expect("a ws listener");
     let options = "ws_auth=digest; ws_protocol=devlink3; ws_header=X-Site: lab";
-    let mut app = Program::start(&program("legacy_agent"), &[&target, "devlink3", "2", options]);
+    let mut app = start(&program("legacy_agent"), &[&target, "devlink3", "2", options]);
     app.expect_line("COMMS 0 0");
     app.expect_line("READY");
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
@@ -455,7 +330,7 @@ fn legacy_over_websocket_with_digest_and_options() {
 #[test]
 fn legacy_close_inside_a_callback() {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("legacy_close_in_callback"), &[&sim.target()]);
+    let mut app = start(&program("legacy_close_in_callback"), &[&sim.target()]);
     app.expect_line("OK");
     app.finish();
 }
@@ -463,7 +338,7 @@ fn legacy_close_inside_a_callback() {
 #[test]
 fn legacy_close_waits_for_the_running_callback() {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
+    let mut app = start(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"]);
     app.expect_line("READY");
     app.send("slow 2");
     app.expect_line("SLOW 2");
@@ -484,7 +359,7 @@ fn legacy_close_waits_for_the_running_callback() {
 fn legacy_many_links_at_once() {
     const LINKS: usize = 5;
     let sim = sim(SimConfig { max_connections: LINKS, ..quiet() });
-    let mut app = Program::start(&program("legacy_multi"), &[&sim.target(), &LINKS.to_string()]);
+    let mut app = start(&program("legacy_multi"), &[&sim.target(), &LINKS.to_string()]);
     app.expect_line("READY");
     assert!(sim.wait_subscribed(LINKS, WAIT), "the program subscribes");
     assert_eq!(sim.inject_delta2(DELTA2_S), LINKS);
@@ -499,7 +374,7 @@ fn legacy_many_links_at_once() {
 #[test]
 fn legacy_open_close_200_cycles() {
     let sim = sim(SimConfig { max_connections: 1000, ..quiet() });
-    let mut app = Program::start(&program("legacy_cycles"), &[&sim.target(), "200"]);
+    let mut app = start(&program("legacy_cycles"), &[&sim.target(), "200"]);
     let summary = app.expect("the summary", |l| l.starts_with("CYCLES"));
     eprintln!("{summary}");
     app.expect_line("OK");
@@ -507,10 +382,138 @@ fn legacy_open_close_200_cycles() {
     assert_eq!(sim.stats().connections_authenticated, 0, "every connection was closed");
 }
 
+/// A folder of its own for a test's files, emptied.
+fn scratch(name: &str) -> PathBuf {
+    let dir = out_dir().join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn read_log(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("the log {}: {e}", path.display()))
+}
+
+/// An application that ignores DLOpen's result and waits for its comms callback hears
+/// REJECTED (after DLOpen returned), and the log says why.
+#[test]
+fn legacy_open_failures_reach_the_comms_callback_and_the_log() {
+    let sim = sim(quiet());
+    let target = sim.target();
+    let dir = scratch("open-failures");
+    type Env<'a> = &'a [(&'a str, Option<&'a str>)];
+    let cases: [(&str, &str, &str, Env, &str); 5] = [
+        (
+            "no-user",
+            &target,
+            "",
+            &[("DEVLINK3_USER", None)],
+            "no service user name: pass it as reserved1, set the DEVLINK3_USER",
+        ),
+        ("bad-address", "ftp://ipo", "", &[], "pbx_address: \"ftp://ipo\": unknown scheme \"ftp\""),
+        ("bad-port", "127.0.0.1:99999", "", &[], "bad port \"99999\""),
+        ("bad-option", &target, "colour=blue", &[], "reserved2: colour: unknown key"),
+        (
+            "bad-variable",
+            &target,
+            "",
+            &[("DEVLINK3_TRANSPORT", Some("carrier pigeon"))],
+            "environment variable DEVLINK3_TRANSPORT: transport: \"carrier pigeon\": expected tcp, tls, ws or wss",
+        ),
+    ];
+    for (case, address, reserved2, env, reason) in cases {
+        let log = dir.join(format!("{case}.log"));
+        let mut env = env.to_vec();
+        let log_text = log.to_string_lossy().into_owned();
+        env.push(("DEVLINK3_LOG_FILE", Some(&log_text)));
+        let mut args = vec![address, "devlink3", "2"];
+        if !reserved2.is_empty() {
+            args.push(reserved2);
+        }
+        let mut app = start_env(&program("legacy_agent"), &args, &env);
+        let open = app.expect("the OPEN line", |l| l.starts_with("OPEN"));
+        assert!(open.starts_with("OPEN 1 DLOpen(pbxh 1): ") && open.contains(reason), "{case}: {open}");
+        app.expect_line("COMMS 2 0");
+        app.expect_line("READY");
+        app.send("close");
+        app.expect_line("CLOSED 1");
+        app.send("quit");
+        let lines = app.finish();
+        assert_eq!(comms(&lines), ["COMMS 2 0"], "{case}: REJECTED once");
+        let log = read_log(&log);
+        assert!(log.contains(" WARN DLOpen(pbxh 1): ") && log.contains(reason), "{case}: the log says why:\n{log}");
+    }
+    assert_eq!(sim.stats().auth_attempts, 0, "no failed DLOpen reached the PBX");
+}
+
+/// An unchanged application: the address without a port, no user. devlink.ini (UTF-8 with
+/// a BOM, CRLF lines) beside libdevlink.so supplies both and the log file.
+#[test]
+fn legacy_devlink_ini_beside_the_library_configures_an_unchanged_app() {
+    let sim = sim(quiet());
+    let port = sim.target().rsplit(':').next().unwrap().to_string();
+    let dir = scratch("ini-beside");
+    std::fs::copy(lib_dir().join(shared_lib_name()), dir.join(shared_lib_name())).unwrap();
+    let ini = format!(
+        "\u{feff}; written by Notepad\r\n[devlink]\r\nuser = devlink3\r\nport = {port}\r\n\
+         log_file = logs\\devlink.log\r\nlog_level = info\r\n"
+    );
+    let ini = ini.replace("logs\\devlink.log", "logs/devlink.log");
+    std::fs::write(dir.join("devlink.ini"), ini).unwrap();
+    let libdir = dir.to_string_lossy().into_owned();
+    let env = [
+        ("DEVLINK3_USER", None),
+        ("DEVLINK3_CONFIG", None),
+        ("LD_LIBRARY_PATH", Some(libdir.as_str())),
+        ("DYLD_LIBRARY_PATH", Some(libdir.as_str())),
+    ];
+    let mut app = start_env(&program("legacy_agent"), &["127.0.0.1", "devlink3", "2"], &env);
+    app.expect_line("OPEN 0 ");
+    app.expect_line("COMMS 0 0");
+    app.expect_line("REGISTER 0 ");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta2(DELTA2_D);
+    app.expect_line(&record_line(DELTA2_D));
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    app.send("quit");
+    app.finish();
+    let log = read_log(&dir.join("logs/devlink.log"));
+    let ini_path = dir.join("devlink.ini");
+    let opened = format!(
+        "INFO DLOpen(pbxh 1): connecting to tcp://127.0.0.1:{port} as \"devlink3\" (settings from {})",
+        ini_path.display()
+    );
+    assert!(log.contains(&opened), "{opened:?} in the log:\n{log}");
+    assert!(log.contains("INFO devlink3: operational"), "the link's states are logged:\n{log}");
+}
+
+/// A bad devlink.ini: DLOpen fails naming the file, the line and the key; REJECTED.
+#[test]
+fn legacy_bad_devlink_ini_is_named_line_by_line() {
+    let dir = scratch("ini-bad");
+    let ini = dir.join("devlink.ini");
+    std::fs::write(&ini, "[devlink]\nuser = devlink3\ntls_pin = not a pin\nlog_file = devlink.log\nspeed = fast\n")
+        .unwrap();
+    let ini_text = ini.to_string_lossy().into_owned();
+    let env = [("DEVLINK3_CONFIG", Some(ini_text.as_str()))];
+    let mut app = start_env(&program("legacy_agent"), &["127.0.0.1:1", "pw", "2"], &env);
+    let open = app.expect("the OPEN line", |l| l.starts_with("OPEN"));
+    let line3 = format!("{} line 3: tls_pin: ", ini.display());
+    let line5 = format!("{} line 5: speed: unknown key", ini.display());
+    assert!(open.starts_with("OPEN 1 ") && open.contains(&line3) && open.contains(&line5), "{open}");
+    app.expect_line("COMMS 2 0");
+    app.send("quit");
+    app.finish();
+    // log_file came before the bad key, and still took effect: the reason is in it.
+    let log = read_log(&dir.join("devlink.log"));
+    assert!(log.contains(&line3) && log.contains(&line5), "{log}");
+}
+
 #[test]
 fn every_null_argument() {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("null_arguments"), &[&sim.target()]);
+    let mut app = start(&program("null_arguments"), &[&sim.target()]);
     app.expect_line("OK");
     app.finish();
 }
@@ -522,7 +525,7 @@ fn every_null_argument() {
 /// checks what the program printed of them.
 fn extended_api_flow(mode: &str) {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("api_agent"), &[&sim.target(), mode, "_SIPTrack _CMExtn"]);
+    let mut app = start(&program("api_agent"), &[&sim.target(), mode, "_SIPTrack _CMExtn"]);
     app.expect_line("READY");
     app.expect("the operational state", |l| l.starts_with("STATE 1 0 operational: Avaya"));
 
@@ -568,7 +571,7 @@ fn extended_api_push() {
 #[test]
 fn extended_api_delta2_and_reconnect() {
     let sim = sim(quiet());
-    let mut app = Program::start(&program("api_agent"), &[&sim.target(), "push", "-CD2"]);
+    let mut app = start(&program("api_agent"), &[&sim.target(), "push", "-CD2"]);
     app.expect("the operational state", |l| l.starts_with("STATE 1 "));
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
@@ -584,7 +587,7 @@ fn extended_api_delta2_and_reconnect() {
 fn extended_api_wrong_password_carries_the_pbx_code() {
     // api_agent logs in as devlink3/devlink3: give that user another password.
     let sim = sim(SimConfig { users: vec![("devlink3".into(), "something else".into())], ..quiet() });
-    let mut app = Program::start(&program("api_agent"), &[&sim.target(), "pull"]);
+    let mut app = start(&program("api_agent"), &[&sim.target(), "pull"]);
     let rejected = format!("STATE 3 {} rejected", 0x8000_0041u32); // AUTHENTICATION_FAILED
     app.expect("the rejection", |l| l.starts_with(&rejected));
     app.send("quit");
@@ -600,7 +603,7 @@ fn example_legacy_app_prints_delta2_records() {
     let sim = sim(quiet());
     let target = sim.target();
     let address = target.trim_start_matches("tcp://");
-    let mut app = Program::start(&example("legacy_app"), &[address, "devlink3"]);
+    let mut app = start(&example("legacy_app"), &[address, "devlink3"]);
     app.expect_line("Connected OK");
     app.expect_line("Printing call records; press ENTER to stop");
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
@@ -613,7 +616,7 @@ fn example_legacy_app_prints_delta2_records() {
 #[test]
 fn example_events_prints_calls_and_users() {
     let sim = sim(quiet());
-    let mut app = Program::start(&example("events"), &[&sim.target(), "devlink3", "devlink3", "3"]);
+    let mut app = start(&example("events"), &[&sim.target(), "devlink3", "devlink3", "3"]);
     app.expect("the user count", |l| l == format!("the PBX has {} users", default_users_list().len()));
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta3(CALL_LOST);
@@ -699,15 +702,15 @@ fn c_programs_under_valgrind() {
     let started = Instant::now();
 
     let sim = sim(quiet());
-    let mut app = Program::start_with(&program("null_arguments"), &[&sim.target()], Some(valgrind));
+    let mut app = start_with(&program("null_arguments"), &[&sim.target()], Some(valgrind));
     app.expect_line("OK");
     app.finish();
 
-    let mut app = Program::start_with(&program("legacy_close_in_callback"), &[&sim.target()], Some(valgrind));
+    let mut app = start_with(&program("legacy_close_in_callback"), &[&sim.target()], Some(valgrind));
     app.expect_line("OK");
     app.finish();
 
-    let mut app = Program::start_with(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"], Some(valgrind));
+    let mut app = start_with(&program("legacy_agent"), &[&sim.target(), "devlink3", "2"], Some(valgrind));
     app.expect_line("READY");
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
@@ -719,7 +722,7 @@ fn c_programs_under_valgrind() {
     app.send("quit");
     app.finish();
 
-    let mut app = Program::start_with(&program("api_agent"), &[&sim.target(), "pull", "_SIPTrack"], Some(valgrind));
+    let mut app = start_with(&program("api_agent"), &[&sim.target(), "pull", "_SIPTrack"], Some(valgrind));
     app.expect("the operational state", |l| l.starts_with("STATE 1 "));
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta3(DETAIL);
@@ -729,7 +732,7 @@ fn c_programs_under_valgrind() {
     app.send("quit");
     app.finish();
 
-    let mut app = Program::start_with(&program("api_agent"), &[&sim.target(), "push", "-CD2"], Some(valgrind));
+    let mut app = start_with(&program("api_agent"), &[&sim.target(), "push", "-CD2"], Some(valgrind));
     app.expect("the operational state", |l| l.starts_with("STATE 1 "));
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
@@ -737,7 +740,7 @@ fn c_programs_under_valgrind() {
     app.send("quit");
     app.finish();
 
-    let mut app = Program::start_with(&program("legacy_cycles"), &[&sim.target(), "20"], Some(valgrind));
+    let mut app = start_with(&program("legacy_cycles"), &[&sim.target(), "20"], Some(valgrind));
     app.expect_line("OK");
     app.finish();
 
@@ -794,7 +797,7 @@ fn install_sh_and_pkg_config() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let sim = sim(quiet());
-    let mut app = Program::start(&exe, &[&sim.target(), "devlink3", "devlink3", "1"]);
+    let mut app = start(&exe, &[&sim.target(), "devlink3", "devlink3", "1"]);
     app.expect_line(&format!("devlink3 {}", env!("CARGO_PKG_VERSION")));
     app.expect("the operational state", |l| l.starts_with("link: operational"));
     app.finish();
@@ -806,7 +809,7 @@ fn legacy_records_sent_before_registration_are_not_lost() {
     // time the application registers, well after OPERATIONAL, as the guide's example does.
     for (kind, options) in [("2-later", ""), ("3-later", "")] {
         let sim = sim(SimConfig { rate: 50.0, ..quiet() });
-        let mut app = Program::start(&program("legacy_agent"), &[&sim.target(), "devlink3", kind, options]);
+        let mut app = start(&program("legacy_agent"), &[&sim.target(), "devlink3", kind, options]);
         app.expect_line("COMMS 0 0");
         app.expect_line("READY");
         std::thread::sleep(Duration::from_millis(300));

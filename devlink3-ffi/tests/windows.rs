@@ -20,28 +20,19 @@
 //! beside the programs. The wine prefix is `DEVLINK3_WINDOWS_DIR/wineprefix` unless
 //! `WINEPREFIX` is set.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use common::{CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, quiet, record_line, sim};
 use devlink3_core::files::write_user_list;
 use devlink3_core::sim::{SimConfig, Simulator, default_users_list};
 
 /// How long a program gets for one expected line (wine starts slowly).
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A Delta2 record with accented Latin (in Windows-1252), CJK and a character outside the
-/// BMP (neither is): what a legacy application gets depends on the ANSI code page.
-const DELTA2_S: &str = "CALL: S 17.1003.1,17.1004.2,2,2,1,0,1,0,René Müller (4001),Zoë Ødegård (4002),,,,0.1,4002,0.1,\
-                        4001,,,0,4002,0,,1,16,0,1,1.0,,,,,日本 𝄞,,0,,,,,,,,,,,,,,,1234";
-const DELTA2_D: &str = "CALL: D 17.1003.1,17.1004.2,1234";
-const CALL_LOST: &str = "<CallLost>c0a82a03,c0a82a0300000413,1,16,77</CallLost>";
-const DETAIL: &str = "<Detail><Call>c0a82a03,42,,,,0,,,,,,0,0,0,77,0,,0</Call>\
-                      <PartyA>c0a82a0300000001,1,2,1,0,0,0,0,0,8,0,,4001,101,0,,4002,,,,,4001,0,5,\"Müller, René\",</PartyA>\
-                      <Target_list><Target>c0a82a0300000002,0,0,8,0,,4002,101,0,4002,,,4001,0</Target></Target_list></Detail>";
 
 // ---------------------------------------------------------------------------------------
 // Building the programs
@@ -114,6 +105,7 @@ fn build() -> Result<Setup, String> {
                 .args(libs))
         };
         compile(&windows.join("legacy_win32.c"), "legacy_2005.exe", &[], &["-ldevlink"])?;
+        compile(&windows.join("legacy_wide_returns.c"), "legacy_wide_returns.exe", &[], &[])?;
         if arch == "x86" {
             compile(&windows.join("legacy_win32.c"), "legacy_dynamic.exe", &["-DDEVLINK_DYNAMIC"], &["-lversion"])?;
         } else {
@@ -140,139 +132,27 @@ fn wine(prefix: &Path) -> Command {
 // ---------------------------------------------------------------------------------------
 // Running them
 
-/// A program running under wine: its output lines as they come, its stdin for commands.
-struct Program {
-    name: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    seen: Vec<String>,
+/// Starts `exe` under wine, in its own folder, with DEVLINK3_USER set and no devlink.ini
+/// unless `env` says otherwise.
+fn start(exe: &Path, args: &[&str]) -> Program {
+    start_env(exe, args, &[])
 }
 
-impl Program {
-    fn start(exe: &Path, args: &[&str]) -> Program {
-        let mut child = wine(&setup().wineprefix)
-            .arg(exe)
-            .args(args)
-            .current_dir(exe.parent().expect("program directory"))
-            .env("DEVLINK3_USER", "devlink3")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start wine {}: {e}", exe.display()));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).split(b'\n') {
-                let Ok(line) = line else { break };
-                // Windows programs end lines with CRLF.
-                let line = String::from_utf8_lossy(&line).trim_end_matches('\r').to_string();
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let name = exe.file_name().unwrap().to_string_lossy().into_owned();
-        Program { name, stdin: child.stdin.take(), child, lines, seen: Vec::new() }
-    }
-
-    fn next_line(&mut self, deadline: Instant) -> Option<String> {
-        match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
-                    self.die(&format!("reported {line:?}"));
-                }
-                self.seen.push(line.clone());
-                Some(line)
-            }
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => self.die("ended early"),
-        }
-    }
-
-    fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        while let Some(line) = self.next_line(deadline) {
-            if want(&line) {
-                return line;
-            }
-        }
-        self.die(&format!("printed no {what} within {WAIT:?}"))
-    }
-
-    fn expect_line(&mut self, exact: &str) {
-        self.expect(&format!("{exact:?}"), |l| l == exact);
-    }
-
-    fn lines_for(&mut self, period: Duration) -> Vec<String> {
-        let deadline = Instant::now() + period;
-        std::iter::from_fn(|| self.next_line(deadline)).collect()
-    }
-
-    fn send(&mut self, command: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        writeln!(stdin, "{command}").and_then(|()| stdin.flush()).expect("writing a command");
-    }
-
-    /// Waits for the program to exit successfully; returns everything it printed.
-    fn finish(mut self) -> Vec<String> {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + WAIT;
-        loop {
-            match self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    if line.starts_with("FAIL") || line == "EARLY" || line == "LATE" {
-                        self.die(&format!("reported {line:?}"));
-                    }
-                    self.seen.push(line);
-                }
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => self.die("did not exit"),
-            }
-        }
-        let status = self.child.wait().expect("waiting for wine");
-        if !status.success() {
-            self.die(&format!("exited with {status}"));
-        }
-        std::mem::take(&mut self.seen)
-    }
-
-    fn die(&mut self, problem: &str) -> ! {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        panic!("{} {problem}; its output:\n  {}", self.name, self.seen.join("\n  "));
-    }
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sim(config: SimConfig) -> Simulator {
-    Simulator::start(config).expect("simulator starts")
-}
-
-fn quiet() -> SimConfig {
-    SimConfig { rate: 0.0, ..SimConfig::default() }
+fn start_env(exe: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Program {
+    let mut command = wine(&setup().wineprefix);
+    command
+        .arg(exe)
+        .args(args)
+        .current_dir(exe.parent().expect("program directory"))
+        .env("DEVLINK3_USER", "devlink3")
+        .env("DEVLINK3_CONFIG", "");
+    apply_env(&mut command, env);
+    Program::spawn(command, &exe.file_name().unwrap().to_string_lossy(), WAIT)
 }
 
 /// The simulator's address as a legacy application passes it: "127.0.0.1:port".
 fn address(sim: &Simulator) -> String {
     sim.target().trim_start_matches("tcp://").to_string()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn record_line(bytes: &[u8]) -> String {
-    format!("RECORD {}", hex(bytes))
 }
 
 /// `text` in Windows-1252 as WideCharToMultiByte makes it without best fit: Latin-1
@@ -287,17 +167,13 @@ fn windows_1252(text: &str) -> Vec<u8> {
         .collect()
 }
 
-fn comms(lines: &[String]) -> Vec<&str> {
-    lines.iter().filter(|l| l.starts_with("COMMS")).map(String::as_str).collect()
-}
-
 // ---------------------------------------------------------------------------------------
 // The legacy API, 32-bit
 
 /// Records in the ANSI code page, DLClose inside a callback, and nothing after it.
 fn legacy_flow(exe: &Path) {
     let sim = sim(quiet());
-    let mut app = Program::start(exe, &[&address(&sim), "devlink3"]);
+    let mut app = start(exe, &[&address(&sim), "devlink3"]);
     app.expect_line("ACP 1252");
     app.expect_line("COMMS 0 0");
     app.expect_line("REGISTER 0 ");
@@ -308,14 +184,14 @@ fn legacy_flow(exe: &Path) {
     assert!(ansi.windows(4).any(|w| w == b"Ren\xe9"), "é is 0xE9 in Windows-1252");
     app.expect_line(&record_line(&ansi));
     sim.inject_delta2(DELTA2_D);
-    app.expect_line(&record_line(DELTA2_D.as_bytes()));
+    app.expect_line(&record_line(DELTA2_D));
 
     // The next record's callback closes the link from inside: it returns at once, and no
     // callback follows (the program reports LATE if one does).
     app.send("close_in_callback");
     app.expect_line("ARMED");
     sim.inject_delta2(DELTA2_D);
-    app.expect_line(&record_line(DELTA2_D.as_bytes()));
+    app.expect_line(&record_line(DELTA2_D));
     app.expect_line("CLOSED_IN_CALLBACK 0");
     sim.inject_delta2(DELTA2_D);
     let after = app.lines_for(Duration::from_millis(500));
@@ -328,11 +204,11 @@ fn legacy_flow(exe: &Path) {
 /// `text=utf8` in reserved2: the PBX's text as UTF-8; DLClose from the main thread.
 fn legacy_utf8_option(exe: &Path) {
     let sim = sim(quiet());
-    let mut app = Program::start(exe, &[&address(&sim), "devlink3", "text=utf8"]);
+    let mut app = start(exe, &[&address(&sim), "devlink3", "text=utf8"]);
     app.expect_line("READY");
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta2(DELTA2_S);
-    app.expect_line(&record_line(DELTA2_S.as_bytes()));
+    app.expect_line(&record_line(DELTA2_S));
     app.send("close");
     app.expect_line("CLOSED 0");
     app.send("quit");
@@ -342,7 +218,7 @@ fn legacy_utf8_option(exe: &Path) {
 /// A wrong password: REJECTED, registration refused, and exactly one login attempt.
 fn legacy_wrong_password(exe: &Path) {
     let sim = sim(quiet());
-    let mut app = Program::start(exe, &[&address(&sim), "not the password"]);
+    let mut app = start(exe, &[&address(&sim), "not the password"]);
     app.expect_line("COMMS 2 0");
     let register = app.expect("a REGISTER line", |l| l.starts_with("REGISTER"));
     assert!(register.starts_with("REGISTER 1 ") && register.contains("AUTHENTICATION_FAILED"), "{register}");
@@ -369,7 +245,7 @@ fn legacy_2005_app_linked_with_the_import_library() {
 /// asks for them only at registration, so every record the PBX sends reaches the callback.
 fn legacy_late_registration(exe: &Path) {
     let sim = sim(SimConfig { rate: 50.0, ..quiet() });
-    let mut app = Program::start(exe, &[&address(&sim), "devlink3", "", "300"]);
+    let mut app = start(exe, &[&address(&sim), "devlink3", "", "300"]);
     app.expect_line("COMMS 0 0");
     app.expect_line("REGISTER 0 ");
     app.expect_line("READY");
@@ -403,7 +279,7 @@ fn legacy_app_with_loadlibrary_and_getprocaddress() {
     // The version resource, read as installers and Explorer do.
     let exe = setup().x86.join("legacy_dynamic.exe");
     let sim = sim(quiet());
-    let mut app = Program::start(&exe, &[&address(&sim), "devlink3"]);
+    let mut app = start(&exe, &[&address(&sim), "devlink3"]);
     app.expect_line("PRODUCT devlink3");
     app.expect_line(&format!("VERSION {}", env!("CARGO_PKG_VERSION")));
     app.expect_line("READY");
@@ -424,6 +300,93 @@ fn legacy_app_64_bit() {
     legacy_wrong_password(&exe);
 }
 
+/// Every export called through pointers typed `long long WINAPI (...)`, as .NET programs
+/// declaring C# `long` call them: the 64-bit value read from EDX:EAX (RAX) is the LONG.
+fn wide_returns(exe: &Path) {
+    let sim = sim(quiet());
+    let mut app = start(exe, &[&address(&sim), "devlink3"]);
+    for (call, value) in [
+        ("open", 0),
+        ("open_again", 1),
+        ("open_bad_option", 1),
+        ("open_null_cb", 1),
+        ("register_unknown_pbxh", 1),
+        ("register_type2", 0),
+        ("register_type3_on_delta2", 1),
+        ("register_call_log", 0),
+        ("close", 0),
+        ("close_again", 1),
+        ("close_failed_open", 1),
+    ] {
+        app.expect_line(&format!("RET {call} {value}"));
+    }
+    app.expect_line("DONE");
+    app.finish();
+}
+
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_returns_read_as_64_bit_integers() {
+    wide_returns(&setup().x86.join("legacy_wide_returns.exe"));
+    wide_returns(&setup().x64.join("legacy_wide_returns.exe"));
+}
+
+/// No user name anywhere: DLOpen fails, and an application that only watches its comms
+/// callback hears REJECTED after DLOpen returned.
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_without_a_user_is_rejected_by_callback() {
+    let sim = sim(quiet());
+    let mut app =
+        start_env(&setup().x86.join("legacy_dynamic.exe"), &[&address(&sim), "devlink3"], &[("DEVLINK3_USER", None)]);
+    let open = app.expect("the OPEN line", |l| l.starts_with("OPEN"));
+    assert!(open.starts_with("OPEN 1 DLOpen(pbxh 0): no service user name"), "{open}");
+    app.expect_line("COMMS 2 0");
+    app.expect_line("READY");
+    app.send("quit");
+    let lines = app.finish();
+    assert_eq!(comms(&lines), ["COMMS 2 0"]);
+    assert_eq!(sim.stats().connections_accepted, 0, "nothing reached the PBX");
+}
+
+/// An unchanged EXE (address without port, no user): devlink.ini beside devlink.dll,
+/// found from the DLL's own module handle, supplies the user, the port and a log file.
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_devlink_ini_beside_the_dll() {
+    let sim = sim(quiet());
+    let port = sim.target().rsplit(':').next().unwrap().to_string();
+    let dir = setup().x86.with_file_name("x86-ini");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["devlink.dll", "bcryptprimitives.dll", "legacy_dynamic.exe"] {
+        std::fs::copy(setup().x86.join(file), dir.join(file)).unwrap();
+    }
+    let ini = format!(
+        "\u{feff}; saved by Notepad\r\n[devlink]\r\nuser = devlink3\r\nport = {port}\r\nlog_file = logs\\devlink.log\r\n"
+    );
+    std::fs::write(dir.join("devlink.ini"), ini).unwrap();
+    let exe = dir.join("legacy_dynamic.exe");
+    let mut app = start_env(&exe, &["127.0.0.1", "devlink3"], &[("DEVLINK3_USER", None), ("DEVLINK3_CONFIG", None)]);
+    app.expect_line("OPEN 0 ");
+    app.expect_line("COMMS 0 0");
+    app.expect_line("REGISTER 0 ");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta2(DELTA2_D);
+    app.expect_line(&record_line(DELTA2_D));
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    app.send("quit");
+    app.finish();
+    let log = std::fs::read_to_string(dir.join("logs/devlink.log")).expect("the log file beside the DLL");
+    assert!(
+        log.contains(&format!(
+            "INFO DLOpen(pbxh 0): connecting to tcp://127.0.0.1:{port} as \"devlink3\" (settings from "
+        )) && log.contains("x86-ini\\devlink.ini)"),
+        "{log}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // The extended API, 64-bit
 
@@ -432,14 +395,14 @@ fn legacy_app_64_bit() {
 fn extended_api_flow(mode: &str) {
     let exe = setup().x64.join("api_agent.exe");
     let sim = sim(quiet());
-    let mut app = Program::start(&exe, &[&sim.target(), mode, "_SIPTrack _CMExtn"]);
+    let mut app = start(&exe, &[&sim.target(), mode, "_SIPTrack _CMExtn"]);
     app.expect_line("READY");
     app.expect("the operational state", |l| l.starts_with("STATE 1 0 operational: Avaya"));
 
     assert_eq!(sim.inject_delta3(DETAIL), 1);
-    app.expect_line(&format!("DETAIL 42 Müller, René 0 1 {}", hex(DETAIL.as_bytes())));
+    app.expect_line(&format!("DETAIL 42 Müller, René 0 1 {}", hex(DETAIL)));
     sim.inject_delta3(CALL_LOST);
-    app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST.as_bytes())));
+    app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST)));
     sim.inject_siptrack("START,c0a82a1f000003eb,17.1003.1,TRUNK,IN,0f5757c5c504c74197be9699697eab8d");
     app.expect_line("SIPTRACK START 17.1003.1 0f5757c5c504c74197be9699697eab8d");
     sim.skip_counter(3);
@@ -447,7 +410,7 @@ fn extended_api_flow(mode: &str) {
     app.expect_line("MISSED 3 0");
 
     app.send("read nasystem/user_list");
-    app.expect_line(&format!("FILE {}", hex(&write_user_list(&default_users_list()))));
+    app.expect_line(&format!("FILE {}", hex(write_user_list(&default_users_list()))));
     app.send("read no/such/file");
     app.expect("a read failure", |l| l.starts_with("FILEERROR DEVLINK3_STATUS_REFUSED"));
     app.send("quit");

@@ -8,6 +8,7 @@
 #               libdevlink.dll.a    MinGW import library (_DLOpen@24 -> DLOpen)
 #               devlink.lib         Visual C++ import library (likewise)
 #               devlink.def
+#               devlink.ini.sample  settings for applications that cannot pass them
 # OUT_DIR/x64/  the same for 64-bit applications (also the extended devlink3_* API)
 # OUT_DIR/include/devlink.h, devlink3.h
 #
@@ -71,6 +72,7 @@ package() { # package ARCH TRIPLE MINGW_PREFIX LLVM_MACHINE
     dll=$TARGET_DIR/$triple/$PROFILE/devlink.dll
     mkdir -p "$dir"
     cp "$dll" "$dir/devlink.dll"
+    cp "$ROOT/devlink3-ffi/devlink.ini.sample" "$dir/devlink.ini.sample"
     if [ "$arch" = x86 ]; then
         cp "$ROOT/devlink3-ffi/windows/devlink.def" "$dir/devlink.def"
     else

@@ -34,6 +34,14 @@ impl FromStr for Target {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
+        Target::parse_with_defaults(s, Scheme::Tcp, None)
+    }
+}
+
+impl Target {
+    /// Parses `s`, taking `scheme` when it names none and `port` (or the scheme's standard
+    /// port) when it gives none: what a configuration file supplies for a bare address.
+    pub fn parse_with_defaults(s: &str, scheme: Scheme, port: Option<u16>) -> Result<Self, String> {
         let s = s.trim();
         // Credentials never belong in a target: they would be echoed in every error and log
         // line. Checked before anything else so that no message repeats them.
@@ -45,7 +53,7 @@ impl FromStr for Target {
                 .to_string());
         }
         let (scheme, rest) = match s.split_once("://") {
-            None => (Scheme::Tcp, s),
+            None => (scheme, s),
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
                 "tcp" => (Scheme::Tcp, rest),
                 "tls" => (Scheme::Tls, rest),
@@ -64,11 +72,11 @@ impl FromStr for Target {
             },
             Scheme::Tcp | Scheme::Tls => (rest.trim_end_matches('/'), String::new()),
         };
-        let default_port = match scheme {
+        let default_port = port.unwrap_or(match scheme {
             Scheme::Tcp => TCP_PORT,
             Scheme::Tls | Scheme::Wss => TLS_PORT,
             Scheme::Ws => WS_PORT,
-        };
+        });
         let (host, port) = split_host_port(rest).map_err(|e| format!("{s:?}: {e}"))?;
         if host.is_empty() {
             return Err(format!("{s:?}: no host"));
@@ -145,6 +153,12 @@ mod tests {
         assert_eq!(t("ws://ipo:8080").path, "/");
         assert_eq!(t("ws://ipo?x=1").path, "/?x=1");
         assert_eq!(t("WSS://[::1]:9/a/b").to_string(), "wss://[::1]:9/a/b");
+        let with = |s, scheme, port| Target::parse_with_defaults(s, scheme, port).unwrap().to_string();
+        assert_eq!(with("ipo", Scheme::Tls, None), "tls://ipo:50796");
+        assert_eq!(with("ipo", Scheme::Wss, Some(443)), "wss://ipo:443/");
+        assert_eq!(with("ipo:7", Scheme::Tls, Some(443)), "tls://ipo:7", "the address's own port wins");
+        assert_eq!(with("tcp://ipo", Scheme::Tls, Some(9)), "tcp://ipo:9", "the address's own scheme wins");
+        assert_eq!(with("::1", Scheme::Tcp, Some(9)), "tcp://[::1]:9");
         for bad in ["", "tcp://", "ftp://x", "x:notaport", "255.255.255.255", "ws:///path", "[::1"] {
             assert!(bad.parse::<Target>().is_err(), "{bad:?} should be refused");
         }

@@ -12,12 +12,13 @@
  *                       GetProcAddress, as VB6 (Declare), Delphi and .NET (DllImport) do.
  *
  * Prints one line per event on stdout: "ACP <code page>", "VERSION <FileVersion>"
- * (dynamic only), "COMMS <state> <parm1>", "RECORD <hex of info>", "REGISTER <rc>
- * <last error>", "READY", "CLOSED <rc>", "CLOSED_IN_CALLBACK <rc>", "BYE"; "EARLY"
- * or "LATE" for a callback before DLOpen returned or after the link was closed; "FAIL
- * <why>". Commands on stdin: "close" (DLClose), "close_in_callback" (the next record
- * callback calls DLClose itself), "quit".
- * The service user comes from the DEVLINK3_USER environment variable (reserved1 NULL).
+ * (dynamic only), "OPEN <rc> <last error>", "COMMS <state> <parm1>", "RECORD <hex of
+ * info>", "REGISTER <rc> <last error>", "READY", "CLOSED <rc>", "CLOSED_IN_CALLBACK <rc>",
+ * "BYE"; "EARLY" or "LATE" for a callback before DLOpen returned or after the link was
+ * closed; "FAIL <why>". Commands on stdin: "close" (DLClose), "close_in_callback" (the
+ * next record callback calls DLClose itself), "quit".
+ * The service user comes from the DEVLINK3_USER environment variable or a devlink.ini
+ * beside devlink.dll (reserved1 NULL), as for an unchanged application.
  */
 #include <windows.h>
 #include <stdarg.h>
@@ -164,14 +165,18 @@ int main(int argc, char **argv)
 
     rc = DLOpen(PBXH, argv[1], argv[2], NULL, argc > 3 ? argv[3] : NULL, HandleCommsEvent);
     InterlockedExchange(&dlopen_returned, 1);
-    if (rc != DEVLINK_SUCCESS) {
-        devlink3_last_error(why, sizeof why);
-        fail("DLOpen failed:", why);
-    }
+    why[0] = '\0';
+    if (rc != DEVLINK_SUCCESS) devlink3_last_error(why, sizeof why);
+    say("OPEN %ld %s", (long)rc, why);
 
-    /* As the guide's example: wait up to 10 seconds for the link to report. */
+    /* As the guide's example: wait up to 10 seconds for the link to report (a failed
+     * DLOpen is reported as REJECTED too). */
     for (waited = 0; comms_seen == 0 && waited < 10000; waited += 100) Sleep(100);
     if (comms_seen == 0) fail("no comms state within 10 s", NULL);
+    if (rc != DEVLINK_SUCCESS) {
+        say("READY");
+        goto commands;
+    }
 
     /* Register after OPERATIONAL, as the guide says (argv[4]: that many ms later, as a slow
      * application would); a 2001 application also asks for the call log, which must not
@@ -185,6 +190,7 @@ int main(int argc, char **argv)
         fail("DLRegisterCallLog failed on an open link", NULL);
     say("READY");
 
+commands:
     while (fgets(command, sizeof command, stdin) != NULL) {
         command[strcspn(command, "\r\n")] = '\0';
         if (strcmp(command, "close") == 0) {
