@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
-use devlink3_core::sim::{ANSWERED_CALL_DETAIL, SimConfig, Simulator};
 use devlink3_core::wire::packet::encode_event;
+use devlink3_sim::{ANSWERED_CALL_DETAIL, SimConfig, Simulator};
 
 #[derive(Args)]
 pub struct BenchArgs {

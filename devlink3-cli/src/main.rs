@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
-use devlink3_core::sim::{SimConfig, Simulator};
 use devlink3_core::transport::{HttpAuth, parse_fingerprint};
+use devlink3_sim::{SimConfig, Simulator};
 
 #[derive(Parser)]
 #[command(name = "devlink3", version, about = "Avaya IP Office DevLink3 call events, from the command line")]

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::client::{Event, LinkState, MissedReason, Subscription};
+use crate::event::{Event, LinkState, MissedReason};
+use crate::subscription::Subscription;
 
 /// The queue between the session task and the consumer.
 ///

@@ -1,27 +1,31 @@
-//! DevLink3: the Avaya IP Office real-time call-event protocol.
+//! DevLink3 client runtime: one link to an Avaya IP Office, from connecting and logging in
+//! to handing every event to the application, surviving network faults on the way.
 //!
-//! * [`wire`]: I/O-free codecs for frames, packets and tuples.
-//! * [`auth`]: SHA1 and PLAIN challenge responses.
-//! * [`records`]: Delta3, Delta2, SIPTrack and CMExtn records as typed values.
-//! * [`files`]: ReadFile contents such as `nasystem/user_list`.
-//! * [`client`]: the session runtime: connect, authenticate, stream events, reconnect.
+//! * [`client`]: the link ([`Client`], [`ClientConfig`]): connect, authenticate, subscribe,
+//!   stream events, reconnect.
+//! * [`event`]: what a link delivers ([`Event`], [`LinkState`]); [`Error`]: how a call fails.
+//! * [`dispatch`]: the bounded event queue and the callback thread.
+//! * [`transport`]: `tcp://`, `tls://`, `ws://`, `wss://`.
 //! * [`redact`]: secrets out of log lines, for the faces that forward logs.
-//! * [`sim`]: an embedded IP Office simulator for tests and demos.
+//!
+//! The protocol itself (frames, packets, records, files) is `devlink3-proto`, re-exported
+//! here as [`wire`], [`auth`], [`records`] and [`files`]; the IP Office simulator is
+//! `devlink3-sim`. `ARCHITECTURE.md` at the repository root shows how they fit.
 
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations)]
 
-#[macro_use]
-mod codes;
+pub use devlink3_proto::{auth, files, records, wire};
 
-pub mod auth;
 pub mod client;
 pub mod dispatch;
-pub mod files;
-pub mod records;
+mod error;
+pub mod event;
 pub mod redact;
 pub mod runtime;
-#[cfg(feature = "sim")]
-pub mod sim;
+mod subscription;
 pub mod transport;
-pub mod wire;
+
+pub use client::{Client, ClientConfig};
+pub use error::Error;
+pub use event::{Event, LinkState, MissedReason, Origin, PbxInfo};

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use common::{WAIT, wait_for};
 use devlink3_core::client::{Client, ClientConfig, Error, Event, LinkState, MissedReason, Reconnect, flags};
 use devlink3_core::records::Delta3;
-use devlink3_core::sim::{SimConfig, Simulator};
 use devlink3_core::transport::parse_fingerprint;
 use devlink3_core::wire::ResultCode;
+use devlink3_sim::{SimConfig, Simulator};
 
 fn sim(config: SimConfig) -> Simulator {
     Simulator::start(config).expect("simulator starts")

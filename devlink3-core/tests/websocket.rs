@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use common::wait_for;
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState, Reconnect};
-use devlink3_core::sim::{ANSWERED_CALL_DETAIL, SendPolicy, SimConfig, SimHttpAuth, SimWebSocket, Simulator};
 use devlink3_core::transport::{HttpAuth, parse_fingerprint};
+use devlink3_sim::{ANSWERED_CALL_DETAIL, SendPolicy, SimConfig, SimHttpAuth, SimWebSocket, Simulator};
 
 fn ws_sim(websocket: SimWebSocket) -> Simulator {
     Simulator::start(SimConfig {

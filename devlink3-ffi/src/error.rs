@@ -46,8 +46,6 @@ impl devlink3_status {
     fn of(error: &CoreError) -> Self {
         match error {
             CoreError::Config(_) => Self::InvalidArgument,
-            CoreError::Connect(_) | CoreError::NoResponse(_) => Self::NoResponse,
-            CoreError::Protocol(_) => Self::Protocol,
             CoreError::Refused { .. } | CoreError::PlainOnCleartext | CoreError::ReadFile { .. } => Self::Refused,
             CoreError::Timeout(_) => Self::Timeout,
             CoreError::NotOperational(_) => Self::NotOperational,

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use common::{CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, quiet, record_line, sim};
 use devlink3_core::files::write_user_list;
-use devlink3_core::sim::{SimConfig, default_users_list};
+use devlink3_sim::{SimConfig, default_users_list};
 
 /// How long a program gets for one expected line.
 const WAIT: Duration = Duration::from_secs(20);
@@ -305,7 +305,7 @@ fn legacy_tls_with_a_pinned_certificate() {
 
 #[test]
 fn legacy_over_websocket_with_digest_and_options() {
-    use devlink3_core::sim::{SendPolicy, SimWebSocket};
+    use devlink3_sim::{SendPolicy, SimWebSocket};
     let websocket = SimWebSocket {
         path: "/devlink3".into(),
         protocol: Some("devlink3".into()),

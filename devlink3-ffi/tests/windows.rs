@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use common::{CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, quiet, record_line, sim};
 use devlink3_core::files::write_user_list;
-use devlink3_core::sim::{SimConfig, Simulator, default_users_list};
+use devlink3_sim::{SimConfig, Simulator, default_users_list};
 
 /// How long a program gets for one expected line (wine starts slowly).
 const WAIT: Duration = Duration::from_secs(30);

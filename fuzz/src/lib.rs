@@ -2,8 +2,8 @@
 //! the codec, or a broken invariant (deframing depends on how the stream was split, a decoded
 //! packet does not survive re-encoding, an encode error leaves octets behind).
 
-use devlink3_core::records::parse_delta3;
-use devlink3_core::wire::{
+use devlink3_proto::records::parse_delta3;
+use devlink3_proto::wire::{
     DecodeError, Deframer, EncodeError, EventTuple, Packet, Text, TupleTable, TupleWriter, decode_frame,
 };
 

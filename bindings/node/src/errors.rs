@@ -16,11 +16,8 @@ pub(crate) fn code_name(code: Option<ResultCode>, fallback: &'static str) -> &'s
 fn error_code(error: &Error) -> &'static str {
     match error {
         Error::Config(_) => "INVALID_CONFIG",
-        Error::Connect(_) => "CONNECT_FAILED",
-        Error::Protocol(_) => "PROTOCOL_ERROR",
         Error::Refused { code, .. } => code_name(Some(*code), "REFUSED"),
         Error::PlainOnCleartext => "PLAIN_ON_CLEARTEXT",
-        Error::NoResponse(_) => "NO_RESPONSE",
         Error::ReadFile { code, .. } => code_name(Some(*code), "READ_FILE_FAILED"),
         Error::Timeout(_) => "TIMEOUT",
         Error::NotOperational(_) => "NOT_OPERATIONAL",

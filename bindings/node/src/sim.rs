@@ -9,7 +9,7 @@ use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 
 use devlink3_core::files::UserEntry;
-use devlink3_core::sim::{self, Blast, SimConfig, SimHttpAuth};
+use devlink3_sim::{self as sim, Blast, SimConfig, SimHttpAuth};
 
 /// A simulated IP Office; every option has a default.
 #[napi(object)]

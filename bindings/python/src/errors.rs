@@ -15,8 +15,6 @@ use crate::events::ToPy;
 pub(crate) fn error(err: Error) -> PyErr {
     let class = match &err {
         Error::Config(_) => "ConfigError",
-        Error::Connect(_) | Error::NoResponse(_) => "ConnectionLost",
-        Error::Protocol(_) => "ProtocolError",
         Error::Refused { code, .. } => refusal(Some(*code)),
         Error::PlainOnCleartext => "Refused",
         Error::ReadFile { .. } => "ReadFileError",

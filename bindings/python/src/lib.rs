@@ -33,7 +33,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[pymodule]
 fn _devlink3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("ANSWERED_CALL_DETAIL", devlink3_core::sim::ANSWERED_CALL_DETAIL)?;
+    m.add("ANSWERED_CALL_DETAIL", devlink3_sim::ANSWERED_CALL_DETAIL)?;
     codes::register(m)?;
     events::register(m)?;
     link::register(m)?;

@@ -5,8 +5,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use devlink3_core::files::UserEntry;
-use devlink3_core::sim::{
-    self, BlastReport as CoreBlastReport, SimConfig, SimHttpAuth, SimStats as CoreSimStats, SimWebSocket,
+use devlink3_sim::{
+    self as sim, BlastReport as CoreBlastReport, SimConfig, SimHttpAuth, SimStats as CoreSimStats, SimWebSocket,
 };
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;

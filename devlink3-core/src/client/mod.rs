@@ -19,7 +19,6 @@
 
 mod backoff;
 mod session;
-mod types;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,9 +30,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::dispatch::{Dispatcher, EventQueue, HandlerSet, Handlers};
 use crate::files::{USER_LIST, UserEntry, parse_user_list};
 use crate::runtime;
+use crate::subscription::Subscription;
 use crate::transport::{Scheme, Target, TlsConnector, TlsOptions, WebSocketOptions};
 
-pub use types::{Error, Event, LinkState, MissedReason, Origin, PbxInfo};
+pub use crate::error::Error;
+pub use crate::event::{Event, LinkState, MissedReason, Origin, PbxInfo};
 
 /// Event request flags (specification §6.4.1), to combine with spaces.
 pub mod flags {
@@ -209,70 +210,6 @@ impl Shared {
             _ => None,
         }
     }
-}
-
-/// The link's event request: `None` until a consumer of records appears, then the flags
-/// to send. The session task watches it.
-#[derive(Debug)]
-pub(crate) struct Subscription {
-    requested: watch::Sender<Option<String>>,
-    default_flags: String,
-    /// Set once flags are requested: `next_event` asks on every call, and this keeps
-    /// the hot path to one atomic load.
-    done: AtomicBool,
-}
-
-impl Subscription {
-    fn new(default_flags: String) -> (Arc<Self>, watch::Receiver<Option<String>>) {
-        let (requested, receiver) = watch::channel(None);
-        (Arc::new(Subscription { requested, default_flags, done: AtomicBool::new(false) }), receiver)
-    }
-
-    /// Asks for events with `flags` (the configured flags when `None`). Asking again with
-    /// the same flags, or with none, changes nothing; other flags are refused: one link
-    /// carries one event stream.
-    pub(crate) fn request(&self, flags: Option<&str>) -> Result<(), Error> {
-        if flags.is_none() && self.done.load(Ordering::Acquire) {
-            return Ok(());
-        }
-        let wanted = flags.unwrap_or(&self.default_flags);
-        if wanted.contains('\0') {
-            return Err(Error::Config("event flags must not contain NUL characters".into()));
-        }
-        let mut refused = None;
-        self.requested.send_if_modified(|current| match current {
-            None => {
-                *current = Some(wanted.to_string());
-                true
-            }
-            Some(existing) => {
-                if flags.is_some() && !same_flags(existing, wanted) {
-                    refused = Some(existing.clone());
-                }
-                false
-            }
-        });
-        self.done.store(true, Ordering::Release);
-        match refused {
-            None => Ok(()),
-            Some(existing) => Err(Error::Config(format!(
-                "this link already asked for events with flags {existing:?}; it cannot switch to {wanted:?}"
-            ))),
-        }
-    }
-
-    /// The flags asked for, once a consumer has appeared.
-    pub(crate) fn flags(&self) -> Option<String> {
-        self.requested.borrow().clone()
-    }
-}
-
-fn same_flags(a: &str, b: &str) -> bool {
-    let mut a: Vec<String> = a.split_whitespace().map(str::to_ascii_lowercase).collect();
-    let mut b: Vec<String> = b.split_whitespace().map(str::to_ascii_lowercase).collect();
-    a.sort();
-    b.sort();
-    a == b
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -103,7 +103,7 @@ impl Challenge {
 
 /// The Digest `response` value (RFC 7616 §3.4.1, MD5): `qop` is `(qop, nc, cnonce)` when
 /// the exchange uses one. Shared by the client's answer and the simulator's check.
-pub(crate) fn digest(
+pub fn digest(
     user: &str,
     realm: &str,
     password: &str,
@@ -121,7 +121,7 @@ pub(crate) fn digest(
 }
 
 /// `key=value` and `key="quoted, value"` pairs, comma-separated.
-pub(crate) fn auth_params(mut s: &str) -> Vec<(String, String)> {
+pub fn auth_params(mut s: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     loop {
         s = s.trim_start_matches([',', ' ', '\t']);
@@ -155,12 +155,12 @@ fn quote(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-pub(crate) fn md5_hex(s: &str) -> String {
+pub fn md5_hex(s: &str) -> String {
     Md5::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A fresh client nonce: 16 random octets, hex.
-pub(crate) fn cnonce() -> String {
+pub fn cnonce() -> String {
     let mut bytes = [0u8; 16];
     // ring's system randomness; failure is practically impossible and only weakens replay
     // protection of this one request, so fall back to zeros rather than fail the link.

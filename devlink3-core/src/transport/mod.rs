@@ -19,8 +19,7 @@ pub use http_auth::HttpAuth;
 pub use target::{Scheme, Target};
 pub use tls::{ClientCert, TlsOptions, fingerprint, parse_fingerprint};
 pub(crate) use tls::{TlsConnector, certificate_failure};
-#[cfg(feature = "sim")]
-pub(crate) use websocket::WsByteStream;
+pub use websocket::WsByteStream;
 pub use websocket::{SendPolicy, WebSocketOptions};
 
 /// A connected byte stream: TCP, TLS, or a WebSocket over either.

@@ -193,8 +193,9 @@ pub enum SendPolicy {
 }
 
 /// A WebSocket seen as a byte stream: received message payloads are concatenated (text
-/// too); writes become binary messages as the [`SendPolicy`] says.
-pub(crate) struct WsByteStream<S> {
+/// too); writes become binary messages as the [`SendPolicy`] says. Public for servers of
+/// DevLink3-in-WebSocket (the simulator); the client builds its own.
+pub struct WsByteStream<S> {
     ws: WebSocketStream<S>,
     pending: Bytes,
     policy: SendPolicy,
@@ -203,8 +204,14 @@ pub(crate) struct WsByteStream<S> {
     close_sent: bool,
 }
 
+impl<S> std::fmt::Debug for WsByteStream<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsByteStream").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
 impl<S> WsByteStream<S> {
-    pub(crate) fn new(ws: WebSocketStream<S>, policy: SendPolicy) -> Self {
+    pub fn new(ws: WebSocketStream<S>, policy: SendPolicy) -> Self {
         WsByteStream { ws, pending: Bytes::new(), policy, outgoing: Vec::new(), close_sent: false }
     }
 }

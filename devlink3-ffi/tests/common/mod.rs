@@ -8,7 +8,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use devlink3_core::sim::{SimConfig, Simulator};
+use devlink3_sim::{SimConfig, Simulator};
 
 /// A Delta2 record with accented Latin, CJK and a character outside the BMP (a UTF-16
 /// surrogate pair on the wire): the library must hand it on byte for byte (in UTF-8), or

@@ -1,6 +1,6 @@
 //! Codec throughput: deframing, packet + tuple decode, Delta3 parsing, and the three together.
 //!
-//! `cargo bench -p devlink3-core --bench codec -- --warm-up-time 1 --measurement-time 3`
+//! `cargo bench -p devlink3-proto --bench codec -- --warm-up-time 1 --measurement-time 3`
 //!
 //! * `deframe_64k_reads/{frames,bytes}`: a buffer of answered-call Detail event frames fed to
 //!   a `Deframer` in 64 KiB reads, every frame taken out (frames/s and bytes/s).
@@ -17,9 +17,9 @@ use std::hint::black_box;
 use std::net::Ipv4Addr;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use devlink3_core::records::{Delta3, parse_delta3};
-use devlink3_core::wire::packet::encode_event;
-use devlink3_core::wire::{Deframer, EventTuple, Packet, decode_frame};
+use devlink3_proto::records::{Delta3, parse_delta3};
+use devlink3_proto::wire::packet::encode_event;
+use devlink3_proto::wire::{Deframer, EventTuple, Packet, decode_frame};
 
 /// The `delta3_detail` vector (shared/vectors/devlink3.json), a whole frame: the answered call as
 /// printed in §6.7.1.3, lost Party field and all.

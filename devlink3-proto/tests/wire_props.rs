@@ -7,12 +7,12 @@
 
 use std::net::Ipv4Addr;
 
-use devlink3_core::wire::frame::{
+use devlink3_proto::wire::frame::{
     MAX_FRAME_LEN, MAX_PAYLOAD_LEN, MAX_SHORT_FRAME_LEN, decode_header, header_bytes, header_len,
 };
-use devlink3_core::wire::packet::{encode_event, kind};
-use devlink3_core::wire::tuple::tag;
-use devlink3_core::wire::{
+use devlink3_proto::wire::packet::{encode_event, kind};
+use devlink3_proto::wire::tuple::tag;
+use devlink3_proto::wire::{
     AuthRequest, AuthResult, DecodeError, Deframer, Event, EventRequest, EventResponse, EventTuple, FrameHeader,
     Packet, ReadFileRequest, ReadFileResponse, ResultCode, TestRequest, TestResponse, Text, TupleTable, TupleWriter,
     decode_frame, encode_frame,

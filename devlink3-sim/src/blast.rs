@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::wire::EncodeError;
-use crate::wire::frame::decode_header;
-use crate::wire::packet::encode_event;
+use devlink3_proto::wire::EncodeError;
+use devlink3_proto::wire::frame::decode_header;
+use devlink3_proto::wire::packet::encode_event;
 
 use super::server::EventCounter;
 use super::subscription::Subscription;

@@ -7,12 +7,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use devlink3_core::auth;
-use devlink3_core::files::{USER_LIST, UserEntry, parse_user_list};
-use devlink3_core::sim::{READ_FILE_NOT_FOUND, SimConfig, SimRecord, Simulator, default_users_list};
-use devlink3_core::wire::{
+use devlink3_proto::auth;
+use devlink3_proto::files::{USER_LIST, UserEntry, parse_user_list};
+use devlink3_proto::wire::{
     AuthRequest, DecodeError, Deframer, EventRequest, EventTuple, Packet, ReadFileRequest, ResultCode, TestRequest,
 };
+use devlink3_sim::{READ_FILE_NOT_FOUND, SimConfig, SimRecord, Simulator, default_users_list};
 use rustls::pki_types::{CertificateDer, ServerName};
 
 /// Longest wait for anything the simulator should do at once.

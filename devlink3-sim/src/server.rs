@@ -12,10 +12,10 @@ use std::time::Instant;
 
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::auth::{self, SHA1_CHALLENGE_LEN};
-use crate::files::USER_LIST;
-use crate::wire::packet::{MAX_TEST_PAYLOAD, encode_event, kind};
-use crate::wire::{
+use devlink3_proto::auth::{self, SHA1_CHALLENGE_LEN};
+use devlink3_proto::files::USER_LIST;
+use devlink3_proto::wire::packet::{MAX_TEST_PAYLOAD, encode_event, kind};
+use devlink3_proto::wire::{
     AuthRequest, AuthResult, EventRequest, EventResponse, Packet, ReadFileRequest, ReadFileResponse, ResultCode,
     TestRequest, TestResponse,
 };

@@ -4,7 +4,7 @@
 //! either prefix and any case (the specification's own example writes `-CMExtn`).
 //! Unknown flags are left out of the accepted list, and so is `-SCN` next to `-CD2`.
 
-use crate::wire::{EncodeError, ResultCode, TupleWriter};
+use devlink3_proto::wire::{EncodeError, ResultCode, TupleWriter};
 
 use super::feed::{RecordClass, RecordCounts};
 use super::traffic::SimRecord;

@@ -6,14 +6,14 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::files::{UserEntry, write_user_list};
-use crate::wire::frame::MAX_PAYLOAD_LEN;
+use devlink3_proto::files::{UserEntry, write_user_list};
+use devlink3_proto::wire::frame::MAX_PAYLOAD_LEN;
 
 /// Configuration of a [`Simulator`](super::Simulator). Start from `SimConfig::default()`
 /// and change what a test needs:
 ///
 /// ```
-/// # use devlink3_core::sim::SimConfig;
+/// # use devlink3_sim::SimConfig;
 /// let config = SimConfig { lockout_after: 2, rate: 5.0, ..SimConfig::default() };
 /// ```
 #[derive(Clone)]

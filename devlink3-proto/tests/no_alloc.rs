@@ -9,9 +9,9 @@ use std::cell::Cell;
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 
-use devlink3_core::records::{Delta3, parse_delta3};
-use devlink3_core::wire::packet::encode_event;
-use devlink3_core::wire::{Deframer, EventTuple, Packet};
+use devlink3_proto::records::{Delta3, parse_delta3};
+use devlink3_proto::wire::packet::encode_event;
+use devlink3_proto::wire::{Deframer, EventTuple, Packet};
 
 struct CountingAllocator;
 

@@ -16,8 +16,8 @@ use tokio_tungstenite::tungstenite::http::{StatusCode, header};
 
 use super::Shared;
 use super::accounts::Verdict;
-use crate::transport::SendPolicy;
-use crate::transport::http_auth::{auth_params, cnonce, digest};
+use devlink3_core::transport::SendPolicy;
+use devlink3_core::transport::http_auth::{auth_params, cnonce, digest};
 
 /// The realm the simulator's HTTP challenges name.
 pub const REALM: &str = "IPOffice";

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use devlink3_core::records::*;
+use devlink3_proto::records::*;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use devlink3_core::auth;
-use devlink3_core::wire::{Deframer, EventTuple, Packet, ResultCode, Text, decode_frame, encode_frame};
+use devlink3_proto::auth;
+use devlink3_proto::wire::{Deframer, EventTuple, Packet, ResultCode, Text, decode_frame, encode_frame};
 use serde_json::Value;
 
 fn vectors() -> Value {

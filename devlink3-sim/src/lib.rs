@@ -9,7 +9,7 @@
 //! Fault knobs break things on purpose so that clients can be tested against them.
 //!
 //! ```
-//! use devlink3_core::sim::{SimConfig, Simulator};
+//! use devlink3_sim::{SimConfig, Simulator};
 //!
 //! let sim = Simulator::start(SimConfig::default())?;
 //! println!("connect to {} as devlink3/devlink3", sim.target());
@@ -18,7 +18,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Everything runs on the process-wide runtime ([`crate::runtime`]); the methods of
+//! Everything runs on the process-wide runtime ([`devlink3_core::runtime`]); the methods of
 //! [`Simulator`] return at once, except [`Simulator::stop`] (and drop), which waits until
 //! every connection is closed.
 //!
@@ -50,9 +50,9 @@ use std::time::{Duration, Instant};
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::watch;
 
-use crate::files::write_user_list;
-use crate::runtime;
-use crate::wire::EncodeError;
+use devlink3_core::runtime;
+use devlink3_proto::files::write_user_list;
+use devlink3_proto::wire::EncodeError;
 
 use accounts::{Accounts, SessionLimit};
 use blast::BlastJob;
@@ -68,9 +68,9 @@ pub const ANSWERED_CALL_DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,
 <PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,0,0,5678,,,,,,01707123456,100</PartyA>\
 <PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,,,,200,901707123456,100</PartyB></Detail>";
 
-pub use crate::transport::SendPolicy;
 pub use blast::{Blast, BlastReport};
 pub use config::{SimConfig, default_users_list};
+pub use devlink3_core::transport::SendPolicy;
 pub use server::READ_FILE_NOT_FOUND;
 pub use stats::{SimStats, UserStats};
 pub use traffic::SimRecord;

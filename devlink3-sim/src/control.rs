@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::blast::BlastTicket;
 use super::lock;
-use crate::runtime;
+use devlink3_core::runtime;
 
 /// An instruction from the [`Simulator`](super::Simulator) to one connection.
 #[derive(Debug)]

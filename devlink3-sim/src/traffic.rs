@@ -29,7 +29,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::records::{
+use devlink3_proto::records::{
     AttemptReject, Call, CallLost, CalledType, Cause, CliPresentation, CmExtn, Delta2, Delta2Kind, Delta2State, Detail,
     EquipmentClass, Party, PartyState, QueueState, SipDirection, SipEvent, SipTrack, SipType, Target, Tone,
 };
@@ -1079,7 +1079,7 @@ impl Emitter<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::{Delta3, parse_delta2, parse_delta3, parse_siptrack};
+    use devlink3_proto::records::{Delta3, parse_delta2, parse_delta3, parse_siptrack};
 
     /// Starts `calls` calls, two a second, then runs far past their end.
     fn run(seed: u64, calls: u64) -> (Traffic, Vec<SimRecord>) {

@@ -4,10 +4,10 @@
 
 use std::net::Ipv4Addr;
 
-use devlink3_core::wire::frame::{MAX_FRAME_LEN, MAX_PAYLOAD_LEN, decode_header};
-use devlink3_core::wire::packet::{encode_event, kind};
-use devlink3_core::wire::tuple::{MAX_TUPLE_DATA, tag};
-use devlink3_core::wire::{
+use devlink3_proto::wire::frame::{MAX_FRAME_LEN, MAX_PAYLOAD_LEN, decode_header};
+use devlink3_proto::wire::packet::{encode_event, kind};
+use devlink3_proto::wire::tuple::{MAX_TUPLE_DATA, tag};
+use devlink3_proto::wire::{
     AuthRequest, AuthResult, DecodeError, Deframer, EncodeError, Event, EventRequest, EventResponse, EventTuple,
     Packet, RawTuple, ReadFileRequest, ReadFileResponse, ResultCode, TestRequest, TestResponse, Text, TupleTable,
     TupleWriter, decode_frame, encode_frame,
@@ -760,7 +760,7 @@ fn packet_encode_error_appends_nothing() {
 
 #[test]
 fn values_the_wire_cannot_carry_back_are_refused_and_append_nothing() {
-    use devlink3_core::wire::{AuthRequest, AuthResult, EncodeError, EventRequest};
+    use devlink3_proto::wire::{AuthRequest, AuthResult, EncodeError, EventRequest};
 
     let mut out = vec![0xEE];
     let nul_user = Packet::AuthRequest(AuthRequest { request_id: 1, username: "a\0b", application_name: None });

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
-use crate::wire::{DecodeError, Deframer};
+use devlink3_proto::wire::{DecodeError, Deframer};
 
 use super::blast::BlastRun;
 use super::control::{Control, Registration, TaskTracker};
@@ -27,7 +27,7 @@ use super::feed::{Batch, RecordCounts};
 use super::server::{Next, Session};
 use super::websocket::WsEndpoint;
 use super::{FOREVER, Shared};
-use crate::transport::WsByteStream;
+use devlink3_core::transport::WsByteStream;
 
 /// Queued octets above which a connection stops taking more work.
 const HIGH_WATER: usize = 256 * 1024;
