@@ -119,13 +119,7 @@ impl LinkSettings {
                 self.config.response_timeout = timeout;
             }
             "ws_auth" => {
-                self.config.websocket.http_auth = match value.to_ascii_lowercase().as_str() {
-                    "auto" => HttpAuth::Auto,
-                    "none" => HttpAuth::None,
-                    "basic" => HttpAuth::Basic,
-                    "digest" => HttpAuth::Digest,
-                    _ => return Err(format!("ws_auth={value:?}: expected auto, none, basic or digest")),
-                }
+                self.config.websocket.http_auth = value.parse::<HttpAuth>().map_err(|e| format!("ws_auth: {e}"))?
             }
             "ws_basic_cleartext" => self.config.websocket.allow_basic_over_cleartext = boolean(key, value)?,
             "ws_devlink_auth" => self.config.websocket.devlink_auth = boolean(key, value)?,

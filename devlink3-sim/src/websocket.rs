@@ -32,6 +32,20 @@ pub enum SimHttpAuth {
     Digest,
 }
 
+impl std::str::FromStr for SimHttpAuth {
+    type Err = String;
+
+    /// `none`, `basic` or `digest`, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(SimHttpAuth::None),
+            "basic" => Ok(SimHttpAuth::Basic),
+            "digest" => Ok(SimHttpAuth::Digest),
+            _ => Err(format!("{s:?}: expected none, basic or digest")),
+        }
+    }
+}
+
 /// The WebSocket endpoint's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimWebSocket {

@@ -113,14 +113,9 @@ impl TryFrom<ConnectOptions> for ClientConfig {
         }
         if let Some(ws) = options.websocket {
             let core = &mut config.websocket;
-            core.http_auth = match ws.http_auth.as_deref().unwrap_or("auto").to_ascii_lowercase().as_str() {
-                "auto" => HttpAuth::Auto,
-                "none" => HttpAuth::None,
-                "basic" => HttpAuth::Basic,
-                "digest" => HttpAuth::Digest,
-                other => {
-                    return Err(Error::Config(format!("httpAuth must be auto, none, basic or digest, not {other:?}")));
-                }
+            core.http_auth = match ws.http_auth.as_deref() {
+                Some(value) => value.parse::<HttpAuth>().map_err(|e| Error::Config(format!("httpAuth: {e}")))?,
+                None => HttpAuth::Auto,
             };
             core.allow_basic_over_cleartext = ws.allow_basic_over_cleartext.unwrap_or(false);
             core.devlink_auth = ws.devlink_auth.unwrap_or(true);

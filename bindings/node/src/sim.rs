@@ -295,12 +295,8 @@ fn sim_config(options: SimulatorOptions) -> Result<SimConfig> {
         config.websocket.path = path;
     }
     if let Some(auth) = options.ws_auth {
-        config.websocket.http_auth = match auth.to_ascii_lowercase().as_str() {
-            "none" => SimHttpAuth::None,
-            "basic" => SimHttpAuth::Basic,
-            "digest" => SimHttpAuth::Digest,
-            other => return Err(Error::from_reason(format!("wsAuth must be none, basic or digest, not {other:?}"))),
-        };
+        config.websocket.http_auth =
+            auth.parse::<SimHttpAuth>().map_err(|e| Error::from_reason(format!("wsAuth: {e}")))?;
     }
     if let Some(users) = options.users {
         config.users = users.into_iter().map(|u| (u.user, u.password)).collect();

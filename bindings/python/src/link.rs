@@ -559,15 +559,7 @@ impl TryFrom<WebSocketArgs> for WebSocketOptions {
     type Error = PyErr;
 
     fn try_from(args: WebSocketArgs) -> PyResult<WebSocketOptions> {
-        let http_auth = match args.http_auth.to_ascii_lowercase().as_str() {
-            "auto" => HttpAuth::Auto,
-            "none" => HttpAuth::None,
-            "basic" => HttpAuth::Basic,
-            "digest" => HttpAuth::Digest,
-            other => {
-                return Err(errors::config(format!("http_auth must be auto, none, basic or digest, not {other:?}")));
-            }
-        };
+        let http_auth = args.http_auth.parse::<HttpAuth>().map_err(|e| errors::config(format!("http_auth: {e}")))?;
         Ok(WebSocketOptions {
             http_auth,
             allow_basic_over_cleartext: args.allow_basic_over_cleartext,

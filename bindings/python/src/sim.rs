@@ -97,14 +97,7 @@ impl Simulator {
             wss: (websocket && tls).then(|| SocketAddr::new(ip, 0)),
             websocket: SimWebSocket {
                 path: ws_path.to_owned(),
-                http_auth: match ws_auth.to_ascii_lowercase().as_str() {
-                    "none" => SimHttpAuth::None,
-                    "basic" => SimHttpAuth::Basic,
-                    "digest" => SimHttpAuth::Digest,
-                    other => {
-                        return Err(errors::config(format!("ws_auth must be none, basic or digest, not {other:?}")));
-                    }
-                },
+                http_auth: ws_auth.parse::<SimHttpAuth>().map_err(|e| errors::config(format!("ws_auth: {e}")))?,
                 ..SimWebSocket::default()
             },
             ..defaults

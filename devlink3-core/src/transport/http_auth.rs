@@ -18,6 +18,21 @@ pub enum HttpAuth {
     Digest,
 }
 
+impl std::str::FromStr for HttpAuth {
+    type Err = String;
+
+    /// `auto`, `none`, `basic` or `digest`, in any case: the spelling of every face's option.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(HttpAuth::Auto),
+            "none" => Ok(HttpAuth::None),
+            "basic" => Ok(HttpAuth::Basic),
+            "digest" => Ok(HttpAuth::Digest),
+            _ => Err(format!("{s:?}: expected auto, none, basic or digest")),
+        }
+    }
+}
+
 /// `Authorization: Basic base64(user:password)`.
 pub fn basic(user: &str, password: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
