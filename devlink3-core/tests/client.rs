@@ -216,6 +216,23 @@ fn large_user_list_while_events_flow() {
     assert!(matches!(client.read_file("nasystem/nope"), Err(Error::ReadFile { .. })));
 }
 
+/// A PBX that does not answer: read_file and read_file_async both give up after the
+/// response timeout (the bindings rely on the core for it).
+#[test]
+fn read_file_gives_up_after_the_response_timeout() {
+    let sim = sim(SimConfig { rate: 0.0, ..SimConfig::default() });
+    let mut c = config(&sim.target());
+    c.response_timeout = Duration::from_millis(300);
+    c.keepalive_interval = Duration::from_secs(60);
+    let client = Client::connect(c).unwrap();
+    wait_operational(&client);
+    sim.stall(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(client.read_file("nasystem/user_list"), Err(Error::Timeout(Duration::from_millis(300))));
+    let read = devlink3_core::runtime::handle().block_on(client.read_file_async("nasystem/user_list"));
+    assert_eq!(read, Err(Error::Timeout(Duration::from_millis(300))));
+}
+
 fn big_user_list() -> Vec<devlink3_core::files::UserEntry> {
     (0..1500)
         .map(|i| devlink3_core::files::UserEntry {

@@ -2,7 +2,6 @@
 //! the public `Link` (EventEmitter, async iterator, `DevLink3Error`s).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::{AsyncTask, Buffer, Object};
 use napi::{Env, Result, Task};
@@ -46,7 +45,6 @@ pub struct NativeLink {
     pump: Option<Pump>,
     /// For `ref`/`unref`; released on close.
     hold: Option<LoopHold>,
-    response_timeout: Duration,
 }
 
 #[napi]
@@ -59,10 +57,9 @@ impl NativeLink {
         #[napi(ts_arg_type = "(numbers: Uint32Array, texts: string[]) => void")] on_batch: OnBatch<'_>,
     ) -> Result<Self> {
         let config = ClientConfig::try_from(options).map_err(|error| errors::to_js(&env, &error))?;
-        let response_timeout = config.response_timeout;
         let client = Arc::new(Client::connect(config).map_err(|error| errors::to_js(&env, &error))?);
         let (pump, hold) = Pump::start(client.clone(), on_batch)?;
-        Ok(NativeLink { client, pump: Some(pump), hold: Some(hold), response_timeout })
+        Ok(NativeLink { client, pump: Some(pump), hold: Some(hold) })
     }
 
     /// Closes the link. Resolves once the connection is closed and no batch will follow.
@@ -115,12 +112,10 @@ impl NativeLink {
 }
 
 impl NativeLink {
-    /// Reads a file, giving up after the response timeout as the blocking core call does.
+    /// Reads a file (the core gives up after the response timeout).
     fn read(&self, name: String) -> impl Future<Output = std::result::Result<Vec<u8>, Error>> + Send + 'static {
-        let (client, timeout) = (self.client.clone(), self.response_timeout);
-        async move {
-            tokio::time::timeout(timeout, client.read_file_async(&name)).await.unwrap_or(Err(Error::Timeout(timeout)))
-        }
+        let client = self.client.clone();
+        async move { client.read_file_async(&name).await }
     }
 }
 

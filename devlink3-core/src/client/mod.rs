@@ -379,17 +379,18 @@ impl Client {
         if runtime::on_runtime_thread() {
             return Err(Error::Config("read_file blocks; use read_file_async on the runtime".into()));
         }
-        let timeout = self.response_timeout;
-        runtime::handle().block_on(async {
-            tokio::time::timeout(timeout, self.read_file_async(name)).await.unwrap_or(Err(Error::Timeout(timeout)))
-        })
+        runtime::handle().block_on(self.read_file_async(name))
     }
 
-    /// [`Client::read_file`] without the timeout, for async callers.
+    /// [`Client::read_file`] for async callers (on the runtime): the same response timeout.
     pub async fn read_file_async(&self, name: &str) -> Result<Vec<u8>, Error> {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::ReadFile { name: name.to_string(), reply }).map_err(|_| Error::Closed)?;
-        answer.await.unwrap_or(Err(Error::Closed))
+        let timeout = self.response_timeout;
+        tokio::time::timeout(timeout, answer)
+            .await
+            .unwrap_or(Ok(Err(Error::Timeout(timeout))))
+            .unwrap_or(Err(Error::Closed))
     }
 
     /// The PBX's users, from `nasystem/user_list`.
