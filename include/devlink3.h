@@ -506,8 +506,24 @@ typedef struct devlink3_unparsed {
  * ignores its kind of event. They run on the link's own delivery thread, one at a
  * time, never on the thread that set them; pointers they receive are valid during the
  * call only. They must not unwind (C++ exceptions, longjmp) into the library.
+ *
+ * Set `struct_size` to `sizeof(devlink3_callbacks)` (the struct may grow: the library
+ * reads only what the application's header had), zero the rest, then fill in:
+ *
+ * ```c
+ * devlink3_callbacks cb;
+ * memset(&cb, 0, sizeof cb);
+ * cb.struct_size = sizeof cb;
+ * cb.user_data = state;
+ * cb.delta3 = on_delta3;
+ * cb.drop = free_state;
+ * ```
  */
 typedef struct devlink3_callbacks {
+    /**
+     * `sizeof(devlink3_callbacks)`; a smaller value is refused (INVALID_ARGUMENT).
+     */
+    size_t struct_size;
     /**
      * Passed to every callback as is; used from the delivery thread.
      */
@@ -519,6 +535,15 @@ typedef struct devlink3_callbacks {
     void (*cmextn)(void *user_data, const struct devlink3_cmextn *record);
     void (*missed)(void *user_data, const struct devlink3_missed *missed);
     void (*unparsed)(void *user_data, const struct devlink3_unparsed *record);
+    /**
+     * Releases `user_data`: called exactly once, when no callback of this set runs or
+     * will run: after `devlink3_set_callbacks` replaced the set (once a callback of it
+     * that was running has returned, on that callback's thread), or when the link is
+     * closed (by `devlink3_close`, or after the callback that closed it returned). Not
+     * called when `devlink3_set_callbacks` fails: the set was not taken. NULL: nothing
+     * to release.
+     */
+    void (*drop)(void *user_data);
 } devlink3_callbacks;
 
 /**

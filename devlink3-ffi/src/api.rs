@@ -36,7 +36,7 @@ pub struct devlink3_link {
     /// The application's callbacks, read by the handlers installed on the first
     /// `devlink3_set_callbacks` (so replacing them never touches the client's handler
     /// table, which is locked while a callback runs).
-    callbacks: Arc<Mutex<Option<Registered>>>,
+    callbacks: Arc<Mutex<Option<Arc<Registered>>>>,
     /// Whether those handlers are installed.
     installed: Mutex<bool>,
 }
@@ -45,9 +45,23 @@ pub struct devlink3_link {
 /// ignores its kind of event. They run on the link's own delivery thread, one at a
 /// time, never on the thread that set them; pointers they receive are valid during the
 /// call only. They must not unwind (C++ exceptions, longjmp) into the library.
+///
+/// Set `struct_size` to `sizeof(devlink3_callbacks)` (the struct may grow: the library
+/// reads only what the application's header had), zero the rest, then fill in:
+///
+/// ```c
+/// devlink3_callbacks cb;
+/// memset(&cb, 0, sizeof cb);
+/// cb.struct_size = sizeof cb;
+/// cb.user_data = state;
+/// cb.delta3 = on_delta3;
+/// cb.drop = free_state;
+/// ```
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct devlink3_callbacks {
+    /// `sizeof(devlink3_callbacks)`; a smaller value is refused (INVALID_ARGUMENT).
+    pub struct_size: usize,
     /// Passed to every callback as is; used from the delivery thread.
     pub user_data: *mut c_void,
     pub link_state: Option<unsafe extern "C" fn(user_data: *mut c_void, state: *const devlink3_link_state)>,
@@ -57,14 +71,54 @@ pub struct devlink3_callbacks {
     pub cmextn: Option<unsafe extern "C" fn(user_data: *mut c_void, record: *const devlink3_cmextn)>,
     pub missed: Option<unsafe extern "C" fn(user_data: *mut c_void, missed: *const devlink3_missed)>,
     pub unparsed: Option<unsafe extern "C" fn(user_data: *mut c_void, record: *const devlink3_unparsed)>,
+    /// Releases `user_data`: called exactly once, when no callback of this set runs or
+    /// will run: after `devlink3_set_callbacks` replaced the set (once a callback of it
+    /// that was running has returned, on that callback's thread), or when the link is
+    /// closed (by `devlink3_close`, or after the callback that closed it returned). Not
+    /// called when `devlink3_set_callbacks` fails: the set was not taken. NULL: nothing
+    /// to release.
+    pub drop: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
 }
 
 /// Callbacks as stored: the application promised (by registering them) that `user_data`
-/// may be used from the delivery thread.
-#[derive(Clone, Copy)]
+/// may be used from the delivery thread. Shared by the slot and the callback running
+/// now; the last one to let go calls `drop`.
 struct Registered(devlink3_callbacks);
 // SAFETY: see above; the function pointers themselves are plain code addresses.
 unsafe impl Send for Registered {}
+// SAFETY: only read through `&`; `user_data` goes only to the application's functions.
+unsafe impl Sync for Registered {}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Some(drop) = self.0.drop {
+            // SAFETY: the application's release function for its own user_data, called
+            // once: this is the set's last owner.
+            unsafe { drop(self.0.user_data) }
+        }
+    }
+}
+
+/// Reads the application's callback set, checking its size.
+///
+/// # Safety
+/// `callbacks` NULL or readable for `struct_size` bytes (at least a `size_t`).
+unsafe fn read_callbacks(callbacks: *const devlink3_callbacks) -> Result<devlink3_callbacks, Error> {
+    if callbacks.is_null() {
+        return Err(Error::null("callbacks"));
+    }
+    // SAFETY: non-NULL and readable by the caller's contract; the size comes first.
+    let size = unsafe { std::ptr::addr_of!((*callbacks).struct_size).read() };
+    let ours = std::mem::size_of::<devlink3_callbacks>();
+    if size < ours {
+        return Err(Error::invalid(format!(
+            "callbacks.struct_size is {size}: set it to sizeof(devlink3_callbacks), {ours} bytes with this header"
+        )));
+    }
+    // SAFETY: at least our size is readable (an application with a newer, larger header
+    // keeps its further fields to itself).
+    Ok(unsafe { callbacks.read() })
+}
 
 /// A pulled event and the views C reads; `public` first, so that a pointer to it is a
 /// pointer to the whole allocation.
@@ -377,6 +431,10 @@ pub unsafe extern "C" fn devlink3_close(link: *mut devlink3_link) {
         // SAFETY: from Arc::into_raw in devlink3_open; this releases the application's reference.
         let link = unsafe { Arc::from_raw(link.cast_const()) };
         link.client.close();
+        // No callback runs or will run (or, inside one, none follows it): release the set
+        // now, or when that callback returns.
+        let callbacks = lock(&link.callbacks).take();
+        drop(callbacks);
     })
 }
 
@@ -394,39 +452,76 @@ pub unsafe extern "C" fn devlink3_set_callbacks(
     ffi_boundary("devlink3_set_callbacks", || -> Result<(), Error> {
         // SAFETY: the caller's contract, for both.
         let link = unsafe { link_ref(link) }?;
-        let callbacks = *unsafe { callbacks.as_ref() }.ok_or_else(|| Error::null("callbacks"))?;
+        let callbacks = unsafe { read_callbacks(callbacks) }?;
         // Held across the update so that concurrent calls change the routes in order.
-        let _installing = lock(&link.installed);
-        *lock(&link.callbacks) = Some(Registered(callbacks));
+        let installing = lock(&link.installed);
+        // The set goes in first: the records the routes bring find it there.
+        let replaced = lock(&link.callbacks).replace(Arc::new(Registered(callbacks)));
         let slot = link.callbacks.clone();
-        let registered = Registered(callbacks);
-        link.client.set_handlers(move |h| install(h, &slot, &registered))?;
+        let routes = Routes::of(&callbacks);
+        if let Err(error) = link.client.set_handlers(move |h| install(h, &slot, routes)) {
+            // Not taken (the link is closed): the previous set goes back, and this one is
+            // forgotten without calling its drop, as documented.
+            let ours = std::mem::replace(&mut *lock(&link.callbacks), replaced);
+            if let Some(registered) = ours.and_then(|ours| Arc::try_unwrap(ours).ok()) {
+                std::mem::forget(registered);
+            }
+            return Err(error.into());
+        }
+        drop(installing);
+        // Outside the locks: the old set's drop may call into the library. If one of its
+        // callbacks runs now, that call holds it and drops it when it returns.
+        drop(replaced);
         Ok(())
     })
 }
 
-/// Routes the kinds of event `callbacks` takes to [`deliver`]. A record kind is routed
+/// Which record kinds a callback set takes.
+#[derive(Clone, Copy)]
+struct Routes {
+    delta3: bool,
+    delta2: bool,
+    siptrack: bool,
+    cmextn: bool,
+    unparsed: bool,
+}
+
+impl Routes {
+    fn of(callbacks: &devlink3_callbacks) -> Self {
+        Routes {
+            delta3: callbacks.delta3.is_some(),
+            delta2: callbacks.delta2.is_some(),
+            siptrack: callbacks.siptrack.is_some(),
+            cmextn: callbacks.cmextn.is_some(),
+            unparsed: callbacks.unparsed.is_some(),
+        }
+    }
+}
+
+/// Routes the kinds of event `routes` names to [`deliver`]. A record kind is routed
 /// only once the application has a callback for it: that is when the link subscribes, so
 /// no record arrives before there is a callback to take it.
-fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Registered>>>, Registered(callbacks): &Registered) {
+fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Arc<Registered>>>>, routes: Routes) {
     let route = |wanted: bool| {
         let slot = slot.clone();
         wanted.then(|| Box::new(move |event: &Event| deliver(&slot, event)) as Box<dyn FnMut(&Event) + Send>)
     };
-    h.delta3 = route(callbacks.delta3.is_some());
-    h.delta2 = route(callbacks.delta2.is_some());
-    h.siptrack = route(callbacks.siptrack.is_some());
-    h.cmextn = route(callbacks.cmextn.is_some());
+    h.delta3 = route(routes.delta3);
+    h.delta2 = route(routes.delta2);
+    h.siptrack = route(routes.siptrack);
+    h.cmextn = route(routes.cmextn);
     h.missed = route(true);
-    h.other = route(callbacks.unparsed.is_some());
+    h.other = route(routes.unparsed);
     let slot = slot.clone();
     h.link_state = Some(Box::new(move |state: &LinkState| deliver(&slot, &Event::LinkState(state.clone()))));
 }
 
 /// Calls the application's callback for `event`, if it registered one.
-fn deliver(slot: &Mutex<Option<Registered>>, event: &Event) {
-    // Copied out, so the callback may replace the callbacks.
-    let Some(Registered(cb)) = *lock(slot) else { return };
+fn deliver(slot: &Mutex<Option<Arc<Registered>>>, event: &Event) {
+    // Held for the call, outside the lock: the callback may replace the callbacks or close
+    // the link, and the set it belongs to is dropped only when it returns.
+    let Some(registered) = lock(slot).clone() else { return };
+    let cb = &registered.0;
     let kind = kind_of(event);
     let wanted = match kind {
         devlink3_event_kind::LinkState => cb.link_state.is_some(),

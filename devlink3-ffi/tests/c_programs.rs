@@ -555,7 +555,34 @@ fn extended_api_flow(mode: &str) {
     app.send("read no/such/file");
     app.expect("a read failure", |l| l.starts_with("FILEERROR DEVLINK3_STATUS_REFUSED"));
     app.send("quit");
-    app.finish();
+    let lines = app.finish();
+    let drops: Vec<&String> = lines.iter().filter(|l| l.starts_with("DROP")).collect();
+    let expected: &[&str] = if mode == "push" { &["DROP first"] } else { &[] };
+    assert_eq!(drops, expected, "the callback set is released once, at close");
+}
+
+/// Callbacks replaced while records flow: the old set's drop runs once, before the call
+/// returns (no callback of it was running); the new set takes the records; its drop runs
+/// once at close, after its last callback.
+#[test]
+fn extended_api_callbacks_replaced_and_dropped_once() {
+    let sim = sim(quiet());
+    let mut app = start(&program("api_agent"), &[&sim.target(), "push"]);
+    app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    sim.inject_delta3(CALL_LOST);
+    app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST)));
+    app.send("replace");
+    app.expect_line("DROP first");
+    app.expect_line("REPLACED");
+    sim.inject_delta3(CALL_LOST);
+    app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST)));
+    app.send("quit");
+    let lines = app.finish();
+    let drops: Vec<&str> = lines.iter().filter(|l| l.starts_with("DROP")).map(String::as_str).collect();
+    assert_eq!(drops, ["DROP first", "DROP second"]);
+    let second = lines.iter().position(|l| l == "DROP second").unwrap();
+    assert_eq!(lines[second + 1..], ["BYE"], "nothing after the last set was released");
 }
 
 #[test]

@@ -526,6 +526,7 @@ namespace DevLink3
                 {
                     var callbacks = new NativeMethods.Callbacks
                     {
+                        StructSize = (UIntPtr)Marshal.SizeOf(typeof(NativeMethods.Callbacks)),
                         LinkState = Marshal.GetFunctionPointerForDelegate(linkStateCallback),
                         Delta3 = Marshal.GetFunctionPointerForDelegate(delta3Callback),
                         Missed = Marshal.GetFunctionPointerForDelegate(missedCallback),
@@ -803,10 +804,14 @@ namespace DevLink3
             }
         }
 
-        /// <summary>devlink3_callbacks. The functions the wrapper does not use stay NULL.</summary>
+        /// <summary>
+        /// devlink3_callbacks. The functions the wrapper does not use stay NULL; so does drop:
+        /// the delegates live in the link, which stays reachable until devlink3_close returned.
+        /// </summary>
         [StructLayout(LayoutKind.Sequential)]
         internal struct Callbacks
         {
+            public UIntPtr StructSize;
             public IntPtr UserData;
             public IntPtr LinkState;
             public IntPtr Delta3;
@@ -815,6 +820,7 @@ namespace DevLink3
             public IntPtr CmExtn;
             public IntPtr Missed;
             public IntPtr Unparsed;
+            public IntPtr Drop;
         }
 
         /// <summary>devlink3_link_state.</summary>

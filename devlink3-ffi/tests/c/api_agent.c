@@ -16,6 +16,8 @@
  * pull: the main thread loops on devlink3_next_event with a 100 ms timeout until a
  * second thread, reading stdin, asks it to stop; then it closes the link.
  * push: callbacks print; the main thread reads stdin and closes the link on "quit".
+ *   "replace" sets a second callback set (prints "REPLACED"); each set's drop prints
+ *   "DROP first" / "DROP second" when the library releases it.
  * Both modes understand "read <file>" (prints "FILE <hex>") and "quit".
  */
 #include "harness.h"
@@ -23,6 +25,8 @@
 #include "devlink3.h"
 
 static devlink3_link *link_handle;
+/* user_data of the second callback set ("replace"). */
+static int second_set;
 static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 static int stop;
 
@@ -105,10 +109,10 @@ static void print_event(const devlink3_event *e)
     }
 }
 
-/* Push-mode callbacks; user_data is the link, to show it comes back unchanged. */
+/* Push-mode callbacks; user_data is the link (or second_set), to show it comes back unchanged. */
 static void on_state(void *user_data, const devlink3_link_state *s)
 {
-    CHECK(user_data == (void *)&link_handle);
+    CHECK(user_data == (void *)&link_handle || user_data == (void *)&second_set);
     print_state(s);
 }
 static void on_delta3(void *user_data, const devlink3_delta3 *r)
@@ -158,6 +162,29 @@ static void read_file(const char *name)
     devlink3_buffer_free(data);
 }
 
+static void on_drop(void *user_data)
+{
+    CHECK(user_data == (void *)&link_handle || user_data == (void *)&second_set);
+    say("DROP %s", user_data == (void *)&second_set ? "second" : "first");
+}
+
+static void set_callbacks(void *user_data)
+{
+    devlink3_callbacks callbacks;
+    memset(&callbacks, 0, sizeof callbacks);
+    callbacks.struct_size = sizeof callbacks;
+    callbacks.user_data = user_data;
+    callbacks.link_state = on_state;
+    callbacks.delta3 = on_delta3;
+    callbacks.delta2 = on_delta2;
+    callbacks.siptrack = on_siptrack;
+    callbacks.cmextn = on_cmextn;
+    callbacks.missed = on_missed;
+    callbacks.unparsed = on_unparsed;
+    callbacks.drop = on_drop;
+    CHECK(devlink3_set_callbacks(link_handle, &callbacks) == DEVLINK3_STATUS_OK);
+}
+
 /* Commands from stdin, until "quit" or the end of input. */
 static void *commands(void *unused)
 {
@@ -166,6 +193,9 @@ static void *commands(void *unused)
     while (read_command(command, sizeof command)) {
         if (strncmp(command, "read ", 5) == 0) {
             read_file(command + 5);
+        } else if (strcmp(command, "replace") == 0) {
+            set_callbacks(&second_set);
+            say("REPLACED");
         } else if (strcmp(command, "quit") == 0) {
             break;
         } else {
@@ -201,18 +231,8 @@ int main(int argc, char **argv)
     devlink3_config_free(config);
 
     if (push) {
-        devlink3_callbacks callbacks;
         devlink3_event *event = NULL;
-        memset(&callbacks, 0, sizeof callbacks);
-        callbacks.user_data = &link_handle;
-        callbacks.link_state = on_state;
-        callbacks.delta3 = on_delta3;
-        callbacks.delta2 = on_delta2;
-        callbacks.siptrack = on_siptrack;
-        callbacks.cmextn = on_cmextn;
-        callbacks.missed = on_missed;
-        callbacks.unparsed = on_unparsed;
-        CHECK(devlink3_set_callbacks(link_handle, &callbacks) == DEVLINK3_STATUS_OK);
+        set_callbacks(&link_handle);
         CHECK(devlink3_next_event(link_handle, 0, &event) == DEVLINK3_STATUS_CALLBACK_MODE);
         CHECK(event == NULL);
         say("READY");

@@ -165,6 +165,10 @@ static void extended(const char *target)
     memset(&callbacks, 0, sizeof callbacks);
     EXPECT_STATUS(devlink3_set_callbacks(NULL, &callbacks), DEVLINK3_STATUS_NULL_ARGUMENT, "link");
     EXPECT_STATUS(devlink3_set_callbacks(link, NULL), DEVLINK3_STATUS_NULL_ARGUMENT, "callbacks");
+    /* struct_size left 0 (or too small): refused, naming the field. */
+    EXPECT_STATUS(devlink3_set_callbacks(link, &callbacks), DEVLINK3_STATUS_INVALID_ARGUMENT, "struct_size");
+    callbacks.struct_size = sizeof callbacks - 1;
+    EXPECT_STATUS(devlink3_set_callbacks(link, &callbacks), DEVLINK3_STATUS_INVALID_ARGUMENT, "struct_size");
     devlink3_close(link);
 
     /* The address is checked when the link opens. */
