@@ -19,7 +19,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "python venv ($venv)"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=7'
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.9.4,<2' 'pytest>=7' 'jsonschema>=4.18'
 
 step "maturin develop (debug build into the venv)"
 export CARGO_TARGET_DIR="$root/target"

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
+use devlink3_core::document::document;
 use devlink3_core::transport::{HttpAuth, parse_fingerprint};
 use devlink3_sim::{SimConfig, Simulator};
 
@@ -36,6 +37,8 @@ enum Command {
     Sim(SimArgs),
     /// Measure end-to-end throughput: the simulator blasting events into a client.
     Bench(bench::BenchArgs),
+    /// Print the JSON Schema of the event documents `tail` prints.
+    Schema,
 }
 
 /// How to reach and log in to the PBX.
@@ -177,6 +180,7 @@ fn main() -> ExitCode {
         Command::Users(args) => users(args),
         Command::Sim(args) => sim(args),
         Command::Bench(args) => bench::run(args),
+        Command::Schema => schema(),
     };
     match result {
         Ok(code) => code,
@@ -285,11 +289,7 @@ fn tail(args: TailArgs) -> Result<ExitCode, String> {
 }
 
 fn write_json(out: &mut impl Write, event: &Event, raw: bool) -> Result<(), String> {
-    let mut value = serde_json::to_value(event).map_err(|e| e.to_string())?;
-    if !raw {
-        strip_raw(&mut value);
-    }
-    serde_json::to_writer(&mut *out, &value).map_err(|e| e.to_string())?;
+    serde_json::to_writer(&mut *out, &document(event, raw)).map_err(|e| e.to_string())?;
     // A closed pipe (`devlink3 tail | head`) ends the program quietly.
     if out.write_all(b"\n").is_err() {
         std::process::exit(0);
@@ -297,16 +297,10 @@ fn write_json(out: &mut impl Write, event: &Event, raw: bool) -> Result<(), Stri
     Ok(())
 }
 
-/// Removes `raw` members (records keep their original text; shown only with --raw).
-fn strip_raw(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.remove("raw");
-            map.values_mut().for_each(strip_raw);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_raw),
-        _ => {}
-    }
+fn schema() -> Result<ExitCode, String> {
+    let text = serde_json::to_string_pretty(&devlink3_core::document::schema()).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn users(args: UsersArgs) -> Result<ExitCode, String> {

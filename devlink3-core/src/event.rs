@@ -10,6 +10,7 @@ use crate::wire::ResultCode;
 /// Where an event came from: the PBX that generated it and its per-PBX counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Origin {
     pub pbx_ip: Ipv4Addr,
     pub counter: u32,
@@ -21,6 +22,7 @@ pub struct Origin {
 /// per slot whatever the record size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(tag = "type", rename_all = "snake_case"))]
 pub enum Event {
     Delta3 {
@@ -85,6 +87,7 @@ impl Event {
 /// Why events were missed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum MissedReason {
     /// The PBX's event counter jumped: it did not send them (busy, or a lagging link).
@@ -105,6 +108,7 @@ impl fmt::Display for MissedReason {
 /// The state of a link, reported on every change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(tag = "state", rename_all = "snake_case"))]
 pub enum LinkState {
     /// Opening the connection (attempt 1 is the first).
@@ -154,6 +158,7 @@ impl fmt::Display for LinkState {
 /// What the PBX said about itself and our event request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PbxInfo {
     /// e.g. "Avaya IP500v2 12.2.0.0 build 1".
     pub pbx_type: String,

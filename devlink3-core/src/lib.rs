@@ -19,6 +19,8 @@ pub use devlink3_proto::{auth, files, records, wire};
 
 pub mod client;
 pub mod dispatch;
+#[cfg(feature = "serde")]
+pub mod document;
 mod error;
 pub mod event;
 pub mod redact;

@@ -82,6 +82,23 @@ macro_rules! code_enum {
             }
         }
 
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let mut names: Vec<&str> = vec![$($text),*];
+                names.sort_unstable();
+                names.dedup();
+                schemars::json_schema!({
+                    "description": "The specification's name for the value, or the number when it names none.",
+                    "anyOf": [{"type": "string", "enum": names}, {"type": "integer", "minimum": 0}]
+                })
+            }
+        }
+
         impl ::core::fmt::Display for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self.name() {

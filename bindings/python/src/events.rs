@@ -13,11 +13,13 @@ use std::borrow::Cow;
 use devlink3_core::client::{
     Event, LinkState as CoreLinkState, MissedReason, Origin as CoreOrigin, PbxInfo as CorePbx,
 };
+use devlink3_core::document;
 use devlink3_core::files::UserEntry;
 use devlink3_core::records::{self, Delta3, Delta3Record, RecordError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
+use serde_json::Value;
 
 /// A record field as a Python value.
 pub(crate) trait ToPy {
@@ -126,13 +128,18 @@ macro_rules! py_record {
                 }
             )?
 
-            /// The fields as plain values (enum members by name, sections as dicts), ready
-            /// for `json.dumps`.
-            fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-                $crate::events::plain_dict(
-                    slf.as_any(),
-                    &[$(stringify!($field),)* $(stringify!($method),)* $($computed,)* $(stringify!($origin))?],
-                )
+            /// The event's document, as `devlink3 tail` prints it (the records' text as `raw`
+            /// with `raw=True`): plain values, ready for `json.dumps`.
+            #[pyo3(signature = (raw = false))]
+            fn to_dict<'py>(slf: &Bound<'py, Self>, raw: bool) -> PyResult<Bound<'py, PyAny>> {
+                match $crate::events::AsDocument::document(slf.get(), raw) {
+                    Some(document) => $crate::events::json_to_py(slf.py(), &document),
+                    None => $crate::events::plain_dict(
+                        slf.as_any(),
+                        &[$(stringify!($field),)* $(stringify!($method),)* $($computed,)* $(stringify!($origin))?],
+                    )
+                    .map(Bound::into_any),
+                }
             }
 
             fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -142,6 +149,53 @@ macro_rules! py_record {
             $($extra)*
         }
     };
+}
+
+/// The document a class stands for (`devlink3_core::document`): events and their
+/// sections. `None` for the other value classes (users, statistics), whose `to_dict` is
+/// their getters.
+pub(crate) trait AsDocument {
+    fn document(&self, _raw: bool) -> Option<Value> {
+        None
+    }
+}
+
+/// The document of a core event.
+fn event_document(event: &Event, raw: bool) -> Option<Value> {
+    Some(document::document(event, raw))
+}
+
+/// The document of a section of an event (a Detail's `call`, a party...).
+fn section_document(section: &impl serde::Serialize, raw: bool) -> Option<Value> {
+    let mut value = serde_json::to_value(section).ok()?;
+    if !raw {
+        document::strip_raw(&mut value);
+    }
+    Some(value)
+}
+
+/// A JSON value as the Python value `json.loads` would make of it.
+pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.into_pyobject(py)?.into_any(),
+            (None, Some(i)) => i.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            PyList::new(py, items.iter().map(|item| json_to_py(py, item)).collect::<PyResult<Vec<_>>>()?)?.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (key, item) in map {
+                dict.set_item(key, json_to_py(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
 }
 
 /// `{name: plain(getattr(obj, name))}`.
@@ -755,3 +809,71 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Missed>()?;
     m.add_class::<User>()
 }
+
+// ---------------------------------------------------------------------------------------
+// Documents: each event class gives the core's document of the event it was made from,
+// each section its part of it.
+
+impl AsDocument for Origin {
+    fn document(&self, raw: bool) -> Option<Value> {
+        section_document(&self.0, raw)
+    }
+}
+
+macro_rules! delta3_document {
+    ($($class:ident),*) => {$(
+        impl AsDocument for $class {
+            fn document(&self, raw: bool) -> Option<Value> {
+                event_document(&Event::Delta3 { origin: self.origin, record: self.record.clone() }, raw)
+            }
+        }
+    )*};
+}
+
+delta3_document!(Detail, CallLost, LinkLost, AttemptReject);
+
+macro_rules! section_document {
+    ($($class:ident),*) => {$(
+        impl AsDocument for $class {
+            fn document(&self, raw: bool) -> Option<Value> {
+                section_document(self.data(), raw)
+            }
+        }
+    )*};
+}
+
+section_document!(Call, Party, Target, PbxInfo);
+
+macro_rules! boxed_document {
+    ($($class:ident),*) => {$(
+        impl AsDocument for $class {
+            fn document(&self, raw: bool) -> Option<Value> {
+                event_document(&Event::$class { origin: self.origin, record: self.record.clone() }, raw)
+            }
+        }
+    )*};
+}
+
+boxed_document!(Delta2, SipTrack, CmExtn, CmExtnState);
+
+impl AsDocument for Unparsed {
+    fn document(&self, raw: bool) -> Option<Value> {
+        let event =
+            Event::Unparsed { origin: self.origin, tag: self.tag, text: self.text.clone(), error: self.error.clone() };
+        event_document(&event, raw)
+    }
+}
+
+impl AsDocument for LinkState {
+    fn document(&self, raw: bool) -> Option<Value> {
+        event_document(&Event::LinkState(self.0.clone()), raw)
+    }
+}
+
+impl AsDocument for Missed {
+    fn document(&self, raw: bool) -> Option<Value> {
+        event_document(&Event::Missed { count: self.count, reason: self.reason }, raw)
+    }
+}
+
+impl AsDocument for User {}

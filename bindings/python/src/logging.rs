@@ -77,13 +77,14 @@ fn emit(py: Python<'_>, level: Level, logger: &str, message: &str) -> PyResult<(
     Ok(())
 }
 
-/// `devlink3_core::client::session` → `devlink3.client.session`; records of other crates
-/// (`rustls::...`) go under `devlink3` too, so that one logger configures them all.
+/// `devlink3_core::client::session` → `devlink3.client.session`, `devlink3_sim::server` →
+/// `devlink3.sim.server`; records of other crates (`rustls::...`) go under `devlink3` too,
+/// so that one logger configures them all.
 fn logger_name(target: &str) -> String {
-    let path = ["devlink3_core", "_devlink3"]
+    let path = [("devlink3_core", ""), ("devlink3_proto", ""), ("devlink3_sim", "::sim"), ("_devlink3", "")]
         .iter()
-        .find_map(|own| target.strip_prefix(own))
-        .map_or_else(|| format!("::{target}"), str::to_owned);
+        .find_map(|(own, under)| target.strip_prefix(own).map(|rest| format!("{under}{rest}")))
+        .unwrap_or_else(|| format!("::{target}"));
     format!("devlink3{}", path.replace("::", "."))
 }
 

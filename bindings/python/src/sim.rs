@@ -415,3 +415,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SimStats>()?;
     m.add_class::<UserStats>()
 }
+
+impl crate::events::AsDocument for BlastReport {}
+impl crate::events::AsDocument for SimStats {}
+impl crate::events::AsDocument for UserStats {}

@@ -133,16 +133,26 @@ def test_events_are_immutable(devlink3_sim: devlink3.Simulator, devlink3_link: d
 def test_to_dict_is_json_and_repr_reads_well(devlink3_sim: devlink3.Simulator, devlink3_link: devlink3.Link) -> None:
     subscribed(devlink3_sim).inject_delta3(ANSWERED_CALL)
     detail = wait_for(devlink3_link, devlink3.Detail)
+    # The document devlink3 tail prints: the same nesting, the PBX's spellings.
     data = detail.to_dict()
     assert json.loads(json.dumps(data)) == data
-    assert data["call"]["call_id"] == 4
-    assert data["party_a"]["state"] == "CONNECTED"
-    assert data["party_a"]["flags"] == 0
-    assert data["party_b"]["identity"] == "4001"
-    assert data["targets"] == []
-    assert data["raw"] == ANSWERED_CALL
-    assert data["origin"]["pbx_ip"] == "192.168.42.3"
-    assert set(data["party_a"]) >= {"end_id", "cli", "calling_name", "related_end_id"}
+    assert list(data) == ["type", "pbx_ip", "counter", "record"]
+    assert (data["type"], data["pbx_ip"]) == ("delta3", "192.168.42.3")
+    assert data["counter"] == detail.origin.counter
+    record = data["record"]
+    assert record["kind"] == "detail"
+    assert record["call"]["call_id"] == 4
+    assert record["party_a"]["state"] == "Connected"
+    assert record["party_a"]["equipment"] == "ISDNTrunk"
+    assert record["party_a"]["flags"] == []
+    assert record["party_b"]["identity"] == "4001"
+    assert record["targets"] == []
+    assert "raw" not in record
+    assert detail.to_dict(raw=True)["record"]["raw"] == ANSWERED_CALL
+    assert set(record["party_a"]) >= {"end_id", "cli", "calling_name", "related_end_id"}
+    # A section's to_dict is its part of the document.
+    assert detail.party_b.to_dict() == record["party_b"]
+    assert detail.origin.to_dict() == {"pbx_ip": "192.168.42.3", "counter": data["counter"]}
 
     text = repr(detail)
     assert text.startswith("Detail(call=Call(node='c0a82a03', call_id=4")
@@ -207,7 +217,7 @@ def test_counter_gap_is_reported_as_missed(devlink3_sim: devlink3.Simulator, dev
     subscribed(devlink3_sim).inject_delta3(CALL_LOST)
     missed = wait_for(devlink3_link, devlink3.Missed)
     assert (missed.count, missed.reason) == (5, devlink3.MissedReason.COUNTER_GAP)
-    assert missed.to_dict() == {"count": 5, "reason": "COUNTER_GAP"}
+    assert missed.to_dict() == {"type": "missed", "count": 5, "reason": "counter_gap"}
     wait_for(devlink3_link, devlink3.CallLost)
 
 

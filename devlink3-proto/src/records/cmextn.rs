@@ -23,6 +23,7 @@ code_enum! {
 /// A plain CMExtn event: `<extension>: <message>`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CmExtn<'a> {
     /// The text before the first `:` (`Extn4001`); empty when the text has no such prefix.
     pub extension: Cow<'a, str>,
@@ -73,6 +74,7 @@ impl Display for CmExtn<'_> {
 /// An extended CMExtn event: `v`, `p1`, `p2` and an extension name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CmExtnState<'a> {
     /// Event kind; 1 is a state change.
     pub v: u32,

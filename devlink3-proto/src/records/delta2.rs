@@ -299,6 +299,28 @@ impl serde::Serialize for Delta2<'_> {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Delta2<'_> {
+    fn schema_name() -> Cow<'static, str> {
+        "Delta2".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Delta2 record: its kind letter, its fields by position (their meanings beyond \
+                            the first 33 are not documented), and its text.",
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": ["S", "D", "A"]},
+                "fields": {"type": "array", "items": {"type": "string"}},
+                "raw": {"type": "string"}
+            },
+            "required": ["kind", "fields", "raw"],
+            "additionalProperties": false
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

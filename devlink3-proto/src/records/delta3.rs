@@ -256,6 +256,22 @@ impl serde::Serialize for PartyFlags {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for PartyFlags {
+    fn schema_name() -> Cow<'static, str> {
+        "PartyFlags".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<String> = Self::NAMED.iter().map(|(_, name)| name.to_ascii_lowercase()).collect();
+        schemars::json_schema!({
+            "description": "The names of the flags set; undocumented bits as one number.",
+            "type": "array",
+            "items": {"anyOf": [{"type": "string", "enum": names}, {"type": "integer", "minimum": 1}]}
+        })
+    }
+}
+
 impl fmt::Debug for PartyFlags {
     /// `PartyFlags(PRIVACY | AUTO_RECORDED | 0x100)`; `PartyFlags(empty)` when none is set.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -285,6 +301,7 @@ impl fmt::Debug for PartyFlags {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum Delta3<'a> {
     /// `<Detail>`: the current state of a call.
@@ -300,6 +317,7 @@ pub enum Delta3<'a> {
 /// `<Detail>` (§6.7.1): a call with its A end and either its B end or its ringing targets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Detail<'a> {
     /// The `<Call>` section.
     pub call: Call<'a>,
@@ -316,6 +334,7 @@ pub struct Detail<'a> {
 /// The `<Call>` section of a Detail (§6.7.2, 18 fields).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Call<'a> {
     /// 1. Node identifier: the IP Office (8 characters) reporting this view of the call.
     pub node: Cow<'a, str>,
@@ -358,6 +377,7 @@ pub struct Call<'a> {
 /// A `<PartyA>` or `<PartyB>` section (§6.7.3, 26 fields).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Party<'a> {
     /// 1. End identifier: 16 characters, unique within the SCN; the first 8 name the node
     ///    where the end is local. Kept as sent even when its length is wrong.
@@ -418,6 +438,7 @@ pub struct Party<'a> {
 /// One `<Target>` of a `<Target_list>` (§6.7.4, 14 fields): a reduced Party, direction 0.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Target<'a> {
     /// 1. End identifier.
     pub end_id: Cow<'a, str>,
@@ -452,6 +473,7 @@ pub struct Target<'a> {
 /// `<CallLost>` (§6.7.5): a call end reported as PartyA or PartyB was disconnected.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CallLost<'a> {
     /// 1. Node identifier of the node generating the record.
     pub node: Cow<'a, str>,
@@ -470,6 +492,7 @@ pub struct CallLost<'a> {
 /// `<LinkLost>` (§6.7.6): a CallLost generated at an intermediate SCN node.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LinkLost<'a> {
     /// 1. Node identifier of the node generating the record.
     pub node: Cow<'a, str>,
@@ -490,6 +513,7 @@ pub struct LinkLost<'a> {
 /// `<AttemptReject>` (§6.7.7): a targeted user tried to send the ringing call away.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AttemptReject<'a> {
     /// 1. Node identifier of the node generating the record.
     pub node: Cow<'a, str>,

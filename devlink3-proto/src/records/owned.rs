@@ -96,6 +96,21 @@ impl serde::Serialize for Delta3Record {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Delta3Record {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Delta3".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<Delta3<'static>>()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,22 @@ macro_rules! word_enum {
                 serializer.serialize_str(self.as_str())
             }
         }
+
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $name<'_> {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let known: Vec<&str> = vec![$($word),*];
+                schemars::json_schema!({
+                    "type": "string",
+                    "description": "The word as the PBX sent it.",
+                    "examples": known
+                })
+            }
+        }
     };
 }
 
@@ -96,6 +112,7 @@ word_enum! {
 /// A SIPTrack event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SipTrack<'a> {
     /// `$event`: START or END.
     pub event: SipEvent<'a>,
