@@ -1,0 +1,127 @@
+//! devlink3's parse against a hand-written C reader, side by side in one run.
+//!
+//! `cargo bench -p devlink3-proto --bench reference`
+//!
+//! Both read the same buffer of 200,000 answered-call Detail event frames (the
+//! specification's §6.7.1.3 record, corrected as spec-errata.md §2 says, 258 octets a
+//! frame) from memory, three passes each, and the medians are compared:
+//!
+//! * C: `benches/reference/splitter.c`, compiled here with `cc -O2`: deframes, takes the
+//!   Delta3 tuple, records every section and quote-aware comma field as offsets. Zero-copy,
+//!   untyped: the least any reader does.
+//! * devlink3: `Deframer` in 64 KiB reads, `Packet::decode`, the event tuples, and
+//!   `parse_delta3` into the typed `Detail` (numbers parsed, coded values mapped, quoted
+//!   names unquoted).
+//!
+//! The ratio devlink3 / C is what to watch (issue 13's target: at least 1.0). This machine
+//! is shared: only the ratio within one run means anything.
+
+use std::hint::black_box;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use devlink3_proto::records::parse_delta3;
+use devlink3_proto::wire::packet::encode_event;
+use devlink3_proto::wire::{Deframer, EventTuple, Packet};
+
+const DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call><PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,\
+                      0,0,5678,,,,,,01707123456,100</PartyA><PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,\
+                      ,,,200,901707123456,100</PartyB></Detail>";
+const EVENTS: u32 = 200_000;
+const PASSES: usize = 3;
+const READ: usize = 64 * 1024;
+
+fn frames() -> Vec<u8> {
+    let mut out = Vec::new();
+    for counter in 0..EVENTS {
+        encode_event(Ipv4Addr::new(192, 168, 42, 3), counter, &mut out, |w| w.delta3(DETAIL).map(drop)).unwrap();
+    }
+    out
+}
+
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}
+
+/// Events per second of the C splitter, one rate per pass.
+fn c_rates(stream: &[u8]) -> Result<Vec<f64>, String> {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let exe = out.join("reference-splitter");
+    let file = out.join("reference-frames.bin");
+    std::fs::write(&file, stream).map_err(|e| format!("{}: {e}", file.display()))?;
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/reference/splitter.c");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let built = Command::new(&cc)
+        .args(["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(&source)
+        .output()
+        .map_err(|e| format!("cannot run {cc}: {e}"))?;
+    if !built.status.success() {
+        return Err(format!("{cc} failed: {}", String::from_utf8_lossy(&built.stderr)));
+    }
+    let run = Command::new(&exe).arg(&file).arg(PASSES.to_string()).output().map_err(|e| e.to_string())?;
+    if !run.status.success() {
+        return Err(format!("the splitter failed: {}", String::from_utf8_lossy(&run.stderr)));
+    }
+    let _ = std::fs::remove_file(&file);
+    String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(|line| {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            match parts[..] {
+                ["PASS", events, _fields, seconds] if events == EVENTS.to_string() => {
+                    Ok(f64::from(EVENTS) / seconds.parse::<f64>().map_err(|e| e.to_string())?)
+                }
+                _ => Err(format!("unexpected splitter output {line:?}")),
+            }
+        })
+        .collect()
+}
+
+/// Events per second of devlink3's pipeline, one rate per pass.
+fn devlink3_rates(stream: &[u8]) -> Vec<f64> {
+    (0..PASSES)
+        .map(|_| {
+            let started = Instant::now();
+            let mut deframer = Deframer::new();
+            let mut records = 0u32;
+            for chunk in stream.chunks(READ) {
+                deframer.feed(chunk);
+                while let Some(payload) = deframer.next_frame().unwrap() {
+                    let Packet::Event(event) = Packet::decode(payload).unwrap() else { unreachable!() };
+                    for tuple in event.tuples.events() {
+                        let EventTuple::CallDelta3(text) = tuple.unwrap() else { unreachable!() };
+                        black_box(parse_delta3(text).unwrap());
+                        records += 1;
+                    }
+                }
+            }
+            assert_eq!(records, EVENTS);
+            f64::from(EVENTS) / started.elapsed().as_secs_f64()
+        })
+        .collect()
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with --bench too; `cargo bench` passes it.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let stream = frames();
+    println!("{} frames, {} octets", EVENTS, stream.len());
+    let c = match c_rates(&stream) {
+        Ok(rates) => median(rates),
+        Err(e) => {
+            eprintln!("reference: no C compiler run: {e}");
+            std::process::exit(1);
+        }
+    };
+    let ours = median(devlink3_rates(&stream));
+    println!("C splitter (untyped, zero-copy):      {:>6.2} M events/s", c / 1e6);
+    println!("devlink3 deframe + decode + parse:    {:>6.2} M events/s", ours / 1e6);
+    println!("ratio devlink3 / C:                   {:>6.2}", ours / c);
+}
