@@ -30,6 +30,11 @@
  *
  * pbxh          A number you choose for this IP Office, handed back in every
  *               callback. Several systems can be open at once, one pbxh each.
+ * Strings passed to DLOpen are read as UTF-8 when they are valid UTF-8 (ASCII always
+ * is), else, on Windows, in the process's ANSI code page, as applications of the
+ * DevLink era hold them: a password with accented letters typed into a Windows-1252
+ * program works as it is.
+ *
  * pbx_address   The IP Office to connect to:
  *                 "192.168.42.1" or "ipo.example.com"   DevLink3 over TCP, port 50797
  *                 "host:port"  "[v6addr]:port"          TCP, another port

@@ -211,22 +211,10 @@ fn panic_text(panic: &(dyn Any + Send)) -> &str {
         .unwrap_or("panic without a message")
 }
 
-/// A C string argument as UTF-8; `what` names it in the error.
-///
-/// # Safety
-/// `ptr` must be NULL or point to a NUL-terminated string that outlives `'a`.
-pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, String> {
-    // SAFETY: the caller's contract.
-    match unsafe { opt_c_str(ptr, what) }? {
-        Some(text) => Ok(text),
-        None => Err(format!("{what} must not be NULL")),
-    }
-}
-
 /// An optional C string argument (NULL is `None`) as UTF-8.
 ///
 /// # Safety
-/// As [`c_str`].
+/// `ptr` must be NULL or point to a NUL-terminated string that outlives `'a`.
 pub(crate) unsafe fn opt_c_str<'a>(ptr: *const c_char, what: &str) -> Result<Option<&'a str>, String> {
     if ptr.is_null() {
         return Ok(None);

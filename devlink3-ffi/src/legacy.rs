@@ -12,8 +12,9 @@
 
 #![allow(non_snake_case)]
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ffi::c_char;
+use std::ffi::{CStr, c_char};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
@@ -26,11 +27,11 @@ use devlink3_core::wire::ResultCode;
 use devlink3_core::wire::tuple::tag;
 use once_cell::sync::Lazy;
 
-use crate::error::{FfiOutcome, c_str, ffi_boundary, opt_c_str, set_last_error};
+use crate::error::{FfiOutcome, ffi_boundary, set_last_error};
 use crate::legacy_config::{FILE_NAME, LegacyConfig, env_name, library_dir, process_env};
 use crate::logging;
 use crate::options::{LinkSettings, Records};
-use crate::text::Text;
+use crate::text::{Text, legacy_string};
 
 /// `LONG` of the original header: 32 bits on every platform (as on Win32).
 pub type LONG = i32;
@@ -387,6 +388,19 @@ fn in_use(pbxh: DWORD) -> LegacyError {
     fail(format!("DLOpen(pbxh {pbxh}): pbxh {pbxh} is already open (DLClose it first, or use another number)"))
 }
 
+/// A string argument of DLOpen: NULL is `None`; text in UTF-8 or (Windows) the ANSI code page.
+///
+/// # Safety
+/// `ptr` must be NULL or NUL-terminated, and outlive `'a`.
+unsafe fn legacy_arg<'a>(ptr: *const TEXT, what: &str) -> Result<Option<Cow<'a, str>>, String> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: not NULL, and NUL-terminated by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    legacy_string(bytes, what).map(Some)
+}
+
 /// Why [`open_link`] did not open the link.
 enum OpenError {
     /// Something the application or the configuration got wrong.
@@ -415,10 +429,13 @@ unsafe fn open_link(
     gate: &Arc<Gate>,
 ) -> Result<(), OpenError> {
     // SAFETY (all four): the caller passes NULL or NUL-terminated strings, per the prototype.
-    let address = unsafe { c_str(pbx_address, "pbx_address") }?;
-    let password = unsafe { c_str(pbx_password, "pbx_password") }?;
-    let reserved1 = unsafe { opt_c_str(reserved1, "reserved1 (the service user name)") }?;
-    let reserved2 = unsafe { opt_c_str(reserved2, "reserved2 (options)") }?;
+    let address =
+        unsafe { legacy_arg(pbx_address, "pbx_address") }?.ok_or_else(|| "pbx_address must not be NULL".to_string())?;
+    let password = unsafe { legacy_arg(pbx_password, "pbx_password") }?
+        .ok_or_else(|| "pbx_password must not be NULL".to_string())?;
+    let reserved1 = unsafe { legacy_arg(reserved1, "reserved1 (the service user name)") }?;
+    let reserved2 = unsafe { legacy_arg(reserved2, "reserved2 (options)") }?;
+    let (address, password) = (address.as_ref(), password.as_ref());
 
     let mut settings = LinkSettings::new(address, "", password, Records::Delta2);
     settings.config.connect_timeout = LEGACY_TIMEOUT;
@@ -426,7 +443,7 @@ unsafe fn open_link(
     let mut config = LegacyConfig::new(settings);
     config.load(&process_env);
     if let Some(options) = reserved2 {
-        config.apply_reserved2(options);
+        config.apply_reserved2(&options);
     }
     if let Some(user) = reserved1 {
         config.user = Some(user.to_string());

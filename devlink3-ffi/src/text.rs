@@ -44,8 +44,23 @@ impl Text {
     }
 }
 
-/// UTF-8 to the ANSI code page with kernel32's `WideCharToMultiByte`, declared by hand: two
-/// functions do not justify a bindings crate.
+/// A string a legacy application passed (`DLOpen`'s address, password, user, options): UTF-8
+/// when it is valid UTF-8 (ASCII always is), else, on Windows, the process's ANSI code page,
+/// in which applications of the DevLink era hold their strings ("pässwörd" typed into a
+/// Windows-1252 program arrives as `p\xe4ssw\xf6rd`, never valid UTF-8).
+pub(crate) fn legacy_string<'a>(bytes: &'a std::ffi::CStr, what: &str) -> Result<std::borrow::Cow<'a, str>, String> {
+    if let Ok(text) = bytes.to_str() {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    #[cfg(windows)]
+    if let Some(text) = ansi::decode(bytes.to_bytes()) {
+        return Ok(std::borrow::Cow::Owned(text));
+    }
+    Err(format!("{what} is neither valid UTF-8 nor text in this system's code page"))
+}
+
+/// UTF-8 to the ANSI code page with kernel32's `WideCharToMultiByte`, and back with
+/// `MultiByteToWideChar`, declared by hand: three functions do not justify a bindings crate.
 #[cfg(windows)]
 mod ansi {
     use std::ptr;
@@ -56,9 +71,20 @@ mod ansi {
     const WC_NO_BEST_FIT_CHARS: u32 = 0x400;
     const DEFAULT_CHAR: &[u8] = b"?\0";
 
+    /// MultiByteToWideChar: fail on bytes the code page does not define.
+    const MB_ERR_INVALID_CHARS: u32 = 0x8;
+
     #[link(name = "kernel32")]
     unsafe extern "system" {
         fn GetACP() -> u32;
+        fn MultiByteToWideChar(
+            code_page: u32,
+            flags: u32,
+            multi: *const u8,
+            multi_len: i32,
+            wide: *mut u16,
+            wide_len: i32,
+        ) -> i32;
         fn WideCharToMultiByte(
             code_page: u32,
             flags: u32,
@@ -69,6 +95,33 @@ mod ansi {
             default_char: *const u8,
             used_default_char: *mut i32,
         ) -> i32;
+    }
+
+    /// `bytes` in the ANSI code page, as Unicode; `None` when the code page does not define
+    /// them (or is UTF-8, where they were not valid).
+    pub(super) fn decode(bytes: &[u8]) -> Option<String> {
+        // SAFETY: no arguments, no preconditions.
+        let code_page = unsafe { GetACP() };
+        let len = i32::try_from(bytes.len()).ok()?;
+        if code_page == CP_UTF8 || len == 0 {
+            return None;
+        }
+        let convert = |out: *mut u16, out_len: i32| {
+            // SAFETY: `bytes` holds `len` bytes; `out` is NULL with `out_len` 0 (to measure) or
+            // has room for `out_len` code units.
+            unsafe { MultiByteToWideChar(code_page, MB_ERR_INVALID_CHARS, bytes.as_ptr(), len, out, out_len) }
+        };
+        let needed = convert(ptr::null_mut(), 0);
+        if needed <= 0 {
+            return None;
+        }
+        let mut wide = vec![0u16; needed as usize];
+        let written = convert(wide.as_mut_ptr(), needed);
+        if written <= 0 {
+            return None;
+        }
+        wide.truncate(written as usize);
+        String::from_utf16(&wide).ok()
     }
 
     pub(super) fn append(buffer: &mut Vec<u8>, text: &str) {
@@ -126,6 +179,16 @@ mod tests {
         let mut buffer = b"x".to_vec();
         Text::Utf8.append(&mut buffer, "René 日本");
         assert_eq!(buffer, "xRené 日本".as_bytes());
+    }
+
+    #[test]
+    fn legacy_strings() {
+        assert_eq!(legacy_string(c"ipo.example", "pbx_address").unwrap(), "ipo.example");
+        assert_eq!(legacy_string(c"p\xc3\xa4ss", "pbx_password").unwrap(), "päss");
+        if cfg!(not(windows)) {
+            let error = legacy_string(c"p\xe4ss", "pbx_password").unwrap_err();
+            assert_eq!(error, "pbx_password is neither valid UTF-8 nor text in this system's code page");
+        }
     }
 
     #[test]

@@ -349,6 +349,23 @@ fn legacy_without_a_user_is_rejected_by_callback() {
     assert_eq!(sim.stats().connections_accepted, 0, "nothing reached the PBX");
 }
 
+/// A password typed into a Windows program is in its ANSI code page (wine hands the
+/// program its arguments in Windows-1252): DLOpen reads it so, and the login succeeds.
+#[test]
+#[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
+fn legacy_password_in_the_ansi_code_page() {
+    let sim = sim(SimConfig { users: vec![("devlink3".into(), "pässwörd".into())], ..quiet() });
+    let mut app = start(&setup().x86.join("legacy_dynamic.exe"), &[&address(&sim), "pässwörd"]);
+    app.expect_line("ACP 1252");
+    app.expect_line("OPEN 0 ");
+    app.expect_line("COMMS 0 0");
+    app.expect_line("REGISTER 0 ");
+    app.send("quit");
+    app.finish();
+    let stats = sim.stats();
+    assert_eq!((stats.auth_attempts, stats.auth_failures), (1, 0));
+}
+
 /// An unchanged EXE (address without port, no user): devlink.ini beside devlink.dll,
 /// found from the DLL's own module handle, supplies the user, the port and a log file.
 #[test]
