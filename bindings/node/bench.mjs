@@ -24,7 +24,7 @@ let missed = 0
 let done
 const finished = new Promise((resolve) => (done = resolve))
 link.on('delta3', (event) => {
-  if (event.partyA.endId.length !== 16) throw new Error('a field did not decode')
+  if (event.record.partyA.endId.length !== 16) throw new Error('a field did not decode')
   received++
   if (received + missed >= events) done()
 })

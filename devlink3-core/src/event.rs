@@ -116,12 +116,24 @@ pub enum LinkState {
     /// Authenticated and receiving events.
     Operational(PbxInfo),
     /// The link is down or the attempt failed; another attempt follows after `retry_in`.
-    NoResponse { reason: String, retry_in: Duration },
+    NoResponse {
+        reason: String,
+        /// In the document: `retry_in_ms`, whole milliseconds.
+        #[cfg_attr(feature = "serde", serde(rename = "retry_in_ms", serialize_with = "whole_millis"))]
+        #[cfg_attr(feature = "schema", schemars(with = "u64"))]
+        retry_in: Duration,
+    },
     /// The PBX refused us for a reason retrying cannot fix (wrong password, no licence,
     /// a bad flag, PLAIN offered on cleartext). The link has stopped.
     Rejected { code: Option<ResultCode>, reason: String },
     /// The application closed the link.
     Closed,
+}
+
+/// A duration as whole milliseconds.
+#[cfg(feature = "serde")]
+fn whole_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl LinkState {

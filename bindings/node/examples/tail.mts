@@ -8,28 +8,32 @@ import { connect, DevLink3Error, Simulator, type LinkEvent } from 'devlink3'
 
 function describe(event: LinkEvent): string {
   switch (event.type) {
-    case 'delta3':
-      switch (event.kind) {
+    case 'delta3': {
+      const record = event.record
+      switch (record.kind) {
         case 'detail': {
-          const { call, partyA, partyB, targets } = event
+          const { call, partyA, partyB, targets } = record
           const to = partyB ? `${partyB.identity || partyB.cli} (${partyB.state})` : targets.map((t) => t.identity).join(', ')
           return `call ${call.callId}: ${partyA.identity || partyA.cli} (${partyA.state}) -> ${to}`
         }
-        case 'callLost':
-        case 'linkLost':
-          return `end ${event.endId} gone: ${event.cause}`
-        case 'attemptReject':
-          return `${event.user} pushed back call end ${event.endId} (${event.qualifier})`
+        case 'call_lost':
+        case 'link_lost':
+          return `end ${record.endId} gone: ${record.cause}`
+        case 'attempt_reject':
+          return `${record.user} pushed back call end ${record.endId} (${record.qualifier})`
       }
+    }
     case 'delta2':
-      return event.raw
-    case 'siptrack':
-      return `SIP ${event.event} ${event.sipCallId}`
-    case 'cmextn':
-      return event.kind === 'text' ? `${event.extension}: ${event.message}` : `${event.extension}: v=${event.v}`
+      return event.record.raw
+    case 'sip_track':
+      return `SIP ${event.record.event} ${event.record.sipCallId}`
+    case 'cm_extn':
+      return `${event.record.extension}: ${event.record.message}`
+    case 'cm_extn_state':
+      return `${event.record.extension}: v=${event.record.v}`
     case 'unparsed':
       return `unparsed record: ${event.error}`
-    case 'state':
+    case 'link_state':
       return event.state === 'operational' ? `link up: ${event.pbxType}` : `link ${event.state}`
     case 'missed':
       return `${event.count} events missed (${event.reason})`

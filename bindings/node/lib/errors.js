@@ -20,10 +20,10 @@ class DevLink3Error extends Error {
     return new DevLink3Error(error.message, { code, pbxCode: error.pbxCode ?? null })
   }
 
-  /** Why a link failed, from its `rejected` or `noResponse` state. */
+  /** Why a link failed, from its `rejected` or `no_response` state. */
   static fromState(state) {
     if (state.state === 'rejected') {
-      return new DevLink3Error(state.reason, { code: state.code, pbxCode: state.pbxCode })
+      return new DevLink3Error(state.reason, { code: state.code ?? 'REJECTED', pbxCode: state.pbxCode })
     }
     return new DevLink3Error(state.reason, { code: 'NO_RESPONSE' })
   }

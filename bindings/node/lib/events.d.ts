@@ -30,11 +30,23 @@ export type QueueState = 'not queueing' | 'queueing' | 'listening to announcemen
 /** A coded field's name (the number itself when the specification names none). */
 export type Tone = 'no tone' | 'hold music' | 'ringback tone' | 'dial tone' | 'busy tone'
 
-export type Delta2Kind = 'status' | 'deleted' | 'endsSwapped'
-export type MissedReason = 'counterGap' | 'slowConsumer'
+export type Delta2Kind = 'S' | 'D' | 'A'
+export type MissedReason = 'counter_gap' | 'slow_consumer'
 export type SipDirection = 'IN' | 'OUT'
 export type SipEvent = 'START' | 'END'
 export type SipType = 'TRUNK' | 'PHONE'
+
+export interface AttemptRejectRecord {
+  kind: 'attempt_reject'
+  node: string
+  endId: string
+  /** The user trying to send the call away. */
+  user: string
+  /** How (e.g. `dnd`). */
+  qualifier: string
+  timestamp: number
+  raw: string
+}
 
 export interface Call {
   /** Node identifier: the IP Office (8 hex digits) reporting this view of the call. */
@@ -67,91 +79,8 @@ export interface Call {
   ivrTime: number
 }
 
-export interface Party {
-  /** End identifier: 16 characters, unique within the SCN; the first 8 name the node where the end is local. */
-  endId: string
-  /** The call came in on this end (an incoming trunk call, or the handset that made the call). */
-  incoming: boolean
-  state: PartyState | number
-  /** False while on hold. */
-  audioPath: boolean
-  tone: Tone | number
-  /** The end transits from another node (descriptive fields may be incomplete). */
-  remote: boolean
-  /** The end terminates a public line (ISDN, R2, T1, SIP). */
-  publicLine: boolean
-  /** Bits of `PartyFlags` (privacy, auto-answered, recorded, consent). */
-  flags: number
-  emergencyLocation: number
-  equipment: EquipmentClass | number
-  /** Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device). */
-  equipmentType: number
-  /** SIP Call-ID, `line.channel`, conference role... by equipment. */
-  description: string
-  /** Extension number of the IP Office user on a handset. */
-  identity: string
-  calledType: CalledType | number
-  /** Why the call arrived here (incoming ends). */
-  calledReason: number
-  /** Called number received off a trunk. */
-  did: string
-  /** Digits actually dialled on a local phone. */
-  dialled: string
-  /** Apparent caller set by a bridged appearance or an authorization code. */
-  onBehalf: string
-  /** Number sent to the trunk or equipment (outgoing). */
-  targetNumber: string
-  targetSubaddress: string
-  /** Nominal target: hunt group, skill or diversion. */
-  purpose: string
-  /** Calling party number. */
-  cli: string
-  cliPresentation: CliPresentation | number
-  callingNameType: CallingNameType | number
-  callingName: string
-  /** End identifier related to this one during some transfers. */
-  relatedEndId: string
-}
-
-export interface Target {
-  endId: string
-  remote: boolean
-  publicLine: boolean
-  equipment: EquipmentClass | number
-  equipmentType: number
-  description: string
-  identity: string
-  calledType: CalledType | number
-  calledReason: number
-  targetNumber: string
-  targetSubaddress: string
-  purpose: string
-  cli: string
-  cliPresentation: CliPresentation | number
-}
-
-export interface Delta3DetailEvent {
-  type: 'delta3'
-  kind: 'detail'
-  /** The IP Office that generated the event. */
-  pbxIp: string
-  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
-  counter: number
-  call: Call
-  partyA: Party
-  partyB: Party | null
-  targets: Target[]
-  /** The record's text as the PBX sent it. */
-  raw: string
-}
-
-export interface Delta3CallLostEvent {
-  type: 'delta3'
-  kind: 'callLost'
-  /** The IP Office that generated the event. */
-  pbxIp: string
-  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
-  counter: number
+export interface CallLostRecord {
+  kind: 'call_lost'
   node: string
   endId: string
   /** The call was cleared from this device. */
@@ -161,47 +90,33 @@ export interface Delta3CallLostEvent {
   raw: string
 }
 
-export interface Delta3LinkLostEvent {
-  type: 'delta3'
-  kind: 'linkLost'
-  /** The IP Office that generated the event. */
-  pbxIp: string
-  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
-  counter: number
-  node: string
-  endId: string
-  clearedInbound: boolean
-  cause: Cause | number
-  timestamp: number
-  /** Link local reference; matches a Party's `description`. */
-  linkRef: string
+export interface CmExtnRecord {
+  extension: string
+  /** The text after `extension: `. */
+  message: string
   raw: string
+  /** The cause named at the end of the message, if any. */
+  cause: Cause | number | null
 }
 
-export interface Delta3AttemptRejectEvent {
-  type: 'delta3'
-  kind: 'attemptReject'
-  /** The IP Office that generated the event. */
-  pbxIp: string
-  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
-  counter: number
-  node: string
-  endId: string
-  /** The user trying to send the call away. */
-  user: string
-  /** How (e.g. `dnd`). */
-  qualifier: string
-  timestamp: number
-  raw: string
+export interface CmExtnStateRecord {
+  extension: string
+  /** Event kind; 1 is a state change. */
+  v: number
+  p1: number
+  p2: number
+  /** For a state change (`v` = 1): `p1` as a state. */
+  newState: ExtnState | number | null
+  /** For a state change (`v` = 1): `p2` as a state. */
+  oldState: ExtnState | number | null
 }
 
-export interface Delta2Event {
-  type: 'delta2'
-  /** The IP Office that generated the event. */
-  pbxIp: string
-  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
-  counter: number
+export interface Delta2Record {
   kind: Delta2Kind
+  /** Every field by position (`fields[0]` is field 1). */
+  fields: string[]
+  /** The record's text as the PBX sent it. */
+  raw: string
   /** S field 50, D and A field 3; `null` when not a number. */
   callId: number | null
   aCallId: string
@@ -241,18 +156,77 @@ export interface Delta2Event {
   targetRas: string
   tag: string
   accountCode: string
-  /** Every field by position (`fields[0]` is field 1), for those not named here. */
-  fields: string[]
+}
+
+export interface DetailRecord {
+  kind: 'detail'
+  call: Call
+  partyA: Party
+  partyB: Party | null
+  targets: Target[]
   /** The record's text as the PBX sent it. */
   raw: string
 }
 
-export interface SipTrackEvent {
-  type: 'siptrack'
-  /** The IP Office that generated the event. */
-  pbxIp: string
-  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
-  counter: number
+export interface LinkLostRecord {
+  kind: 'link_lost'
+  node: string
+  endId: string
+  clearedInbound: boolean
+  cause: Cause | number
+  timestamp: number
+  /** Link local reference; matches a Party's `description`. */
+  linkRef: string
+  raw: string
+}
+
+export interface Party {
+  /** End identifier: 16 characters, unique within the SCN; the first 8 name the node where the end is local. */
+  endId: string
+  /** The call came in on this end (an incoming trunk call, or the handset that made the call). */
+  incoming: boolean
+  state: PartyState | number
+  /** False while on hold. */
+  audioPath: boolean
+  tone: Tone | number
+  /** The end transits from another node (descriptive fields may be incomplete). */
+  remote: boolean
+  /** The end terminates a public line (ISDN, R2, T1, SIP). */
+  publicLine: boolean
+  /** The flags set, by name; an undocumented bit as its number, in decimal. */
+  flags: string[]
+  emergencyLocation: number
+  equipment: EquipmentClass | number
+  /** Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device). */
+  equipmentType: number
+  /** SIP Call-ID, `line.channel`, conference role... by equipment. */
+  description: string
+  /** Extension number of the IP Office user on a handset. */
+  identity: string
+  calledType: CalledType | number
+  /** Why the call arrived here (incoming ends). */
+  calledReason: number
+  /** Called number received off a trunk. */
+  did: string
+  /** Digits actually dialled on a local phone. */
+  dialled: string
+  /** Apparent caller set by a bridged appearance or an authorization code. */
+  onBehalf: string
+  /** Number sent to the trunk or equipment (outgoing). */
+  targetNumber: string
+  targetSubaddress: string
+  /** Nominal target: hunt group, skill or diversion. */
+  purpose: string
+  /** Calling party number. */
+  cli: string
+  cliPresentation: CliPresentation | number
+  callingNameType: CallingNameType | number
+  callingName: string
+  /** End identifier related to this one during some transfers. */
+  relatedEndId: string
+}
+
+export interface SipTrackRecord {
   event: SipEvent | (string & {})
   /** Endpoint id. */
   epid: string
@@ -264,37 +238,93 @@ export interface SipTrackEvent {
   raw: string
 }
 
-export interface CmExtnTextEvent {
-  type: 'cmextn'
-  kind: 'text'
+export interface Target {
+  endId: string
+  remote: boolean
+  publicLine: boolean
+  equipment: EquipmentClass | number
+  equipmentType: number
+  description: string
+  identity: string
+  calledType: CalledType | number
+  calledReason: number
+  targetNumber: string
+  targetSubaddress: string
+  purpose: string
+  cli: string
+  cliPresentation: CliPresentation | number
+}
+
+export interface Delta3DetailEvent {
+  type: 'delta3'
   /** The IP Office that generated the event. */
   pbxIp: string
   /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
   counter: number
-  extension: string
-  /** The text after `extension: `. */
-  message: string
-  /** The cause named at the end of the message, if any. */
-  cause: Cause | number | null
-  raw: string
+  record: DetailRecord
+}
+
+export interface Delta3CallLostEvent {
+  type: 'delta3'
+  /** The IP Office that generated the event. */
+  pbxIp: string
+  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
+  counter: number
+  record: CallLostRecord
+}
+
+export interface Delta3LinkLostEvent {
+  type: 'delta3'
+  /** The IP Office that generated the event. */
+  pbxIp: string
+  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
+  counter: number
+  record: LinkLostRecord
+}
+
+export interface Delta3AttemptRejectEvent {
+  type: 'delta3'
+  /** The IP Office that generated the event. */
+  pbxIp: string
+  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
+  counter: number
+  record: AttemptRejectRecord
+}
+
+export interface Delta2Event {
+  type: 'delta2'
+  /** The IP Office that generated the event. */
+  pbxIp: string
+  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
+  counter: number
+  record: Delta2Record
+}
+
+export interface SipTrackEvent {
+  type: 'sip_track'
+  /** The IP Office that generated the event. */
+  pbxIp: string
+  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
+  counter: number
+  record: SipTrackRecord
+}
+
+export interface CmExtnEvent {
+  type: 'cm_extn'
+  /** The IP Office that generated the event. */
+  pbxIp: string
+  /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
+  counter: number
+  record: CmExtnRecord
 }
 
 export interface CmExtnStateEvent {
-  type: 'cmextn'
-  kind: 'state'
+  type: 'cm_extn_state'
   /** The IP Office that generated the event. */
   pbxIp: string
   /** That IP Office's event counter: consecutive, a gap is reported as `missed`. */
   counter: number
-  extension: string
-  /** Event kind; 1 is a state change. */
-  v: number
-  p1: number
-  p2: number
-  /** For a state change (`v` = 1): `p1` as a state. */
-  newState: ExtnState | number | null
-  /** For a state change (`v` = 1): `p2` as a state. */
-  oldState: ExtnState | number | null
+  record: CmExtnStateRecord
 }
 
 export interface UnparsedEvent {
@@ -309,14 +339,14 @@ export interface UnparsedEvent {
 }
 
 export interface ConnectingState {
-  type: 'state'
+  type: 'link_state'
   state: 'connecting'
   /** 1 for the first. */
   attempt: number
 }
 
 export interface OperationalState {
-  type: 'state'
+  type: 'link_state'
   state: 'operational'
   pbxType: string
   variant: string
@@ -328,24 +358,25 @@ export interface OperationalState {
 }
 
 export interface NoResponseState {
-  type: 'state'
-  state: 'noResponse'
+  type: 'link_state'
+  state: 'no_response'
   reason: string
   /** The next attempt follows after this delay. */
   retryInMs: number
 }
 
 export interface RejectedState {
-  type: 'state'
+  type: 'link_state'
   state: 'rejected'
-  /** The PBX result's name (`AUTHENTICATION_FAILED`...), `REJECTED` when it gave none. */
-  code: string
-  pbxCode: number | null
+  /** The PBX result's name (`AUTHENTICATION_FAILED`...), its number in decimal when it has none; `null` when the PBX gave none. */
+  code: string | null
   reason: string
+  /** The PBX result's number, when it gave one. */
+  pbxCode: number | null
 }
 
 export interface ClosedState {
-  type: 'state'
+  type: 'link_state'
   state: 'closed'
 }
 
@@ -353,12 +384,11 @@ export interface MissedEvent {
   type: 'missed'
   /** Events that never reached the application. */
   count: number
-  /** `counterGap`: the PBX did not send them; `slowConsumer`: the application took events more slowly than they came. */
+  /** `counter_gap`: the PBX did not send them; `slow_consumer`: the application took events more slowly than they came. */
   reason: MissedReason
 }
 
 export type Delta3Event = Delta3DetailEvent | Delta3CallLostEvent | Delta3LinkLostEvent | Delta3AttemptRejectEvent
-export type CmExtnEvent = CmExtnTextEvent | CmExtnStateEvent
 export type LinkState = ConnectingState | OperationalState | NoResponseState | RejectedState | ClosedState
 
 export interface PartyFlagsBits {
@@ -370,15 +400,16 @@ export interface PartyFlagsBits {
 }
 
 /** Everything a link delivers, told apart by `type`. */
-export type LinkEvent = Delta3Event | Delta2Event | SipTrackEvent | CmExtnEvent | UnparsedEvent | LinkState | MissedEvent
+export type LinkEvent = Delta3Event | Delta2Event | SipTrackEvent | CmExtnEvent | CmExtnStateEvent | UnparsedEvent | LinkState | MissedEvent
 
 /** The EventEmitter event of each `type`. */
 export interface LinkEventMap {
   delta3: [event: Delta3Event]
   delta2: [event: Delta2Event]
-  siptrack: [event: SipTrackEvent]
-  cmextn: [event: CmExtnEvent]
+  sip_track: [event: SipTrackEvent]
+  cm_extn: [event: CmExtnEvent]
+  cm_extn_state: [event: CmExtnStateEvent]
   unparsed: [event: UnparsedEvent]
-  state: [event: LinkState]
+  link_state: [event: LinkState]
   missed: [event: MissedEvent]
 }

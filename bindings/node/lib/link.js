@@ -7,7 +7,7 @@ const { DevLink3Error } = require('./errors.js')
 const { decodeBatch } = require('./tape.js')
 
 /** The events that carry records: a listener for one of them makes the link subscribe. */
-const RECORD_EVENTS = new Set(['delta3', 'delta2', 'siptrack', 'cmextn', 'unparsed'])
+const RECORD_EVENTS = new Set(['delta3', 'delta2', 'sip_track', 'cm_extn', 'cm_extn_state', 'unparsed'])
 
 /** Events an async iterator buffers before the link holds delivery back. */
 const ITERATOR_HIGH_WATER_MARK = 8192
@@ -15,9 +15,9 @@ const ITERATOR_HIGH_WATER_MARK = 8192
 const ITERATOR_LOW_WATER_MARK = ITERATOR_HIGH_WATER_MARK / 4
 
 /**
- * A link to an IP Office: an EventEmitter of its events (`delta3`, `delta2`, `siptrack`,
- * `cmextn`, `unparsed`, `state`, `missed`; `error`, `close`) and an async iterable of all
- * of them. `connect()` makes one once it is operational; `new Link()` starts one and
+ * A link to an IP Office: an EventEmitter of its events, by their `type` (`delta3`,
+ * `delta2`, `sip_track`, `cm_extn`, `cm_extn_state`, `unparsed`, `link_state`, `missed`;
+ * and `error`, `close`), and an async iterable of all of them. `connect()` makes one once it is operational; `new Link()` starts one and
  * keeps trying whatever the first attempt gives.
  */
 class Link extends EventEmitter {
@@ -94,7 +94,7 @@ class Link extends EventEmitter {
       this.#held = null
       for (const iterator of this.#iterators) iterator.end()
       this.#iterators.clear()
-      this.#state = { type: 'state', state: 'closed' }
+      this.#state = { type: 'link_state', state: 'closed' }
       this.#closing = this.#native.close().then(() => this.#emitEvent('close'))
     }
     return this.#closing
@@ -164,7 +164,7 @@ class Link extends EventEmitter {
   #dispatch(event) {
     this.#emitEvent(event.type, event)
     for (const iterator of this.#iterators) iterator.push(event)
-    if (event.type === 'state') this.#changeState(event)
+    if (event.type === 'link_state') this.#changeState(event)
   }
 
   #changeState(state) {

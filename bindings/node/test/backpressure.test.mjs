@@ -25,6 +25,6 @@ test('an iterator that falls behind holds delivery back: the oldest events are m
     }
     if (received + missed === total) break // every event is accounted for
   }
-  assert.ok(reasons.has('slowConsumer'), `missed for ${[...reasons]}`)
+  assert.ok(reasons.has('slow_consumer'), `missed for ${[...reasons]}`)
   assert.ok(received < total / 2, `${received} received: the iterator buffered more than it may`)
 })

@@ -11,10 +11,13 @@ test('Delta3 records reach delta3 listeners as typed objects', async (t) => {
   sim.injectDelta3(ANSWERED_CALL)
   sim.injectDelta3(RINGING_CALL)
   sim.injectDelta3(CALL_LOST)
-  const [answered, ringing, last] = [await delta3.next(), await delta3.next(), await delta3.next()]
-  assert.equal(answered.type, 'delta3')
+  const [answeredEvent, ringingEvent, last] = [await delta3.next(), await delta3.next(), await delta3.next()]
+  assert.equal(answeredEvent.type, 'delta3')
+  assert.equal(answeredEvent.pbxIp, '192.168.42.3')
+  assert.deepEqual(Object.keys(answeredEvent), ['type', 'pbxIp', 'counter', 'record'], 'the document, camelCase')
+  const answered = answeredEvent.record
+  const ringing = ringingEvent.record
   assert.equal(answered.kind, 'detail')
-  assert.equal(answered.pbxIp, '192.168.42.3')
   assert.equal(answered.raw, ANSWERED_CALL)
   assert.deepEqual(answered.call, {
     node: 'c0a82a03',
@@ -55,7 +58,8 @@ test('Delta3 records reach delta3 listeners as typed objects', async (t) => {
   assert.equal(b.identity, '4001')
   assert.equal(b.calledReason, 4)
   assert.equal(b.purpose, '200')
-  assert.equal(b.flags & PartyFlags.PRIVACY, 0)
+  assert.deepEqual(b.flags, [], 'the flags set, by name')
+  assert.equal(PartyFlags.PRIVACY, 1)
   assert.deepEqual(answered.targets, [])
 
   assert.equal(ringing.partyA.state, 'Ringback')
@@ -70,15 +74,17 @@ test('Delta3 records reach delta3 listeners as typed objects', async (t) => {
 
   assert.deepEqual(last, {
     type: 'delta3',
-    kind: 'callLost',
     pbxIp: '192.168.42.3',
-    counter: answered.counter + 2,
-    node: 'c0a82a03',
-    endId: 'c0a82a0300000413',
-    clearedInbound: true,
-    cause: 'CMCauseNormal',
-    timestamp: 1234,
-    raw: CALL_LOST,
+    counter: answeredEvent.counter + 2,
+    record: {
+      kind: 'call_lost',
+      node: 'c0a82a03',
+      endId: 'c0a82a0300000413',
+      clearedInbound: true,
+      cause: 'CMCauseNormal',
+      timestamp: 1234,
+      raw: CALL_LOST,
+    },
   })
 })
 
@@ -88,10 +94,12 @@ test('other Delta3 records, and codes the specification does not name', async (t
   const delta3 = record(link, 'delta3')
   sim.injectDelta3('<LinkLost>c0a82a03,c0a82a0300000413,0,99,55,7.1</LinkLost>')
   sim.injectDelta3('<AttemptReject>c0a82a03,c0a82a03000003fe,4002,dnd,77</AttemptReject>')
-  const linkLost = await delta3.next()
+  const linkLost = (await delta3.next()).record
+  assert.equal(linkLost.kind, 'link_lost')
   assert.equal(linkLost.cause, 99, 'an unnamed cause stays a number')
   assert.equal(linkLost.linkRef, '7.1')
-  const reject = await delta3.next()
+  const reject = (await delta3.next()).record
+  assert.equal(reject.kind, 'attempt_reject')
   assert.equal(reject.user, '4002')
   assert.equal(reject.qualifier, 'dnd')
   assert.equal(reject.timestamp, 77)
@@ -104,15 +112,15 @@ test('the async iterator yields every event in order and ends on close', async (
   const consumer = (async () => {
     for await (const event of link) {
       seen.push(event)
-      if (event.type === 'delta3' && event.kind === 'callLost') await link.close()
+      if (event.type === 'delta3' && event.record.kind === 'call_lost') await link.close()
     }
   })()
   sim.injectDelta3(ANSWERED_CALL)
   sim.injectDelta3(CALL_LOST)
   await consumer
   assert.deepEqual(
-    seen.map((event) => event.kind),
-    ['detail', 'callLost'],
+    seen.map((event) => event.record.kind),
+    ['detail', 'call_lost'],
   )
   assert.equal(seen[1].counter, seen[0].counter + 1)
 })
@@ -122,12 +130,14 @@ test('breaking out of the iterator leaves the link running', async (t) => {
   const link = await connectTo(t, sim)
   sim.injectDelta3(ANSWERED_CALL)
   for await (const event of link) {
-    assert.equal(event.kind, 'detail')
+    // The operational state may come again first: the link subscribed after connect().
+    if (event.type === 'link_state') continue
+    assert.equal(event.record.kind, 'detail')
     break
   }
   sim.injectDelta3(CALL_LOST)
   const event = await nextEvent(link, 'delta3')
-  assert.equal(event.kind, 'callLost')
+  assert.equal(event.record.kind, 'call_lost')
 })
 
 test('Delta2 records with -CD2', async (t) => {
@@ -140,9 +150,11 @@ test('Delta2 records with -CD2', async (t) => {
   const text = 'CALL: S 1.2.0,1.3.1,2,12,1,0,1,0,Extn4001,Extn4002,Extn4002;Extn4003'
   sim.injectDelta2(text)
   sim.injectDelta2('CALL: D 1.2.0,1.3.1,4711')
-  const status = await delta2.next()
-  assert.equal(status.type, 'delta2')
-  assert.equal(status.kind, 'status')
+  const statusEvent = await delta2.next()
+  assert.equal(statusEvent.type, 'delta2')
+  const status = statusEvent.record
+  assert.deepEqual(Object.keys(status).slice(0, 3), ['kind', 'fields', 'raw'], "the document's, then named fields")
+  assert.equal(status.kind, 'S')
   assert.equal(status.raw, text)
   assert.equal(status.aCallId, '1.2.0')
   assert.equal(status.bCallId, '1.3.1')
@@ -153,38 +165,39 @@ test('Delta2 records with -CD2', async (t) => {
   assert.deepEqual(status.bTargets, ['Extn4002', 'Extn4003'])
   assert.equal(status.fields.length, 11)
   assert.equal(status.fields[0], '1.2.0')
-  const deleted = await delta2.next()
-  assert.equal(deleted.kind, 'deleted')
+  const deleted = (await delta2.next()).record
+  assert.equal(deleted.kind, 'D')
   assert.equal(deleted.callId, 4711)
 })
 
 test('SIPTrack and CMExtn events', async (t) => {
   const sim = startSimulator(t)
   const link = await connectTo(t, sim, { flags: '_SIPTrack _CMExtn' })
-  const cmextn = record(link, 'cmextn')
+  const cmextn = record(link, 'cm_extn')
+  const cmextnState = record(link, 'cm_extn_state')
   const siptrack = 'START,c0a82a1f000003eb,17.1003.1,TRUNK,IN,0f5757c5c504c74197be9699697eab8d'
   sim.injectSiptrack(siptrack)
-  assert.deepEqual(await nextEvent(link, 'siptrack'), {
-    type: 'siptrack',
+  assert.deepEqual(await nextEvent(link, 'sip_track'), {
+    type: 'sip_track',
     pbxIp: '192.168.42.3',
     counter: 1,
-    event: 'START',
-    epid: 'c0a82a1f000003eb',
-    endId: '17.1003.1',
-    sipType: 'TRUNK',
-    direction: 'IN',
-    sipCallId: '0f5757c5c504c74197be9699697eab8d',
-    raw: siptrack,
+    record: {
+      event: 'START',
+      epid: 'c0a82a1f000003eb',
+      endId: '17.1003.1',
+      sipType: 'TRUNK',
+      direction: 'IN',
+      sipCallId: '0f5757c5c504c74197be9699697eab8d',
+      raw: siptrack,
+    },
   })
   sim.injectCmextn('Extn4001: CALL LOST (CMCauseForceIdle)')
-  const text = await cmextn.next()
-  assert.equal(text.kind, 'text')
+  const text = (await cmextn.next()).record
   assert.equal(text.extension, 'Extn4001')
   assert.equal(text.message, 'CALL LOST (CMCauseForceIdle)')
   assert.equal(text.cause, 'CMCauseForceIdle')
   sim.injectCmextnState(1, 2, 0, 'Extn865001')
-  const state = await cmextn.next()
-  assert.equal(state.kind, 'state')
+  const state = (await cmextnState.next()).record
   assert.equal(state.extension, 'Extn865001')
   assert.deepEqual([state.v, state.p1, state.p2], [1, 2, 0])
   assert.equal(state.newState, 'Dialling')
@@ -194,7 +207,7 @@ test('SIPTrack and CMExtn events', async (t) => {
 test('states and missed events', async (t) => {
   const sim = startSimulator(t)
   const link = await connectTo(t, sim)
-  assert.equal(link.state.type, 'state')
+  assert.equal(link.state.type, 'link_state')
   assert.equal(link.state.state, 'operational')
   assert.equal(link.state.pbxType, 'Avaya IP500v2 12.2.0.0 build 1')
   assert.equal(link.state.variant, 'Standard 1.0')
@@ -204,7 +217,7 @@ test('states and missed events', async (t) => {
   await delta3.next()
   sim.skipCounter(5)
   sim.injectDelta3(CALL_LOST)
-  assert.deepEqual(await nextEvent(link, 'missed'), { type: 'missed', count: 5, reason: 'counterGap' })
+  assert.deepEqual(await nextEvent(link, 'missed'), { type: 'missed', count: 5, reason: 'counter_gap' })
 })
 
 test('TLS with a pinned certificate', async (t) => {
@@ -212,7 +225,7 @@ test('TLS with a pinned certificate', async (t) => {
   const link = await connectTo(t, sim, { target: sim.tlsTarget, tls: { pinSha256: sim.fingerprintSha256 } })
   assert.equal(link.state.encrypted, true)
   sim.injectDelta3(CALL_LOST)
-  assert.equal((await nextEvent(link, 'delta3')).kind, 'callLost')
+  assert.equal((await nextEvent(link, 'delta3')).record.kind, 'call_lost')
 })
 
 test('a record that does not parse arrives as unparsed, with the reason', async (t) => {

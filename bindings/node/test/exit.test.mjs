@@ -6,7 +6,7 @@ import { runChild } from './helpers.mjs'
 test('the process exits by itself once its links are closed', async () => {
   const { code, output } = await runChild('close', 15000)
   assert.equal(code, 0, output)
-  assert.match(output, /received callLost\nmain done\n/)
+  assert.match(output, /received call_lost\nmain done\n/)
 })
 
 test('an unref-ed link does not hold the process open', async () => {

@@ -20,7 +20,7 @@ test('users() parses nasystem/user_list while events keep flowing', async (t) =>
   const event = nextEvent(link, 'delta3')
   sim.injectDelta3(CALL_LOST)
   const users = await link.users()
-  assert.equal((await event).kind, 'callLost')
+  assert.equal((await event).record.kind, 'call_lost')
   assert.equal(users.length, 40)
   assert.deepEqual(users[0], {
     name: 'René',

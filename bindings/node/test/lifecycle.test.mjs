@@ -38,7 +38,7 @@ test('new Link() starts without waiting and reports its states', async (t) => {
   const link = new Link({ target: sim.target, ...CREDENTIALS })
   t.after(() => link.close())
   assert.equal(link.state, null)
-  await nextEvent(link, 'state', (state) => state.state === 'operational')
+  await nextEvent(link, 'link_state', (state) => state.state === 'operational')
 })
 
 test('an unref-ed link can still be ref-ed and used', async (t) => {
@@ -50,5 +50,5 @@ test('an unref-ed link can still be ref-ed and used', async (t) => {
   const event = nextEvent(link, 'delta3')
   await subscribed(sim)
   sim.injectDelta3(CALL_LOST)
-  assert.equal((await event).kind, 'callLost')
+  assert.equal((await event).record.kind, 'call_lost')
 })

@@ -33,9 +33,9 @@ test('an iterator over a link the PBX rejects for good throws the error', async 
   const link = await connectTo(t, sim, { reconnect: { initialDelayMs: 20 } })
   const states = []
   const consumer = (async () => {
-    for await (const event of link) if (event.type === 'state') states.push(event.state)
+    for await (const event of link) if (event.type === 'link_state') states.push(event.state)
   })()
   await lockOutAndDrop(sim)
   await assert.rejects(consumer, { name: 'DevLink3Error', code: 'AUTHENTICATION_FAILED' })
-  assert.deepEqual(states, ['noResponse', 'connecting', 'rejected'])
+  assert.deepEqual(states, ['no_response', 'connecting', 'rejected'])
 })

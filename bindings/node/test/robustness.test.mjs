@@ -20,7 +20,7 @@ test('a delta3 listener attached after an await gets every record, snapshot firs
   await new Promise((resolve) => setTimeout(resolve, 300))
   sim.setRate(0)
   await eventually(() => received.length > 0 && received.length === sim.stats().eventsSent, 10000)
-  assert.equal(received[0].kind, 'detail', 'the snapshot of calls in progress comes first')
+  assert.equal(received[0].record.kind, 'detail', 'the snapshot of calls in progress comes first')
 })
 
 test('an async iterator subscribes the link', async (t) => {
@@ -31,7 +31,7 @@ test('an async iterator subscribes the link', async (t) => {
   sim.setRate(0)
   for await (const event of link) {
     if (event.type === 'delta3') {
-      assert.equal(event.kind, 'detail')
+      assert.equal(event.record.kind, 'detail')
       break
     }
   }

@@ -17,7 +17,7 @@ test('DevLink3 over ws:// with an HTTP Digest login', async (t) => {
   await subscribed(sim)
   sim.injectDelta3(ANSWERED_CALL)
   const event = await detail
-  assert.equal(event.raw, ANSWERED_CALL)
+  assert.equal(event.record.raw, ANSWERED_CALL)
   assert.equal(sim.stats().httpAuthFailures, 0)
 })
 

@@ -105,6 +105,13 @@ fn locate(text: &str) -> Result<(Delta2Kind, (usize, usize)), RecordError> {
     Ok((kind, (end - fields.len(), end)))
 }
 
+impl Default for Delta2<'static> {
+    /// `CALL: D ,,0`: the least a Delta2 record is (descriptions of its shape start from it).
+    fn default() -> Self {
+        Self::deleted("", "", 0)
+    }
+}
+
 impl Delta2<'static> {
     /// Formats a record from its fields: `CALL: <letter> f1,f2,...`.
     ///

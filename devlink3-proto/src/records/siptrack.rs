@@ -131,6 +131,21 @@ pub struct SipTrack<'a> {
 }
 
 /// Parses a SIPTrack event. Fields beyond the sixth are ignored; fewer than six is an error.
+impl Default for SipTrack<'_> {
+    /// An empty `START` of a trunk, inbound.
+    fn default() -> Self {
+        SipTrack {
+            event: SipEvent::Start,
+            epid: Cow::Borrowed(""),
+            end_id: Cow::Borrowed(""),
+            sip_type: SipType::Trunk,
+            direction: SipDirection::In,
+            sip_call_id: Cow::Borrowed(""),
+            raw: Cow::Borrowed(""),
+        }
+    }
+}
+
 pub fn parse_siptrack(text: &str) -> Result<SipTrack<'_>, RecordError> {
     let raw = strip_nul(text);
     let body = raw.trim();

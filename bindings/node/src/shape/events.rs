@@ -1,5 +1,12 @@
 //! Every event shape and its fields, in the order JS objects list them. Adding a field
 //! here (and running `npm run generate`) adds it to the decoder and the TypeScript types.
+//!
+//! The shapes are the event's document (`devlink3_core::document`, what `devlink3 tail`
+//! prints and Python's `to_dict()` gives) with camelCase keys: `type`, `pbxIp`, `counter`
+//! and the `record` with its `kind`; the same values and spellings. A few fields follow the
+//! document's as conveniences it does not carry (the named Delta2 fields, a CMExtn's
+//! `cause`, a state change's `newState`/`oldState`, a refusal's `pbxCode`); `raw` is
+//! always there.
 
 use std::net::Ipv4Addr;
 
@@ -10,7 +17,6 @@ use devlink3_core::records::{
 };
 
 use super::{Sink, Words};
-use crate::errors::code_name;
 
 /// The shapes events take in JS, one TypeScript interface each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,20 +62,20 @@ impl Shape {
     /// (`type` is also the EventEmitter event).
     pub fn describe(self) -> (&'static str, &'static [(&'static str, &'static str)]) {
         match self {
-            Shape::Detail => ("Delta3DetailEvent", &[("type", "delta3"), ("kind", "detail")]),
-            Shape::CallLost => ("Delta3CallLostEvent", &[("type", "delta3"), ("kind", "callLost")]),
-            Shape::LinkLost => ("Delta3LinkLostEvent", &[("type", "delta3"), ("kind", "linkLost")]),
-            Shape::AttemptReject => ("Delta3AttemptRejectEvent", &[("type", "delta3"), ("kind", "attemptReject")]),
+            Shape::Detail => ("Delta3DetailEvent", &[("type", "delta3")]),
+            Shape::CallLost => ("Delta3CallLostEvent", &[("type", "delta3")]),
+            Shape::LinkLost => ("Delta3LinkLostEvent", &[("type", "delta3")]),
+            Shape::AttemptReject => ("Delta3AttemptRejectEvent", &[("type", "delta3")]),
             Shape::Delta2 => ("Delta2Event", &[("type", "delta2")]),
-            Shape::SipTrack => ("SipTrackEvent", &[("type", "siptrack")]),
-            Shape::CmExtn => ("CmExtnTextEvent", &[("type", "cmextn"), ("kind", "text")]),
-            Shape::CmExtnState => ("CmExtnStateEvent", &[("type", "cmextn"), ("kind", "state")]),
+            Shape::SipTrack => ("SipTrackEvent", &[("type", "sip_track")]),
+            Shape::CmExtn => ("CmExtnEvent", &[("type", "cm_extn")]),
+            Shape::CmExtnState => ("CmExtnStateEvent", &[("type", "cm_extn_state")]),
             Shape::Unparsed => ("UnparsedEvent", &[("type", "unparsed")]),
-            Shape::Connecting => ("ConnectingState", &[("type", "state"), ("state", "connecting")]),
-            Shape::Operational => ("OperationalState", &[("type", "state"), ("state", "operational")]),
-            Shape::NoResponse => ("NoResponseState", &[("type", "state"), ("state", "noResponse")]),
-            Shape::Rejected => ("RejectedState", &[("type", "state"), ("state", "rejected")]),
-            Shape::Closed => ("ClosedState", &[("type", "state"), ("state", "closed")]),
+            Shape::Connecting => ("ConnectingState", &[("type", "link_state"), ("state", "connecting")]),
+            Shape::Operational => ("OperationalState", &[("type", "link_state"), ("state", "operational")]),
+            Shape::NoResponse => ("NoResponseState", &[("type", "link_state"), ("state", "no_response")]),
+            Shape::Rejected => ("RejectedState", &[("type", "link_state"), ("state", "rejected")]),
+            Shape::Closed => ("ClosedState", &[("type", "link_state"), ("state", "closed")]),
             Shape::Missed => ("MissedEvent", &[("type", "missed")]),
         }
     }
@@ -106,25 +112,42 @@ impl Shape {
     }
 }
 
-const DELTA2_KIND: Words = Words { name: "Delta2Kind", words: &["status", "deleted", "endsSwapped"], open: false };
+const DELTA2_KIND: Words = Words { name: "Delta2Kind", words: &["S", "D", "A"], open: false };
 const SIP_EVENT: Words = Words { name: "SipEvent", words: &["START", "END"], open: true };
 const SIP_TYPE: Words = Words { name: "SipType", words: &["TRUNK", "PHONE"], open: true };
 const SIP_DIRECTION: Words = Words { name: "SipDirection", words: &["IN", "OUT"], open: true };
-const MISSED_REASON: Words = Words { name: "MissedReason", words: &["counterGap", "slowConsumer"], open: false };
+const MISSED_REASON: Words = Words { name: "MissedReason", words: &["counter_gap", "slow_consumer"], open: false };
+/// The document's names of [`PARTY_FLAGS`], in the same order.
+const PARTY_FLAG_NAMES: [&str; 5] =
+    ["privacy", "auto_answered", "auto_recorded", "consent_answered", "consent_refused"];
 
 /// Writes one event.
 pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
     match event {
         Event::Delta3 { origin, record: delta3 } => match delta3.get() {
-            Delta3::Detail(r) => record(s, Shape::Detail, origin, |s| detail(s, r)),
-            Delta3::CallLost(r) => record(s, Shape::CallLost, origin, |s| call_lost(s, r)),
-            Delta3::LinkLost(r) => record(s, Shape::LinkLost, origin, |s| link_lost(s, r)),
-            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, origin, |s| attempt_reject(s, r)),
+            Delta3::Detail(r) => record(s, Shape::Detail, origin, |s| s.object("record", "DetailRecord", r, detail)),
+            Delta3::CallLost(r) => {
+                record(s, Shape::CallLost, origin, |s| s.object("record", "CallLostRecord", r, call_lost))
+            }
+            Delta3::LinkLost(r) => {
+                record(s, Shape::LinkLost, origin, |s| s.object("record", "LinkLostRecord", r, link_lost))
+            }
+            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, origin, |s| {
+                s.object("record", "AttemptRejectRecord", r, attempt_reject)
+            }),
         },
-        Event::Delta2 { origin, record: r } => record(s, Shape::Delta2, origin, |s| delta2(s, r)),
-        Event::SipTrack { origin, record: r } => record(s, Shape::SipTrack, origin, |s| siptrack(s, r)),
-        Event::CmExtn { origin, record: r } => record(s, Shape::CmExtn, origin, |s| cmextn(s, r)),
-        Event::CmExtnState { origin, record: r } => record(s, Shape::CmExtnState, origin, |s| cmextn_state(s, r)),
+        Event::Delta2 { origin, record: r } => {
+            record(s, Shape::Delta2, origin, |s| s.object("record", "Delta2Record", &**r, delta2))
+        }
+        Event::SipTrack { origin, record: r } => {
+            record(s, Shape::SipTrack, origin, |s| s.object("record", "SipTrackRecord", &**r, siptrack))
+        }
+        Event::CmExtn { origin, record: r } => {
+            record(s, Shape::CmExtn, origin, |s| s.object("record", "CmExtnRecord", &**r, cmextn))
+        }
+        Event::CmExtnState { origin, record: r } => {
+            record(s, Shape::CmExtnState, origin, |s| s.object("record", "CmExtnStateRecord", &**r, cmextn_state))
+        }
         Event::Unparsed { origin, tag, text, error } => record(s, Shape::Unparsed, origin, |s| {
             s.number("tag", *tag);
             s.text("text", text);
@@ -136,10 +159,10 @@ pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
             s.doc("Events that never reached the application.");
             s.number("count", u32::try_from(*count).unwrap_or(u32::MAX));
             let reason = match reason {
-                MissedReason::CounterGap => "counterGap",
-                MissedReason::SlowConsumer => "slowConsumer",
+                MissedReason::CounterGap => "counter_gap",
+                MissedReason::SlowConsumer => "slow_consumer",
             };
-            s.doc("`counterGap`: the PBX did not send them; `slowConsumer`: the application took events more slowly than they came.");
+            s.doc("`counter_gap`: the PBX did not send them; `slow_consumer`: the application took events more slowly than they came.");
             s.word("reason", reason, &MISSED_REASON);
         }
     }
@@ -153,7 +176,7 @@ fn begin<S: Sink>(s: &mut S, shape: Shape) {
     }
 }
 
-/// A record event: where it came from, then its fields.
+/// A record event: where it came from, then its `record`.
 fn record<S: Sink>(s: &mut S, shape: Shape, origin: &Origin, fields: impl FnOnce(&mut S)) {
     begin(s, shape);
     s.doc("The IP Office that generated the event.");
@@ -164,6 +187,7 @@ fn record<S: Sink>(s: &mut S, shape: Shape, origin: &Origin, fields: impl FnOnce
 }
 
 fn detail<S: Sink>(s: &mut S, r: &Detail) {
+    s.tag("kind", "detail");
     s.object("call", "Call", &r.call, call);
     s.object("partyA", "Party", &r.party_a, party);
     s.optional_object("partyB", "Party", r.party_b.as_ref(), party);
@@ -225,8 +249,11 @@ fn party<S: Sink>(s: &mut S, p: &Party) {
     s.flag("remote", p.remote);
     s.doc("The end terminates a public line (ISDN, R2, T1, SIP).");
     s.flag("publicLine", p.public_line);
-    s.doc("Bits of `PartyFlags` (privacy, auto-answered, recorded, consent).");
-    s.number("flags", p.flags.bits());
+    s.doc("The flags set, by name; an undocumented bit as its number, in decimal.");
+    let undocumented = PARTY_FLAGS.iter().fold(p.flags.bits(), |rest, (_, flag)| rest & !flag.bits());
+    let undocumented = (undocumented != 0).then(|| undocumented.to_string());
+    let named = PARTY_FLAG_NAMES.iter().zip(PARTY_FLAGS).filter(|(_, (_, flag))| p.flags.contains(*flag));
+    s.texts("flags", named.map(|(name, _)| *name).chain(undocumented.as_deref()));
     s.number("emergencyLocation", p.emergency_location);
     s.code("equipment", p.equipment);
     s.doc("Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).");
@@ -276,6 +303,7 @@ fn target<S: Sink>(s: &mut S, t: &Target) {
 }
 
 fn call_lost<S: Sink>(s: &mut S, r: &CallLost) {
+    s.tag("kind", "call_lost");
     s.text("node", &r.node);
     s.text("endId", &r.end_id);
     s.doc("The call was cleared from this device.");
@@ -286,6 +314,7 @@ fn call_lost<S: Sink>(s: &mut S, r: &CallLost) {
 }
 
 fn link_lost<S: Sink>(s: &mut S, r: &LinkLost) {
+    s.tag("kind", "link_lost");
     s.text("node", &r.node);
     s.text("endId", &r.end_id);
     s.flag("clearedInbound", r.cleared_inbound);
@@ -297,6 +326,7 @@ fn link_lost<S: Sink>(s: &mut S, r: &LinkLost) {
 }
 
 fn attempt_reject<S: Sink>(s: &mut S, r: &AttemptReject) {
+    s.tag("kind", "attempt_reject");
     s.text("node", &r.node);
     s.text("endId", &r.end_id);
     s.doc("The user trying to send the call away.");
@@ -307,15 +337,20 @@ fn attempt_reject<S: Sink>(s: &mut S, r: &AttemptReject) {
     s.text("raw", &r.raw);
 }
 
-/// Delta2: the named S fields (empty or 0 on D and A records; `null` when a number
-/// field does not hold a number), every field by position, and the text.
+/// Delta2: as the document, the kind's letter, every field by position and the text; then
+/// the named S fields (empty or 0 on D and A records; `null` when a number field does not
+/// hold a number).
 fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
     let kind = match r.kind() {
-        Delta2Kind::Status => "status",
-        Delta2Kind::Deleted => "deleted",
-        Delta2Kind::EndsSwapped => "endsSwapped",
+        Delta2Kind::Status => "S",
+        Delta2Kind::Deleted => "D",
+        Delta2Kind::EndsSwapped => "A",
     };
     s.word("kind", kind, &DELTA2_KIND);
+    s.doc("Every field by position (`fields[0]` is field 1).");
+    s.texts("fields", r.fields());
+    s.doc("The record's text as the PBX sent it.");
+    s.text("raw", r.raw());
     s.doc("S field 50, D and A field 3; `null` when not a number.");
     s.optional("callId", r.call_id().ok(), S::number);
     s.text("aCallId", r.a_call_id());
@@ -355,10 +390,6 @@ fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
     s.text("targetRas", r.target_ras());
     s.text("tag", r.tag());
     s.text("accountCode", r.account_code());
-    s.doc("Every field by position (`fields[0]` is field 1), for those not named here.");
-    s.texts("fields", r.fields());
-    s.doc("The record's text as the PBX sent it.");
-    s.text("raw", r.raw());
 }
 
 fn siptrack<S: Sink>(s: &mut S, r: &SipTrack) {
@@ -377,9 +408,9 @@ fn cmextn<S: Sink>(s: &mut S, r: &CmExtn) {
     s.text("extension", &r.extension);
     s.doc("The text after `extension: `.");
     s.text("message", &r.message);
+    s.text("raw", &r.raw);
     s.doc("The cause named at the end of the message, if any.");
     s.optional("cause", r.cause(), S::code);
-    s.text("raw", &r.raw);
 }
 
 fn cmextn_state<S: Sink>(s: &mut S, r: &CmExtnState) {
@@ -393,6 +424,10 @@ fn cmextn_state<S: Sink>(s: &mut S, r: &CmExtnState) {
     s.optional("newState", change.map(|(new, _)| new), S::code);
     s.doc("For a state change (`v` = 1): `p2` as a state.");
     s.optional("oldState", change.map(|(_, old)| old), S::code);
+}
+
+fn owned_text<S: Sink>(s: &mut S, name: &'static str, value: String) {
+    s.text(name, &value);
 }
 
 fn link_state<S: Sink>(s: &mut S, state: &LinkState) {
@@ -420,10 +455,12 @@ fn link_state<S: Sink>(s: &mut S, state: &LinkState) {
         }
         LinkState::Rejected { code, reason } => {
             begin(s, Shape::Rejected);
-            s.doc("The PBX result's name (`AUTHENTICATION_FAILED`...), `REJECTED` when it gave none.");
-            s.text("code", code_name(*code, "REJECTED"));
-            s.optional("pbxCode", code.map(|code| code.raw()), S::number);
+            s.doc("The PBX result's name (`AUTHENTICATION_FAILED`...), its number in decimal when it has none; `null` when the PBX gave none.");
+            let name = code.map(|code| code.name().map_or_else(|| code.raw().to_string(), str::to_string));
+            s.optional("code", name, owned_text);
             s.text("reason", reason);
+            s.doc("The PBX result's number, when it gave one.");
+            s.optional("pbxCode", code.map(|code| code.raw()), S::number);
         }
         LinkState::Closed => begin(s, Shape::Closed),
     }
