@@ -196,7 +196,9 @@
  * copy what you keep.
  * Register before or after OPERATIONAL, from any thread or from inside a callback;
  * the registration survives reconnects. Registering again replaces the callback;
- * NULL unregisters.
+ * NULL unregisters. Called from another thread while a callback of the link is
+ * running, DLRegister* waits until that callback has returned: do not hold a lock
+ * that your callbacks take while you call it.
  * The link asks the IP Office for records when the first callback is registered, not
  * at DLOpen: the records it sends first (one for each call in progress) and everything
  * after them reach your callback however long after OPERATIONAL you register. A link

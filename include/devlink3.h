@@ -697,7 +697,9 @@ void devlink3_close(struct devlink3_link *link);
 /**
  * Sets the callbacks (copied; replace them any time, also from inside a callback). The
  * first call switches the link to push mode for good: `devlink3_next_event` then fails
- * with DEVLINK3_STATUS_CALLBACK_MODE.
+ * with DEVLINK3_STATUS_CALLBACK_MODE. Called from another thread while a callback of the
+ * link is running, it waits until that callback has returned: do not hold a lock that
+ * your callbacks take while you call it.
  *
  * # Safety
  * `link` as for `devlink3_close` (open); `callbacks` NULL or readable.
