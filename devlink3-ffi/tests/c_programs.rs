@@ -21,7 +21,10 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, quiet, record_line, sim};
+use common::{
+    CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, legacy_record_then_close, quiet,
+    record_line, sim, sim_port,
+};
 use devlink3_core::files::write_user_list;
 use devlink3_sim::{SimConfig, default_users_list};
 
@@ -451,7 +454,7 @@ fn legacy_open_failures_reach_the_comms_callback_and_the_log() {
 #[test]
 fn legacy_devlink_ini_beside_the_library_configures_an_unchanged_app() {
     let sim = sim(quiet());
-    let port = sim.target().rsplit(':').next().unwrap().to_string();
+    let port = sim_port(&sim);
     let dir = scratch("ini-beside");
     std::fs::copy(lib_dir().join(shared_lib_name()), dir.join(shared_lib_name())).unwrap();
     let ini = format!(
@@ -467,17 +470,8 @@ fn legacy_devlink_ini_beside_the_library_configures_an_unchanged_app() {
         ("LD_LIBRARY_PATH", Some(libdir.as_str())),
         ("DYLD_LIBRARY_PATH", Some(libdir.as_str())),
     ];
-    let mut app = start_env(&program("legacy_agent"), &["127.0.0.1", "devlink3", "2"], &env);
-    app.expect_line("OPEN 0 ");
-    app.expect_line("COMMS 0 0");
-    app.expect_line("REGISTER 0 ");
-    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
-    sim.inject_delta2(DELTA2_D);
-    app.expect_line(&record_line(DELTA2_D));
-    app.send("close");
-    app.expect_line("CLOSED 0");
-    app.send("quit");
-    app.finish();
+    let app = start_env(&program("legacy_agent"), &["127.0.0.1", "devlink3", "2"], &env);
+    legacy_record_then_close(app, &sim, WAIT);
     let log = read_log(&dir.join("logs/devlink.log"));
     let ini_path = dir.join("devlink.ini");
     let opened = format!(

@@ -27,7 +27,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, quiet, record_line, sim};
+use common::{
+    CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, legacy_record_then_close, quiet,
+    record_line, sim, sim_port,
+};
 use devlink3_core::files::write_user_list;
 use devlink3_sim::{SimConfig, Simulator, default_users_list};
 
@@ -372,7 +375,7 @@ fn legacy_password_in_the_ansi_code_page() {
 #[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
 fn legacy_devlink_ini_beside_the_dll() {
     let sim = sim(quiet());
-    let port = sim.target().rsplit(':').next().unwrap().to_string();
+    let port = sim_port(&sim);
     let dir = setup().x86.with_file_name("x86-ini");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -384,17 +387,8 @@ fn legacy_devlink_ini_beside_the_dll() {
     );
     std::fs::write(dir.join("devlink.ini"), ini).unwrap();
     let exe = dir.join("legacy_dynamic.exe");
-    let mut app = start_env(&exe, &["127.0.0.1", "devlink3"], &[("DEVLINK3_USER", None), ("DEVLINK3_CONFIG", None)]);
-    app.expect_line("OPEN 0 ");
-    app.expect_line("COMMS 0 0");
-    app.expect_line("REGISTER 0 ");
-    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
-    sim.inject_delta2(DELTA2_D);
-    app.expect_line(&record_line(DELTA2_D));
-    app.send("close");
-    app.expect_line("CLOSED 0");
-    app.send("quit");
-    app.finish();
+    let app = start_env(&exe, &["127.0.0.1", "devlink3"], &[("DEVLINK3_USER", None), ("DEVLINK3_CONFIG", None)]);
+    legacy_record_then_close(app, &sim, WAIT);
     let log = std::fs::read_to_string(dir.join("logs/devlink.log")).expect("the log file beside the DLL");
     assert!(
         log.contains(&format!(

@@ -17,23 +17,8 @@ OUT=$TARGET_DIR/windows
 PACKAGES=(mingw-w64 wine wine32:i386 wine64 llvm)
 TARGETS=(i686-pc-windows-gnu x86_64-pc-windows-gnu)
 
-missing_packages() {
-    local package
-    for package in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
-    done
-}
-
 install_tools() {
-    local missing sudo=
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    mapfile -t missing < <(missing_packages)
-    if [ "${#missing[@]}" -gt 0 ]; then
-        echo "test.sh: installing ${missing[*]}"
-        dpkg --print-foreign-architectures | grep -qx i386 || $sudo dpkg --add-architecture i386
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-    fi
+    "$ROOT/.ci/apt-install" "${PACKAGES[@]}"
     local installed target
     installed=$(rustup target list --installed)
     for target in "${TARGETS[@]}"; do

@@ -12,22 +12,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PACKAGES=(mono-mcs mono-runtime)
 
-missing_packages() {
-    local package
-    for package in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
-    done
-}
-
 install_tools() {
-    local missing sudo=
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    mapfile -t missing < <(missing_packages)
-    if [ "${#missing[@]}" -gt 0 ]; then
-        echo "test.sh: installing ${missing[*]}"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-    fi
+    "$ROOT/.ci/apt-install" "${PACKAGES[@]}"
 }
 
 if [ "${1:-}" = --install-tools ]; then

@@ -8,7 +8,7 @@ use devlink3_core::client::Error;
 use devlink3_core::wire::ResultCode;
 
 /// The `code` of a PBX result: the specification's name, or `fallback` for an unnamed one.
-pub(crate) fn code_name(code: Option<ResultCode>, fallback: &'static str) -> &'static str {
+fn code_name(code: Option<ResultCode>, fallback: &'static str) -> &'static str {
     code.and_then(ResultCode::name).unwrap_or(fallback)
 }
 

@@ -45,6 +45,26 @@ pub fn comms(lines: &[String]) -> Vec<&str> {
     lines.iter().filter(|l| l.starts_with("COMMS")).map(String::as_str).collect()
 }
 
+/// The simulator's TCP port, as text.
+pub fn sim_port(sim: &Simulator) -> String {
+    sim.target().rsplit(':').next().expect("host:port").to_string()
+}
+
+/// A legacy program (`legacy_agent`, `legacy_win32`) that opened its link and registered
+/// for Delta2 records: OPERATIONAL, one record through, DLClose, and a clean exit.
+pub fn legacy_record_then_close(mut app: Program, sim: &Simulator, wait: Duration) {
+    app.expect_line("OPEN 0 ");
+    app.expect_line("COMMS 0 0");
+    app.expect_line("REGISTER 0 ");
+    assert!(sim.wait_subscribed(1, wait), "the program subscribes");
+    sim.inject_delta2(DELTA2_D);
+    app.expect_line(&record_line(DELTA2_D));
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    app.send("quit");
+    app.finish();
+}
+
 /// Sets (`Some`) or removes (`None`) environment variables of `command`.
 pub fn apply_env(command: &mut Command, env: &[(&str, Option<&str>)]) {
     for (name, value) in env {
