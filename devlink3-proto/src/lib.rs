@@ -7,7 +7,7 @@
 //! * [`records`]: Delta3, Delta2, SIPTrack and CMExtn records as typed values.
 //! * [`files`]: ReadFile contents such as `nasystem/user_list`.
 
-#![forbid(unsafe_op_in_unsafe_fn)]
+#![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
 #[macro_use]

@@ -299,7 +299,7 @@ impl fmt::Debug for PartyFlags {
 // A Detail is large (about 1 KiB of borrowed strings), but boxing it would cost an allocation
 // per record, which the zero-copy parse exists to avoid.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, yoke::Yokeable)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]

@@ -6,40 +6,29 @@
 //! parsed view borrowing from it: one allocation, and no second pass over the fields.
 
 use std::fmt;
-use std::mem::MaybeUninit;
 use std::sync::Arc;
+
+use yoke::Yoke;
 
 use super::{Delta3, RecordError, parse_delta3};
 
 /// A parsed Delta3 record that owns its text. Cloning shares the text.
-pub struct Delta3Record {
-    // Always initialised. `MaybeUninit` hides the view's references from the aliasing
-    // model: when a record passed by value frees its text, references it holds would
-    // otherwise count as live function arguments (Miri reports that as UB; `yoke` uses the
-    // same device). Dropped by hand, before `text`, in `Drop`.
-    view: MaybeUninit<Delta3<'static>>,
-    // An `Arc`, not a `Box`: moving a `Box` asserts exclusive access to its contents,
-    // which would invalidate the borrows held by `view`.
-    text: Arc<str>,
-}
+///
+/// The view borrows from the shared text through [`Yoke`], which proves (with the
+/// `Yokeable` derive's covariance check) what a hand-written self-referential struct
+/// could only promise in `unsafe` comments.
+#[derive(Clone)]
+pub struct Delta3Record(Yoke<Delta3<'static>, Arc<str>>);
 
 impl Delta3Record {
     /// Parses `text` (copied once) into an owned record.
     pub fn parse(text: &str) -> Result<Self, RecordError> {
-        let text: Arc<str> = Arc::from(text);
-        // SAFETY: `view` borrows from the allocation behind `text`. That allocation does not
-        // move when `text` or `Self` moves, is never mutated, and outlives `view`: `Drop`
-        // drops `view` first, and clones share the same `Arc`. The `'static` never escapes:
-        // `view` is only handed out with the lifetime of `&self` (see `get`).
-        let borrowed: &'static str = unsafe { &*Arc::as_ptr(&text) };
-        let view = parse_delta3(borrowed)?;
-        Ok(Delta3Record { view: MaybeUninit::new(view), text })
+        Yoke::try_attach_to_cart(Arc::from(text), |text: &str| parse_delta3(text)).map(Delta3Record)
     }
 
     /// The typed record, borrowing from `self`.
     pub fn get(&self) -> &Delta3<'_> {
-        // SAFETY: initialised in `parse` and `clone`, dropped only in `drop`.
-        unsafe { self.view.assume_init_ref() }
+        self.0.get()
     }
 
     /// The record's text as the PBX sent it (without a trailing NUL).
@@ -50,22 +39,6 @@ impl Delta3Record {
     /// An independent copy with owned fields (allocates per field).
     pub fn to_owned_record(&self) -> Delta3<'static> {
         self.get().clone().into_owned()
-    }
-}
-
-impl Clone for Delta3Record {
-    fn clone(&self) -> Self {
-        // SAFETY: initialised (see `get`). The copy's borrows point into the text this clone
-        // shares through its own `Arc`.
-        let view = unsafe { self.view.assume_init_ref() }.clone();
-        Delta3Record { view: MaybeUninit::new(view), text: Arc::clone(&self.text) }
-    }
-}
-
-impl Drop for Delta3Record {
-    fn drop(&mut self) {
-        // SAFETY: initialised (see `get`) and never used again; `text` drops after this.
-        unsafe { self.view.assume_init_drop() }
     }
 }
 
