@@ -363,6 +363,32 @@ mod tests {
         assert!(c.errors[7].contains("64 hex digits"), "{}", c.errors[7]);
     }
 
+    proptest::proptest! {
+        /// Whatever a file holds, reading it neither panics nor fails silently: each
+        /// mistake names the file and a line that exists.
+        #[test]
+        fn any_bytes_are_read_or_named(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let c = read(&bytes);
+            let lines = bytes.split(|&b| b == b'\n').count();
+            for error in &c.errors {
+                proptest::prop_assert!(error.starts_with("/etc/devlink/devlink.ini"), "{}", error);
+                if let Some(rest) = error.strip_prefix("/etc/devlink/devlink.ini line ") {
+                    let line: usize = rest.split(':').next().unwrap().parse().unwrap();
+                    proptest::prop_assert!((1..=lines).contains(&line), "{}", error);
+                }
+            }
+        }
+
+        /// Lines of known keys with any printable value: a value is taken or refused by name.
+        #[test]
+        fn any_value_of_a_known_key_is_taken_or_named(key in proptest::sample::select(LEGACY_KEYS.iter().chain(KEYS).copied().collect::<Vec<_>>()), value in "[ -~]{0,40}") {
+            let c = read(format!("[devlink]\r\n{key} = {value}\r\n").as_bytes());
+            for error in &c.errors {
+                proptest::prop_assert!(error.starts_with(&format!("/etc/devlink/devlink.ini line 2: {key}: ")), "{}", error);
+            }
+        }
+    }
+
     #[test]
     fn utf16_is_refused_by_name() {
         let c = read(b"\xff\xfe[\x00d\x00");
