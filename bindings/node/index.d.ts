@@ -176,6 +176,8 @@ export interface SimulatorOptions {
   maxConnections?: number
   /** Offer PLAIN authentication (on TLS links) instead of SHA1. */
   plainAuth?: boolean
+  /** Mutual TLS: TLS clients must present a certificate signed by a CA of this PEM file. */
+  clientCaFile?: string
   /** Fault: offer PLAIN on cleartext links too (clients must refuse). */
   plainOnCleartext?: boolean
   /** Answer every login with LICENCE_MISSING. */

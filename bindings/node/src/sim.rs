@@ -35,6 +35,8 @@ pub struct SimulatorOptions {
     pub max_connections: Option<u32>,
     /// Offer PLAIN authentication (on TLS links) instead of SHA1.
     pub plain_auth: Option<bool>,
+    /// Mutual TLS: TLS clients must present a certificate signed by a CA of this PEM file.
+    pub client_ca_file: Option<String>,
     /// Fault: offer PLAIN on cleartext links too (clients must refuse).
     pub plain_on_cleartext: Option<bool>,
     /// Answer every login with LICENCE_MISSING.
@@ -311,6 +313,7 @@ fn sim_config(options: SimulatorOptions) -> Result<SimConfig> {
         config.max_connections = n as usize;
     }
     config.plain_auth = options.plain_auth.unwrap_or(false);
+    config.client_ca_file = options.client_ca_file.map(std::path::PathBuf::from);
     config.plain_on_cleartext = options.plain_on_cleartext.unwrap_or(false);
     config.licence_missing = options.licence_missing.unwrap_or(false);
     if let Some(pbx_type) = options.pbx_type {

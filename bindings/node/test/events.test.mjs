@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
-import { PartyFlags } from '../lib/index.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import { PartyFlags, connect } from '../lib/index.js'
 import { ANSWERED_CALL, CALL_LOST, RINGING_CALL, connectTo, nextEvent, record, startSimulator, eventually } from './helpers.mjs'
 
 test('Delta3 records reach delta3 listeners as typed objects', async (t) => {
@@ -228,6 +232,20 @@ test('TLS with a pinned certificate', async (t) => {
   assert.equal(link.state.encrypted, true)
   sim.injectDelta3(CALL_LOST)
   assert.equal((await nextEvent(link, 'delta3')).record.kind, 'call_lost')
+})
+
+test('a simulator with mutual TLS rejects a client without a certificate', async (t) => {
+  const issuer = startSimulator(t, { tls: '127.0.0.1:0' })
+  const dir = mkdtempSync(join(tmpdir(), 'devlink3-mtls-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const ca = join(dir, 'clients-ca.pem')
+  writeFileSync(ca, issuer.certificatePem)
+  const sim = startSimulator(t, { tls: '127.0.0.1:0', clientCaFile: ca })
+  await assert.rejects(
+    connect({ target: sim.tlsTarget, user: 'devlink3', password: 'devlink3', tls: { pinSha256: sim.fingerprintSha256 } }),
+    (error) => /certificate/.test(error.message),
+  )
+  assert.equal(sim.stats().authAttempts, 0, 'refused before any login')
 })
 
 test('a record that does not parse arrives as unparsed, with the reason', async (t) => {

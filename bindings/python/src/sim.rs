@@ -38,7 +38,7 @@ impl Simulator {
         *, rate = 0.0, seed = 1, users = None, user_list = None, host = "127.0.0.1", port = 0, tls = false,
         tls_port = 0, lockout_after = 3, lockout_for = 60.0, max_connections = 3, plain_auth = false,
         plain_on_cleartext = false, licence_missing = false, pbx_type = None, variant = None, pbx_ip = None,
-        websocket = false, ws_port = 0, ws_path = "/", ws_auth = "digest",
+        websocket = false, ws_port = 0, ws_path = "/", ws_auth = "digest", client_ca_file = None,
     ))]
     #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn new(
@@ -64,6 +64,7 @@ impl Simulator {
         ws_port: u16,
         ws_path: &str,
         ws_auth: &str,
+        client_ca_file: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
         let ip = host.parse().map_err(|_| errors::config(format!("host must be an IP address, not {host:?}")))?;
@@ -76,6 +77,7 @@ impl Simulator {
             lockout_for: duration("lockout_for", lockout_for)?,
             max_connections,
             plain_auth,
+            client_ca_file,
             plain_on_cleartext,
             licence_missing,
             pbx_type: pbx_type.unwrap_or(defaults.pbx_type),

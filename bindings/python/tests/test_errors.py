@@ -104,3 +104,19 @@ def test_hierarchy() -> None:
         devlink3.LinkClosed,
     ]:
         assert issubclass(cls, devlink3.DevlinkError)
+
+
+def test_a_simulator_with_mutual_tls_rejects_a_client_without_a_certificate(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Any CA will do: this client presents no certificate at all.
+    with devlink3.Simulator(tls=True) as issuer:
+        ca = tmp_path / "clients-ca.pem"
+        ca.write_text(issuer.certificate_pem or "")
+    with devlink3.Simulator(tls=True, client_ca_file=ca) as sim:
+        assert sim.tls_target and sim.fingerprint_sha256
+        pinned = devlink3.TlsOptions(pin_sha256=sim.fingerprint_sha256)
+        with devlink3.connect(sim.tls_target, sim.user, sim.password, tls=pinned) as link:
+            with pytest.raises(devlink3.DevlinkError) as failure:
+                link.wait_operational(timeout=10)
+            assert "certificate" in str(failure.value), str(failure.value)
+            assert link.state.name == "rejected"
+        assert sim.stats().auth_attempts == 0, "refused before any login"

@@ -1,6 +1,7 @@
 """Type stubs of the native module. The pure-Python package re-exports all of it."""
 
-from typing import Any, Dict, List, Literal, Optional, Tuple, TypeVar, final
+import os
+from typing import Any, Dict, List, Literal, Optional, Tuple, TypeVar, Union, final
 
 from ._codes import Code, Flags, Word
 from ._link import Event, TlsOptions, WebSocketOptions
@@ -742,6 +743,7 @@ class Simulator:
         ws_port: int = 0,
         ws_path: str = "/",
         ws_auth: str = "digest",
+        client_ca_file: Optional[Union[str, os.PathLike[str]]] = None,
     ) -> Simulator: ...
     @property
     def target(self) -> str: ...
