@@ -108,6 +108,9 @@ fn every_kind_of_event_matches_the_schema() {
     for document in &documents {
         check(&validator, document);
     }
+    // Both Details (the second with a Target_list) parsed as Details, not as unparsed.
+    let details = documents.iter().filter(|d| d["record"]["kind"] == "detail").count();
+    assert_eq!(details, 4, "two Details, each with and without raw");
     client.close();
     drop(sim);
 

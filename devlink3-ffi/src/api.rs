@@ -37,8 +37,6 @@ pub struct devlink3_link {
     /// `devlink3_set_callbacks` (so replacing them never touches the client's handler
     /// table, which is locked while a callback runs).
     callbacks: Arc<Mutex<Option<Arc<Registered>>>>,
-    /// Whether those handlers are installed.
-    installed: Mutex<bool>,
 }
 
 /// Callbacks for pushed events, with the pointer handed back to each. A NULL function
@@ -110,7 +108,9 @@ unsafe fn read_callbacks(callbacks: *const devlink3_callbacks) -> Result<devlink
     // SAFETY: non-NULL and readable by the caller's contract; the size comes first.
     let size = unsafe { std::ptr::addr_of!((*callbacks).struct_size).read() };
     let ours = std::mem::size_of::<devlink3_callbacks>();
-    if size < ours {
+    // Far above any future size: a pointer where the size belongs (a binary built against
+    // a header without struct_size) is refused rather than read shifted.
+    if size < ours || size > 4096 {
         return Err(Error::invalid(format!(
             "callbacks.struct_size is {size}: set it to sizeof(devlink3_callbacks), {ours} bytes with this header"
         )));
@@ -406,7 +406,7 @@ pub unsafe extern "C" fn devlink3_open(
         // SAFETY: the caller's contract.
         let config = unsafe { config.as_ref() }.ok_or_else(|| Error::null("config"))?;
         let client = Client::connect(config.settings.client_config().map_err(Error::invalid)?)?;
-        let link = Arc::new(devlink3_link { client, callbacks: Arc::default(), installed: Mutex::new(false) });
+        let link = Arc::new(devlink3_link { client, callbacks: Arc::default() });
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { out.write(Arc::into_raw(link).cast_mut()) };
         Ok(())
@@ -455,13 +455,13 @@ pub unsafe extern "C" fn devlink3_set_callbacks(
         // SAFETY: the caller's contract, for both.
         let link = unsafe { link_ref(link) }?;
         let callbacks = unsafe { read_callbacks(callbacks) }?;
-        // Held across the update so that concurrent calls change the routes in order.
-        let installing = lock(&link.installed);
-        // The set goes in first: the records the routes bring find it there.
+        // The set goes in first: the records the routes bring find it there. The routes are
+        // read from the slot when the update applies, so concurrent calls (or one from
+        // inside a callback, applied when it returns) end with routes that match the last
+        // set, whatever their order; no lock is held while the update waits for a callback.
         let replaced = lock(&link.callbacks).replace(Arc::new(Registered(callbacks)));
         let slot = link.callbacks.clone();
-        let routes = Routes::of(&callbacks);
-        if let Err(error) = link.client.set_handlers(move |h| install(h, &slot, routes)) {
+        if let Err(error) = link.client.set_handlers(move |h| install(h, &slot)) {
             // Not taken (the link is closed): the previous set goes back, and this one is
             // forgotten without calling its drop, as documented.
             let ours = std::mem::replace(&mut *lock(&link.callbacks), replaced);
@@ -470,7 +470,6 @@ pub unsafe extern "C" fn devlink3_set_callbacks(
             }
             return Err(error.into());
         }
-        drop(installing);
         // Outside the locks: the old set's drop may call into the library. If one of its
         // callbacks runs now, that call holds it and drops it when it returns.
         drop(replaced);
@@ -489,6 +488,8 @@ struct Routes {
 }
 
 impl Routes {
+    const NONE: Routes = Routes { delta3: false, delta2: false, siptrack: false, cmextn: false, unparsed: false };
+
     fn of(callbacks: &devlink3_callbacks) -> Self {
         Routes {
             delta3: callbacks.delta3.is_some(),
@@ -500,10 +501,11 @@ impl Routes {
     }
 }
 
-/// Routes the kinds of event `routes` names to [`deliver`]. A record kind is routed
-/// only once the application has a callback for it: that is when the link subscribes, so
-/// no record arrives before there is a callback to take it.
-fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Arc<Registered>>>>, routes: Routes) {
+/// Routes the kinds of event the callback set in `slot` takes to [`deliver`]. A record kind
+/// is routed only once the application has a callback for it: that is when the link
+/// subscribes, so no record arrives before there is a callback to take it.
+fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Arc<Registered>>>>) {
+    let routes = lock(slot).as_ref().map_or(Routes::NONE, |registered| Routes::of(&registered.0));
     let route = |wanted: bool| {
         let slot = slot.clone();
         wanted.then(|| Box::new(move |event: &Event| deliver(&slot, event)) as Box<dyn FnMut(&Event) + Send>)

@@ -315,22 +315,49 @@ struct FailureReport {
     pbxh: DWORD,
     thread: ThreadId,
     handle: JoinHandle<()>,
+    /// Set when the `pbxh` is opened again: the report is stale then and never delivered.
+    /// The report thread holds the lock while it calls the application.
+    cancelled: Arc<Mutex<bool>>,
 }
 
 /// Tells an application that ignores `DLOpen`'s result: REJECTED, on a thread of ours,
 /// once `gate` has opened (after `DLOpen` returned).
 fn report_failure(pbxh: DWORD, cb: unsafe extern "system" fn(DWORD, DWORD, DWORD), gate: Arc<Gate>) {
-    let comms = Comms { pbxh, cb, gate };
-    let spawned = std::thread::Builder::new()
-        .name(format!("devlink3-dlopen-{pbxh}"))
-        .spawn(move || comms.report(DEVLINK_COMMS_REJECTED, 0));
+    let cancelled = Arc::new(Mutex::new(false));
+    let comms = Comms { pbxh, cb, gate: gate.clone() };
+    let flag = cancelled.clone();
+    let spawned = std::thread::Builder::new().name(format!("devlink3-dlopen-{pbxh}")).spawn(move || {
+        gate.wait();
+        let cancelled = lock(&flag);
+        // A link of this pbxh opened meanwhile owns its comms states now.
+        if !*cancelled && !lock(&LINKS).contains_key(&pbxh) {
+            comms.report(DEVLINK_COMMS_REJECTED, 0);
+        }
+        drop(cancelled);
+    });
     match spawned {
         Ok(handle) => {
             let mut reports = lock(&FAILURE_REPORTS);
             reports.retain(|report| !report.handle.is_finished());
-            reports.push(FailureReport { pbxh, thread: handle.thread().id(), handle });
+            reports.push(FailureReport { pbxh, thread: handle.thread().id(), handle, cancelled });
         }
         Err(e) => log::error!("DLOpen(pbxh {pbxh}): cannot start the thread that reports REJECTED: {e}"),
+    }
+}
+
+/// Cancels the failure reports of `pbxh` not delivered yet: the `pbxh` is being opened
+/// again. One being delivered right now is waited for (unless this is its thread: a
+/// `DLOpen` from inside the REJECTED callback), so none arrives after this returns.
+fn cancel_failure_reports(pbxh: DWORD) {
+    let me = std::thread::current().id();
+    // Collected first: a report being delivered may call DLClose, which takes the list.
+    let flags: Vec<Arc<Mutex<bool>>> = lock(&FAILURE_REPORTS)
+        .iter()
+        .filter(|report| report.pbxh == pbxh && report.thread != me)
+        .map(|report| report.cancelled.clone())
+        .collect();
+    for flag in flags {
+        *lock(&flag) = true;
     }
 }
 
@@ -368,6 +395,8 @@ unsafe fn open(
     if lock(&LINKS).contains_key(&pbxh) {
         return Err(in_use(pbxh));
     }
+    cancel_failure_reports(pbxh);
+    pin_library();
     let gate = Arc::new(Gate::default());
     // SAFETY: forwarded caller contract.
     let opened = unsafe { open_link(pbxh, pbx_address, pbx_password, reserved1, reserved2, cb, &gate) };
@@ -401,6 +430,32 @@ unsafe fn legacy_arg<'a>(ptr: *const TEXT, what: &str) -> Result<Option<Cow<'a, 
     legacy_string(bytes, what).map(Some)
 }
 
+/// Keeps this library loaded for the life of the process, from the first `DLOpen` on: its
+/// runtime threads (and a pending REJECTED report) outlive `DLClose`, and an application
+/// that calls `FreeLibrary` would otherwise unload the code they run.
+#[cfg(windows)]
+fn pin_library() {
+    static PINNED: std::sync::Once = std::sync::Once::new();
+    PINNED.call_once(|| {
+        const FROM_ADDRESS: u32 = 0x4;
+        const PIN: u32 = 0x1;
+        #[link(name = "kernel32")]
+        unsafe extern "system" {
+            fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut std::ffi::c_void) -> i32;
+        }
+        static ANCHOR: u8 = 0;
+        let mut module = std::ptr::null_mut();
+        // SAFETY: FROM_ADDRESS takes an address inside this module; PIN keeps it loaded.
+        if unsafe { GetModuleHandleExW(FROM_ADDRESS | PIN, (&raw const ANCHOR).cast(), &mut module) } == 0 {
+            log::warn!("cannot pin devlink.dll in memory: FreeLibrary while its threads run would crash");
+        }
+    });
+}
+
+/// Unloading a shared object is rare elsewhere, and `dlclose` keeps it while threads use it.
+#[cfg(not(windows))]
+fn pin_library() {}
+
 /// Why [`open_link`] did not open the link.
 enum OpenError {
     /// Something the application or the configuration got wrong.
@@ -433,7 +488,8 @@ unsafe fn open_link(
         unsafe { legacy_arg(pbx_address, "pbx_address") }?.ok_or_else(|| "pbx_address must not be NULL".to_string())?;
     let password = unsafe { legacy_arg(pbx_password, "pbx_password") }?
         .ok_or_else(|| "pbx_password must not be NULL".to_string())?;
-    let reserved1 = unsafe { legacy_arg(reserved1, "reserved1 (the service user name)") }?;
+    // An empty reserved1 is "none", as NULL: VB6 and .NET declarations pass "" for it.
+    let reserved1 = unsafe { legacy_arg(reserved1, "reserved1 (the service user name)") }?.filter(|u| !u.is_empty());
     let reserved2 = unsafe { legacy_arg(reserved2, "reserved2 (options)") }?;
     let (address, password) = (address.as_ref(), password.as_ref());
 

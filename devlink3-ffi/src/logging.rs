@@ -1,8 +1,8 @@
 //! Where the library's log lines go: the one thing an administrator can read when a legacy
 //! application "does nothing".
 //!
-//! One sink at a time, per process: the file `log_file` names (appended to, shared by every
-//! link of the process), or else stderr (on Windows also `OutputDebugString`, which
+//! One sink at a time, per process: the last file `log_file` named (appended to, shared by
+//! every link of the process; a later `DLOpen` without `log_file` keeps it), or else stderr (on Windows also `OutputDebugString`, which
 //! DebugView shows for GUI applications that have no console). `log_level` filters it:
 //! `info` by default with a file, `warn` without. Every line passes through the core's
 //! redaction, names the process, and carries a UTC time:
@@ -67,6 +67,15 @@ pub(crate) fn init() {
 pub(crate) fn configure(settings: &LogSettings) {
     init();
     let mut sink = LOGGER.sink.lock().unwrap_or_else(|e| e.into_inner());
+    // One log per process: a DLOpen without log_file keeps the file another one chose.
+    let kept;
+    let settings = match (&settings.file, &sink.settings.file) {
+        (None, Some(file)) => {
+            kept = LogSettings { file: Some(file.clone()), level: settings.level.or(sink.settings.level) };
+            &kept
+        }
+        _ => settings,
+    };
     if sink.settings == *settings {
         return;
     }

@@ -449,6 +449,18 @@ fn legacy_open_failures_reach_the_comms_callback_and_the_log() {
     assert_eq!(sim.stats().auth_attempts, 0, "no failed DLOpen reached the PBX");
 }
 
+/// An application that retries DLOpen at once after a failure: the failed open's REJECTED
+/// is not delivered to the new link of the same pbxh.
+#[test]
+fn legacy_reopen_after_a_failure_gets_no_stale_rejection() {
+    let sim = sim(quiet());
+    let mut app = start(&program("legacy_reopen"), &[&sim.target(), "devlink3"]);
+    app.expect_line("OK");
+    let lines = app.finish();
+    assert_eq!(comms(&lines), ["COMMS 0 0"], "{lines:?}");
+    assert!(lines.contains(&"CLOSED 0".to_string()), "{lines:?}");
+}
+
 /// An unchanged application: the address without a port, no user. devlink.ini (UTF-8 with
 /// a BOM, CRLF lines) beside libdevlink.so supplies both and the log file.
 #[test]

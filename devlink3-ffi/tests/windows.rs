@@ -370,30 +370,48 @@ fn legacy_password_in_the_ansi_code_page() {
 }
 
 /// An unchanged EXE (address without port, no user): devlink.ini beside devlink.dll,
-/// found from the DLL's own module handle, supplies the user, the port and a log file.
+/// found from the DLL's own module handle, supplies the user, the port and a log file. The
+/// DLL is in a folder of its own (found through PATH), apart from the EXE and from the
+/// working directory, so that neither of those can be what the library looked in.
 #[test]
 #[ignore = "needs the Windows DLLs, MinGW-w64 and wine: run devlink3-ffi/windows/test.sh"]
 fn legacy_devlink_ini_beside_the_dll() {
     let sim = sim(quiet());
     let port = sim_port(&sim);
-    let dir = setup().x86.with_file_name("x86-ini");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for file in ["devlink.dll", "bcryptprimitives.dll", "legacy_dynamic.exe"] {
-        std::fs::copy(setup().x86.join(file), dir.join(file)).unwrap();
+    let root = setup().x86.with_file_name("x86-ini");
+    let _ = std::fs::remove_dir_all(&root);
+    let (lib, app, cwd) = (root.join("lib"), root.join("app"), root.join("cwd"));
+    for dir in [&lib, &app, &cwd] {
+        std::fs::create_dir_all(dir).unwrap();
     }
+    for file in ["devlink.dll", "bcryptprimitives.dll"] {
+        std::fs::copy(setup().x86.join(file), lib.join(file)).unwrap();
+    }
+    std::fs::copy(setup().x86.join("legacy_dynamic.exe"), app.join("legacy_dynamic.exe")).unwrap();
     let ini = format!(
         "\u{feff}; saved by Notepad\r\n[devlink]\r\nuser = devlink3\r\nport = {port}\r\nlog_file = logs\\devlink.log\r\n"
     );
-    std::fs::write(dir.join("devlink.ini"), ini).unwrap();
-    let exe = dir.join("legacy_dynamic.exe");
-    let app = start_env(&exe, &["127.0.0.1", "devlink3"], &[("DEVLINK3_USER", None), ("DEVLINK3_CONFIG", None)]);
+    std::fs::write(lib.join("devlink.ini"), ini).unwrap();
+    // A decoy where a wrong lookup would look: it names a user the simulator refuses.
+    for dir in [&app, &cwd] {
+        std::fs::write(dir.join("devlink.ini"), "[devlink]\r\nuser = decoy\r\n").unwrap();
+    }
+    let lib_path = format!("Z:{}", lib.display()).replace('/', "\\");
+    let mut command = wine(&setup().wineprefix);
+    command
+        .arg(app.join("legacy_dynamic.exe"))
+        .args(["127.0.0.1", "devlink3"])
+        .current_dir(&cwd)
+        .env("WINEPATH", &lib_path)
+        .env_remove("DEVLINK3_USER")
+        .env_remove("DEVLINK3_CONFIG");
+    let app = Program::spawn(command, "legacy_dynamic.exe", WAIT);
     legacy_record_then_close(app, &sim, WAIT);
-    let log = std::fs::read_to_string(dir.join("logs/devlink.log")).expect("the log file beside the DLL");
+    let log = std::fs::read_to_string(lib.join("logs/devlink.log")).expect("the log file beside the DLL");
     assert!(
         log.contains(&format!(
             "INFO DLOpen(pbxh 0): connecting to tcp://127.0.0.1:{port} as \"devlink3\" (settings from "
-        )) && log.contains("x86-ini\\devlink.ini)"),
+        )) && log.contains("x86-ini\\lib\\devlink.ini)"),
         "{log}"
     );
 }

@@ -368,7 +368,7 @@ export interface NoResponseState {
 export interface RejectedState {
   type: 'link_state'
   state: 'rejected'
-  /** The PBX result's name (`AUTHENTICATION_FAILED`...), its number in decimal when it has none; `null` when the PBX gave none. */
+  /** The PBX result's name (`AUTHENTICATION_FAILED`...); `null` when the PBX gave none or one without a name (then `pbxCode` has its number). */
   code: string | null
   reason: string
   /** The PBX result's number, when it gave one. */

@@ -361,9 +361,11 @@ impl Client {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed);
         }
-        let mut dispatcher = lock(&self.dispatcher);
-        let from_callback = dispatcher.as_ref().is_some_and(|d| d.is_current());
+        // Not held across the update, which waits for a running callback: that callback may
+        // be calling close or set_handlers itself, which need this lock.
+        let from_callback = lock(&self.dispatcher).as_ref().is_some_and(|d| d.is_current());
         self.handlers.update(Box::new(update), from_callback);
+        let mut dispatcher = lock(&self.dispatcher);
         if dispatcher.is_none() {
             let started =
                 Dispatcher::start("devlink3-dispatch".into(), self.shared.queue.clone(), self.handlers.clone())

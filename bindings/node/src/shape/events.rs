@@ -455,8 +455,8 @@ fn link_state<S: Sink>(s: &mut S, state: &LinkState) {
         }
         LinkState::Rejected { code, reason } => {
             begin(s, Shape::Rejected);
-            s.doc("The PBX result's name (`AUTHENTICATION_FAILED`...), its number in decimal when it has none; `null` when the PBX gave none.");
-            let name = code.map(|code| code.name().map_or_else(|| code.raw().to_string(), str::to_string));
+            s.doc("The PBX result's name (`AUTHENTICATION_FAILED`...); `null` when the PBX gave none or one without a name (then `pbxCode` has its number).");
+            let name = code.and_then(|code| code.name()).map(str::to_string);
             s.optional("code", name, owned_text);
             s.text("reason", reason);
             s.doc("The PBX result's number, when it gave one.");
