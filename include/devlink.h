@@ -51,7 +51,7 @@
  *               in as an IP Office service user with the DevLink3 right, not with
  *               the old system password. It is never sent in clear text: PLAIN
  *               authentication is refused on tcp:// links.
- * reserved1     The service user name. NULL (as in every old application): the
+ * reserved1     The service user name. NULL or "" (as in every old application): the
  *               user of devlink.ini or of the environment variable DEVLINK3_USER
  *               (see Configuration below).
  * reserved2     NULL, or options as "key=value;key=value" (keys are case-insensitive,
@@ -111,7 +111,8 @@
  *      is called once with (pbxh, DEVLINK_COMMS_REJECTED, 0) -- so that an
  *      application that ignores DLOpen's result and waits for its comms callback
  *      hears of the failure. Not when cb is NULL, nor when pbxh was already open
- *      (that link's state is unchanged).
+ *      (that link's state is unchanged), nor once the application has opened the
+ *      same pbxh again (the report was for the failed attempt only).
  * The pbxh is not open afterwards: DLClose(pbxh) returns DEVLINK_UNSPECIFIEDFAIL, after
  * waiting for that callback if it has not run yet (unless called from inside it), and
  * DLOpen may be called again with the same pbxh. An unreachable IP Office is not a
@@ -154,6 +155,9 @@
  * At info: what each DLOpen connects to, as whom, with which devlink.ini; every link
  * state. At warn: every failed call of this API with its reason. Passwords never
  * appear. This is the first thing to read when an application "does nothing".
+ *
+ * On Windows the first DLOpen keeps devlink.dll loaded until the process ends: its
+ * threads outlive DLClose, and FreeLibrary would unload the code they run.
  *
  * Platforms: 32- and 64-bit Windows 10 / Server 2016 or later (the Rust standard
  * library imports ProcessPrng from bcryptprimitives.dll, which older Windows lacks:
