@@ -134,6 +134,50 @@ fn wait_closed(sim: &Simulator) {
     assert_eq!(sim.inject_delta2(&delta2(999)), 0, "no subscribed connection after the close");
 }
 
+/// Records 0..RECORDS, numbered, arrive complete and in order: half of them, then (after
+/// a full garbage collection, which must not free the wrapper's delegates, and a gap of
+/// `gap` in the PBX's counter, reported as `gap_line`) the rest. Then a handler that throws
+/// is caught at the boundary and the next record still comes; then close, with nothing
+/// after it. Returns everything the sample printed.
+fn records_in_order_then_close(
+    mut app: Program,
+    sim: &Simulator,
+    inject: impl Fn(&Simulator, usize) -> usize,
+    line: fn(usize) -> String,
+    gap: u32,
+    gap_line: &str,
+) -> Vec<String> {
+    let half = RECORDS / 2;
+    for n in 0..half {
+        assert_eq!(inject(sim, n), 1, "one subscribed connection");
+    }
+    expect_exactly(&mut app, &(0..half).map(line).collect::<Vec<_>>());
+
+    app.send("gc");
+    app.expect_line("GC");
+    sim.skip_counter(gap);
+    for n in half..RECORDS {
+        inject(sim, n);
+    }
+    let mut expected = vec![gap_line.to_string()];
+    expected.extend((half..RECORDS).map(line));
+    expect_exactly(&mut app, &expected);
+
+    app.send("throw");
+    app.expect_line("ARMED");
+    inject(sim, RECORDS);
+    inject(sim, RECORDS + 1);
+    expect_exactly(&mut app, &["CAUGHT thrown by the record handler, as asked".to_string(), line(RECORDS + 1)]);
+
+    app.send("close");
+    app.expect_line("CLOSED 0");
+    wait_closed(sim);
+    app.send("quit");
+    let lines = app.finish();
+    assert_nothing_after(&lines, "CLOSED 0");
+    lines
+}
+
 /// The lines after the one starting with `marker` must be just "BYE".
 fn assert_nothing_after(lines: &[String], marker: &str) {
     let at = lines.iter().position(|l| l.starts_with(marker)).unwrap_or_else(|| panic!("no {marker} in {lines:?}"));
@@ -208,36 +252,8 @@ fn legacy_delta2_records_arrive_in_order() {
     app.expect_line("READY");
     assert!(sim.wait_subscribed(1, WAIT), "registering subscribes");
 
-    let half = RECORDS / 2;
-    for n in 0..half {
-        assert_eq!(sim.inject_delta2(&delta2(n)), 1, "one subscribed connection");
-    }
-    expect_exactly(&mut app, &(0..half).map(delta2_line).collect::<Vec<_>>());
-
-    // The callbacks survive full collections: the wrapper holds the delegates.
-    app.send("gc");
-    app.expect_line("GC");
-    sim.skip_counter(5);
-    for n in half..RECORDS {
-        sim.inject_delta2(&delta2(n));
-    }
-    let mut expected = vec!["COMMS 3 5".to_string()];
-    expected.extend((half..RECORDS).map(delta2_line));
-    expect_exactly(&mut app, &expected);
-
-    // A handler that throws: the wrapper catches it, and the next record still comes.
-    app.send("throw");
-    app.expect_line("ARMED");
-    sim.inject_delta2(&delta2(RECORDS));
-    sim.inject_delta2(&delta2(RECORDS + 1));
-    expect_exactly(&mut app, &["CAUGHT thrown by the record handler, as asked".to_string(), delta2_line(RECORDS + 1)]);
-
-    app.send("close");
-    app.expect_line("CLOSED 0");
-    wait_closed(&sim);
-    app.send("quit");
-    let lines = app.finish();
-    assert_nothing_after(&lines, "CLOSED 0");
+    let inject = |sim: &Simulator, n| sim.inject_delta2(&delta2(n));
+    let lines = records_in_order_then_close(app, &sim, inject, delta2_line, 5, "COMMS 3 5");
     assert_eq!(comms(&lines), ["COMMS 0 0", "COMMS 3 5"], "comms states, in order");
 }
 
@@ -336,33 +352,8 @@ fn extended_delta3_records_arrive_in_order() {
     app.expect("the operational state", |l| l.starts_with("STATE operational 0x00000000 operational: Avaya"));
     assert!(sim.wait_subscribed(1, WAIT), "setting a Delta3 callback subscribes");
 
-    let half = RECORDS / 2;
-    for n in 0..half {
-        assert_eq!(sim.inject_delta3(&delta3(n)), 1, "one subscribed connection");
-    }
-    expect_exactly(&mut app, &(0..half).map(delta3_line).collect::<Vec<_>>());
-    app.send("gc");
-    app.expect_line("GC");
-    sim.skip_counter(3);
-    for n in half..RECORDS {
-        sim.inject_delta3(&delta3(n));
-    }
-    let mut expected = vec!["MISSED 3 CounterGap".to_string()];
-    expected.extend((half..RECORDS).map(delta3_line));
-    expect_exactly(&mut app, &expected);
-
-    app.send("throw");
-    app.expect_line("ARMED");
-    sim.inject_delta3(&delta3(RECORDS));
-    sim.inject_delta3(&delta3(RECORDS + 1));
-    expect_exactly(&mut app, &["CAUGHT thrown by the record handler, as asked".to_string(), delta3_line(RECORDS + 1)]);
-
-    app.send("close");
-    app.expect_line("CLOSED 0");
-    wait_closed(&sim);
-    app.send("quit");
-    let lines = app.finish();
-    assert_nothing_after(&lines, "CLOSED 0");
+    let inject = |sim: &Simulator, n| sim.inject_delta3(&delta3(n));
+    let lines = records_in_order_then_close(app, &sim, inject, delta3_line, 3, "MISSED 3 CounterGap");
     // Operational again once subscribed, if the link was operational before.
     let states = states(&lines);
     assert!(

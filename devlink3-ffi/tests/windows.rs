@@ -28,8 +28,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{
-    CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, comms, hex, legacy_record_then_close, quiet,
-    record_line, sim, sim_port,
+    CALL_LOST, DELTA2_D, DELTA2_S, DETAIL, Program, apply_env, assert_every_record_arrived, comms, hex,
+    legacy_record_then_close, quiet, quiet_down, record_line, sim, sim_port,
 };
 use devlink3_core::files::write_user_list;
 use devlink3_sim::{SimConfig, Simulator, default_users_list};
@@ -254,26 +254,10 @@ fn legacy_late_registration(exe: &Path) {
     app.expect_line("READY");
     assert!(sim.wait_subscribed(1, WAIT), "registering subscribes");
     std::thread::sleep(Duration::from_millis(300));
-    sim.set_rate(0.0);
-    let mut sent = sim.stats().events_sent;
-    loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let now = sim.stats().events_sent;
-        if now == sent {
-            break;
-        }
-        sent = now;
-    }
+    let sent = quiet_down(&sim);
     app.send("quit");
     let lines = app.finish();
-    let records = lines.iter().filter(|l| l.starts_with("RECORD ")).count() as u64;
-    // Every record sent before the traffic went quiet arrived; a call still in progress may
-    // have added one while the program was quitting.
-    assert!(sent > 0, "the simulator sent records");
-    assert!(
-        (sent..=sim.stats().events_sent).contains(&records),
-        "{records} records arrived of the {sent} the simulator sent before quiet"
-    );
+    assert_every_record_arrived(&lines, sent, &sim, &exe.display().to_string());
 }
 
 #[test]

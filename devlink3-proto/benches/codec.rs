@@ -14,12 +14,13 @@
 //! `tests/no_alloc.rs` proves the per-record path allocates nothing.
 
 use std::hint::black_box;
-use std::net::Ipv4Addr;
 
+mod common;
+
+use common::{DETAIL, READ, detail_stream, parse_stream};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use devlink3_proto::records::{Delta3, parse_delta3};
-use devlink3_proto::wire::packet::encode_event;
-use devlink3_proto::wire::{Deframer, EventTuple, Packet, decode_frame};
+use devlink3_proto::wire::{Deframer, Packet, decode_frame};
 
 /// The `delta3_detail` vector (shared/vectors/devlink3.json), a whole frame: the answered call as
 /// printed in §6.7.1.3, lost Party field and all.
@@ -31,27 +32,10 @@ const DETAIL_VECTOR_HEX: &str = "49010010300011c0a82a03000000290076000100eb3c446
                                  30302c3930313730373132333435362c3130303c2f5061727479423e3c2f44657461696c3e00";
 
 /// The same call with the lost Party field restored (spec-errata.md §2).
-const DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call><PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,\
-                      0,0,5678,,,,,,01707123456,100</PartyA><PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,\
-                      ,,,200,901707123456,100</PartyB></Detail>";
-
-const READ: usize = 64 * 1024;
 const EVENTS: u32 = 10_000;
 
-fn event_frame(text: &str, counter: u32, out: &mut Vec<u8>) {
-    encode_event(Ipv4Addr::new(192, 168, 42, 3), counter, out, |w| w.delta3(text).map(drop)).unwrap();
-}
-
-fn detail_stream() -> Vec<u8> {
-    let mut out = Vec::new();
-    for counter in 0..EVENTS {
-        event_frame(DETAIL, counter, &mut out);
-    }
-    out
-}
-
 fn deframe(c: &mut Criterion) {
-    let stream = detail_stream();
+    let stream = detail_stream(EVENTS);
     let mut group = c.benchmark_group("deframe_64k_reads");
     for (name, throughput) in
         [("frames", Throughput::Elements(u64::from(EVENTS))), ("bytes", Throughput::Bytes(stream.len() as u64))]
@@ -110,27 +94,12 @@ fn parse(c: &mut Criterion) {
 }
 
 fn pipeline(c: &mut Criterion) {
-    let stream = detail_stream();
+    let stream = detail_stream(EVENTS);
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(u64::from(EVENTS)));
     group.bench_function("answered_detail", |b| {
         let mut deframer = Deframer::new();
-        b.iter(|| {
-            let mut records = 0u32;
-            for chunk in stream.chunks(READ) {
-                deframer.feed(chunk);
-                while let Some(payload) = deframer.next_frame().unwrap() {
-                    let Packet::Event(event) = Packet::decode(payload).unwrap() else { unreachable!() };
-                    for tuple in event.tuples.events() {
-                        let EventTuple::CallDelta3(text) = tuple.unwrap() else { unreachable!() };
-                        let record = parse_delta3(text).unwrap();
-                        black_box(&record);
-                        records += 1;
-                    }
-                }
-            }
-            assert_eq!(records, EVENTS);
-        });
+        b.iter(|| assert_eq!(parse_stream(&mut deframer, &stream), EVENTS));
     });
     group.finish();
 }

@@ -16,30 +16,17 @@
 //! The ratio devlink3 / C is what to watch (issue 13's target: at least 1.0). This machine
 //! is shared: only the ratio within one run means anything.
 
-use std::hint::black_box;
-use std::net::Ipv4Addr;
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use devlink3_proto::records::parse_delta3;
-use devlink3_proto::wire::packet::encode_event;
-use devlink3_proto::wire::{Deframer, EventTuple, Packet};
+use common::{detail_stream, parse_stream};
+use devlink3_proto::wire::Deframer;
 
-const DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call><PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,\
-                      0,0,5678,,,,,,01707123456,100</PartyA><PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,\
-                      ,,,200,901707123456,100</PartyB></Detail>";
 const EVENTS: u32 = 200_000;
 const PASSES: usize = 3;
-const READ: usize = 64 * 1024;
-
-fn frames() -> Vec<u8> {
-    let mut out = Vec::new();
-    for counter in 0..EVENTS {
-        encode_event(Ipv4Addr::new(192, 168, 42, 3), counter, &mut out, |w| w.delta3(DETAIL).map(drop)).unwrap();
-    }
-    out
-}
 
 fn median(mut rates: Vec<f64>) -> f64 {
     rates.sort_by(f64::total_cmp);
@@ -87,20 +74,7 @@ fn devlink3_rates(stream: &[u8]) -> Vec<f64> {
     (0..PASSES)
         .map(|_| {
             let started = Instant::now();
-            let mut deframer = Deframer::new();
-            let mut records = 0u32;
-            for chunk in stream.chunks(READ) {
-                deframer.feed(chunk);
-                while let Some(payload) = deframer.next_frame().unwrap() {
-                    let Packet::Event(event) = Packet::decode(payload).unwrap() else { unreachable!() };
-                    for tuple in event.tuples.events() {
-                        let EventTuple::CallDelta3(text) = tuple.unwrap() else { unreachable!() };
-                        black_box(parse_delta3(text).unwrap());
-                        records += 1;
-                    }
-                }
-            }
-            assert_eq!(records, EVENTS);
+            assert_eq!(parse_stream(&mut Deframer::new(), stream), EVENTS);
             f64::from(EVENTS) / started.elapsed().as_secs_f64()
         })
         .collect()
@@ -111,7 +85,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let stream = frames();
+    let stream = detail_stream(EVENTS);
     println!("{} frames, {} octets", EVENTS, stream.len());
     let c = match c_rates(&stream) {
         Ok(rates) => median(rates),

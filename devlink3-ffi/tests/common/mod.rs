@@ -65,6 +65,32 @@ pub fn legacy_record_then_close(mut app: Program, sim: &Simulator, wait: Duratio
     app.finish();
 }
 
+/// Stops the simulator's traffic and waits until the calls in progress have sent their
+/// last records; returns how many events it sent in all.
+pub fn quiet_down(sim: &Simulator) -> u64 {
+    sim.set_rate(0.0);
+    let mut sent = sim.stats().events_sent;
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = sim.stats().events_sent;
+        if now == sent {
+            return sent;
+        }
+        sent = now;
+    }
+}
+
+/// Every record sent before the traffic went quiet (`sent`, from [`quiet_down`]) is among
+/// `lines`; a call still in progress may have added one while the program was quitting.
+pub fn assert_every_record_arrived(lines: &[String], sent: u64, sim: &Simulator, what: &str) {
+    let records = lines.iter().filter(|l| l.starts_with("RECORD ")).count() as u64;
+    assert!(sent > 0, "{what}: the simulator sent records");
+    assert!(
+        (sent..=sim.stats().events_sent).contains(&records),
+        "{what}: {records} records arrived of the {sent} sent before quiet"
+    );
+}
+
 /// Sets (`Some`) or removes (`None`) environment variables of `command`.
 pub fn apply_env(command: &mut Command, env: &[(&str, Option<&str>)]) {
     for (name, value) in env {

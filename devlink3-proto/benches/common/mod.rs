@@ -1,0 +1,45 @@
+//! What the benchmarks share: the record they measure, its event frames, and the pipeline
+//! from socket-sized reads to typed records.
+
+use std::hint::black_box;
+use std::net::Ipv4Addr;
+
+use devlink3_proto::records::parse_delta3;
+use devlink3_proto::wire::packet::encode_event;
+use devlink3_proto::wire::{Deframer, EventTuple, Packet};
+
+/// The specification's answered call (§6.7.1.3) with the lost Party field restored
+/// (spec-errata.md §2).
+pub const DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call><PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,\
+                          5.23,,0,0,5678,,,,,,01707123456,100</PartyA><PartyB>c0a82a0300000413,0,2,1,0,0,0,0,1,8,106,,\
+                          4001,0,4,,,,,,200,901707123456,100</PartyB></Detail>";
+
+/// Octets per socket read, as the client reads.
+pub const READ: usize = 64 * 1024;
+
+/// `events` Event frames of [`DETAIL`], back to back.
+pub fn detail_stream(events: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for counter in 0..events {
+        encode_event(Ipv4Addr::new(192, 168, 42, 3), counter, &mut out, |w| w.delta3(DETAIL).map(drop)).unwrap();
+    }
+    out
+}
+
+/// Deframes `stream` in [`READ`]-sized reads, decodes every Event packet and parses its
+/// Delta3 records; returns how many.
+pub fn parse_stream(deframer: &mut Deframer, stream: &[u8]) -> u32 {
+    let mut records = 0;
+    for chunk in stream.chunks(READ) {
+        deframer.feed(chunk);
+        while let Some(payload) = deframer.next_frame().unwrap() {
+            let Packet::Event(event) = Packet::decode(payload).unwrap() else { unreachable!() };
+            for tuple in event.tuples.events() {
+                let EventTuple::CallDelta3(text) = tuple.unwrap() else { unreachable!() };
+                black_box(parse_delta3(text).unwrap());
+                records += 1;
+            }
+        }
+    }
+    records
+}
