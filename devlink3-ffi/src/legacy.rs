@@ -437,16 +437,7 @@ unsafe fn legacy_arg<'a>(ptr: *const TEXT, what: &str) -> Result<Option<Cow<'a, 
 fn pin_library() {
     static PINNED: std::sync::Once = std::sync::Once::new();
     PINNED.call_once(|| {
-        const FROM_ADDRESS: u32 = 0x4;
-        const PIN: u32 = 0x1;
-        #[link(name = "kernel32")]
-        unsafe extern "system" {
-            fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut std::ffi::c_void) -> i32;
-        }
-        static ANCHOR: u8 = 0;
-        let mut module = std::ptr::null_mut();
-        // SAFETY: FROM_ADDRESS takes an address inside this module; PIN keeps it loaded.
-        if unsafe { GetModuleHandleExW(FROM_ADDRESS | PIN, (&raw const ANCHOR).cast(), &mut module) } == 0 {
+        if crate::legacy_config::own_module(true).is_none() {
             log::warn!("cannot pin devlink.dll in memory: FreeLibrary while its threads run would crash");
         }
     });

@@ -235,25 +235,34 @@ pub(crate) fn library_dir() -> Option<PathBuf> {
     library_path().and_then(|path| path.parent().map(Path::to_path_buf))
 }
 
+/// This library's module handle (`devlink.dll`), from an address inside it; with `pin`,
+/// the module also stays loaded until the process ends (`FreeLibrary` no longer unloads it).
 #[cfg(windows)]
-fn library_path() -> Option<PathBuf> {
-    use std::ffi::c_void;
-    use std::os::windows::ffi::OsStringExt;
-
-    const FROM_ADDRESS: u32 = 0x4;
+pub(crate) fn own_module(pin: bool) -> Option<*mut std::ffi::c_void> {
+    const PIN: u32 = 0x1;
     const UNCHANGED_REFCOUNT: u32 = 0x2;
+    const FROM_ADDRESS: u32 = 0x4;
     #[link(name = "kernel32")]
     unsafe extern "system" {
-        fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut c_void) -> i32;
-        fn GetModuleFileNameW(module: *mut c_void, name: *mut u16, size: u32) -> u32;
+        fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut std::ffi::c_void) -> i32;
     }
     static ANCHOR: u8 = 0;
+    let flags = FROM_ADDRESS | if pin { PIN } else { UNCHANGED_REFCOUNT };
     let mut module = std::ptr::null_mut();
     // SAFETY: FROM_ADDRESS takes any address inside the module (ours); the handle is not
-    // reference-counted, so nothing to free.
-    if unsafe { GetModuleHandleExW(FROM_ADDRESS | UNCHANGED_REFCOUNT, (&raw const ANCHOR).cast(), &mut module) } == 0 {
-        return None;
+    // reference-counted (or pinned), so nothing to free.
+    (unsafe { GetModuleHandleExW(flags, (&raw const ANCHOR).cast(), &mut module) } != 0).then_some(module)
+}
+
+#[cfg(windows)]
+fn library_path() -> Option<PathBuf> {
+    use std::os::windows::ffi::OsStringExt;
+
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetModuleFileNameW(module: *mut std::ffi::c_void, name: *mut u16, size: u32) -> u32;
     }
+    let module = own_module(false)?;
     let mut name = vec![0u16; 1024];
     loop {
         let size = u32::try_from(name.len()).ok()?;

@@ -195,6 +195,24 @@ impl PartyFlags {
         (Self::CONSENT_REFUSED, "CONSENT_REFUSED"),
     ];
 
+    /// The event document's name of each flag of [`Self::NAMED`], in the same order.
+    pub const DOCUMENT_NAMES: [&'static str; 5] =
+        ["privacy", "auto_answered", "auto_recorded", "consent_answered", "consent_refused"];
+
+    /// The document names of the documented flags set, in [`Self::NAMED`] order.
+    pub fn document_names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMED
+            .into_iter()
+            .zip(Self::DOCUMENT_NAMES)
+            .filter(move |((flag, _), _)| self.contains(*flag))
+            .map(|(_, name)| name)
+    }
+
+    /// The bits set that no documented flag names (0 when none).
+    pub fn undocumented(self) -> u32 {
+        Self::NAMED.iter().fold(self.0, |rest, (flag, _)| rest & !flag.0)
+    }
+
     /// Flags from the raw field value, undocumented bits included.
     pub const fn from_bits(bits: u32) -> Self {
         Self(bits)
@@ -242,15 +260,11 @@ impl serde::Serialize for PartyFlags {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = serializer.serialize_seq(None)?;
-        let mut rest = self.0;
-        for (flag, name) in Self::NAMED {
-            if self.contains(flag) {
-                seq.serialize_element(&name.to_ascii_lowercase())?;
-                rest &= !flag.0;
-            }
+        for name in self.document_names() {
+            seq.serialize_element(name)?;
         }
-        if rest != 0 {
-            seq.serialize_element(&rest)?;
+        if self.undocumented() != 0 {
+            seq.serialize_element(&self.undocumented())?;
         }
         seq.end()
     }
@@ -263,7 +277,7 @@ impl schemars::JsonSchema for PartyFlags {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let names: Vec<String> = Self::NAMED.iter().map(|(_, name)| name.to_ascii_lowercase()).collect();
+        let names = Self::DOCUMENT_NAMES;
         schemars::json_schema!({
             "description": "The names of the flags set; undocumented bits as one number.",
             "type": "array",
@@ -1215,6 +1229,17 @@ impl Display for AttemptReject<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flag_document_names() {
+        for ((_, name), document) in PartyFlags::NAMED.iter().zip(PartyFlags::DOCUMENT_NAMES) {
+            assert_eq!(name.to_ascii_lowercase(), document);
+        }
+        let flags = PartyFlags::PRIVACY | PartyFlags::CONSENT_REFUSED | PartyFlags::from_bits(0x100);
+        assert_eq!(flags.document_names().collect::<Vec<_>>(), ["privacy", "consent_refused"]);
+        assert_eq!(flags.undocumented(), 0x100);
+        assert_eq!(PartyFlags::AUTO_ANSWERED.undocumented(), 0);
+    }
 
     #[test]
     fn flags_debug() {

@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 use devlink3_core::client::{Event, LinkState, MissedReason, Origin, PbxInfo};
 use devlink3_core::records::{
     AttemptReject, Call, CallLost, CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3, Delta3Record, Detail, LinkLost,
-    Party, PartyFlags, SipTrack, Target, parse_siptrack,
+    Party, SipTrack, Target, parse_siptrack,
 };
 
 use super::{Sink, Words};
@@ -117,9 +117,6 @@ const SIP_EVENT: Words = Words { name: "SipEvent", words: &["START", "END"], ope
 const SIP_TYPE: Words = Words { name: "SipType", words: &["TRUNK", "PHONE"], open: true };
 const SIP_DIRECTION: Words = Words { name: "SipDirection", words: &["IN", "OUT"], open: true };
 const MISSED_REASON: Words = Words { name: "MissedReason", words: &["counter_gap", "slow_consumer"], open: false };
-/// The document's names of [`PARTY_FLAGS`], in the same order.
-const PARTY_FLAG_NAMES: [&str; 5] =
-    ["privacy", "auto_answered", "auto_recorded", "consent_answered", "consent_refused"];
 
 /// Writes one event.
 pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
@@ -227,15 +224,6 @@ fn call<S: Sink>(s: &mut S, c: &Call) {
     s.number("ivrTime", c.ivr_time);
 }
 
-/// The bits of a Party's `flags`, exported to JS as `PartyFlags`.
-pub(crate) const PARTY_FLAGS: [(&str, PartyFlags); 5] = [
-    ("PRIVACY", PartyFlags::PRIVACY),
-    ("AUTO_ANSWERED", PartyFlags::AUTO_ANSWERED),
-    ("AUTO_RECORDED", PartyFlags::AUTO_RECORDED),
-    ("CONSENT_ANSWERED", PartyFlags::CONSENT_ANSWERED),
-    ("CONSENT_REFUSED", PartyFlags::CONSENT_REFUSED),
-];
-
 fn party<S: Sink>(s: &mut S, p: &Party) {
     s.doc("End identifier: 16 characters, unique within the SCN; the first 8 name the node where the end is local.");
     s.text("endId", &p.end_id);
@@ -250,10 +238,9 @@ fn party<S: Sink>(s: &mut S, p: &Party) {
     s.doc("The end terminates a public line (ISDN, R2, T1, SIP).");
     s.flag("publicLine", p.public_line);
     s.doc("The flags set, by name; an undocumented bit as its number, in decimal.");
-    let undocumented = PARTY_FLAGS.iter().fold(p.flags.bits(), |rest, (_, flag)| rest & !flag.bits());
-    let undocumented = (undocumented != 0).then(|| undocumented.to_string());
-    let named = PARTY_FLAG_NAMES.iter().zip(PARTY_FLAGS).filter(|(_, (_, flag))| p.flags.contains(*flag));
-    s.texts("flags", named.map(|(name, _)| *name).chain(undocumented.as_deref()));
+    let undocumented = (p.flags.undocumented() != 0).then(|| p.flags.undocumented().to_string());
+    let names = p.flags.document_names().map(|name| -> &str { name });
+    s.texts("flags", names.chain(undocumented.as_deref()));
     s.number("emergencyLocation", p.emergency_location);
     s.code("equipment", p.equipment);
     s.doc("Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).");

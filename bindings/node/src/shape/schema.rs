@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use devlink3_core::records::PartyFlags;
 use serde_json::{Value, json};
 
 use super::events::{self, Shape};
@@ -84,7 +85,7 @@ impl Schema {
             .iter()
             .map(|(name, words)| (*name, json!({ "words": words.words, "open": words.open })))
             .collect();
-        let party_flags: Vec<Value> = events::PARTY_FLAGS.iter().map(|(name, bit)| json!([name, bit.bits()])).collect();
+        let party_flags: Vec<Value> = PartyFlags::NAMED.iter().map(|(bit, name)| json!([name, bit.bits()])).collect();
         json!({
             "shapes": shapes,
             "interfaces": self.interfaces,
