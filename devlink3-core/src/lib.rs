@@ -17,6 +17,7 @@
 
 pub use devlink3_proto::{auth, files, records, wire};
 
+pub mod calls;
 pub mod client;
 pub mod dispatch;
 #[cfg(feature = "serde")]
