@@ -225,6 +225,9 @@ impl CallEventKind {
 }
 
 /// One thing the tracker reports.
+// Call events are the common case and are moved, never stored in bulk: boxing them would
+// cost an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

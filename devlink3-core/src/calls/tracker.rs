@@ -580,9 +580,9 @@ impl CallTracker {
             events.push((CallEventKind::Queued, None));
         }
         entry.queued = queueing;
-        if ringing_now && entry.targets != old_ringing {
-            events.push((CallEventKind::Ringing, None));
-        } else if b_ringing && !was_ringing_b && entry.call.answered_at.is_none() {
+        let targets_changed = ringing_now && entry.targets != old_ringing;
+        let far_end_rings = b_ringing && !was_ringing_b && entry.call.answered_at.is_none();
+        if targets_changed || far_end_rings {
             events.push((CallEventKind::Ringing, None));
         }
         if entry.shown().any(|e| e.tone == Tone::Busy) && entry.call.answered_at.is_none() {
