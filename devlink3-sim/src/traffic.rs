@@ -19,7 +19,19 @@
 //!   PartyB, the far end answers, cleared;
 //! * transfer: A and B connected, B transfers A to C (CallLost for B with cause 126, Transfer),
 //!   C rings and answers (C's related end identifier is B's), cleared;
-//! * abandoned: the caller (extension or trunk) hangs up while the call is still ringing.
+//! * abandoned: the caller (extension or trunk) hangs up while the call is still ringing;
+//! * voicemail: nobody answers, voicemail takes the call (PartyB a `Voicemail` end), cleared;
+//! * busy: an extension dials a busy extension, hears busy tone and hangs up;
+//! * park: B parks the call (CallLost cause `Parked`, PartyB a `Parkslot` end, A hears hold
+//!   music), another extension unparks it (CallLost `UnParked` for the slot), cleared;
+//! * conference: B turns the call into a conference (CallLost `ConferencingMove`, PartyB a
+//!   `Conference` end), cleared;
+//! * outgoing trunk calls sometimes fail: the network rejects the number (CallLost cause
+//!   `UnallocatedNumber` for the trunk end).
+//!
+//! Each call's truth (direction, caller, called, who answered, disposition, ring, talk and
+//! hold time: [`CallTruth`]) is what the model knows it played, not what the records say:
+//! the call tracker is tested against it.
 //!
 //! Every party reported as PartyA or PartyB gets exactly one CallLost, after its last Detail.
 //! End identifiers are the node id followed by 8 hex digits of a counter; the Delta2 end ids
@@ -29,6 +41,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use devlink3_core::calls::{Direction, Disposition};
 use devlink3_proto::records::{
     AttemptReject, Call, CallLost, CalledType, Cause, CliPresentation, CmExtn, Delta2, Delta2Kind, Delta2State, Detail,
     EquipmentClass, Party, PartyState, QueueState, SipDirection, SipEvent, SipTrack, SipType, Target, Tone,
@@ -174,13 +187,40 @@ enum Scenario {
     OutgoingTrunk,
     Transfer,
     Abandoned,
+    Voicemail,
+    Busy,
+    Park,
+    Conference,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 5] =
-        [Scenario::Internal, Scenario::IncomingTrunk, Scenario::OutgoingTrunk, Scenario::Transfer, Scenario::Abandoned];
+    const ALL: [Scenario; 9] = [
+        Scenario::Internal,
+        Scenario::IncomingTrunk,
+        Scenario::OutgoingTrunk,
+        Scenario::Transfer,
+        Scenario::Abandoned,
+        Scenario::Voicemail,
+        Scenario::Busy,
+        Scenario::Park,
+        Scenario::Conference,
+    ];
     /// Relative weights, in the order of `ALL`.
-    const WEIGHTS: [usize; 5] = [30, 30, 20, 10, 10];
+    const WEIGHTS: [usize; 9] = [25, 25, 16, 9, 8, 6, 5, 3, 3];
+
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Internal => "internal",
+            Scenario::IncomingTrunk => "incoming_trunk",
+            Scenario::OutgoingTrunk => "outgoing_trunk",
+            Scenario::Transfer => "transfer",
+            Scenario::Abandoned => "abandoned",
+            Scenario::Voicemail => "voicemail",
+            Scenario::Busy => "busy",
+            Scenario::Park => "park",
+            Scenario::Conference => "conference",
+        }
+    }
 }
 
 /// One step of a call's state machine.
@@ -206,8 +246,20 @@ enum Step {
     Transfer,
     /// The transfer target answers.
     TransferAnswer,
-    /// The caller hangs up before anyone answered.
+    /// The caller hangs up before anyone answered (or on hearing busy tone).
     Abandon,
+    /// Nobody answered: voicemail takes the call.
+    Voicemail,
+    /// The dialled extension is busy: the caller hears busy tone.
+    Busy,
+    /// The far network rejects the number dialled on an outgoing trunk call.
+    Fail,
+    /// PartyB parks the call.
+    Park,
+    /// Another extension takes the call off its park slot.
+    Unpark,
+    /// PartyB turns the call into a conference.
+    Conference,
     /// One end hangs up; the call is gone.
     Clear,
 }
@@ -226,6 +278,12 @@ fn delay_before(step: Step, rng: &mut Rng) -> u64 {
         Step::Transfer => rng.range(40, 120),
         Step::TransferAnswer => rng.range(30, 80),
         Step::Abandon => rng.range(30, 120),
+        Step::Voicemail => rng.range(150, 250),
+        Step::Busy => rng.range(15, 40),
+        Step::Fail => rng.range(20, 60),
+        Step::Park => rng.range(40, 120),
+        Step::Unpark => rng.range(50, 200),
+        Step::Conference => rng.range(40, 120),
         Step::Clear => rng.range(50, 250),
     }
 }
@@ -338,9 +396,83 @@ struct SimCall {
     transferred_from: Option<String>,
     /// Whether a transfer's target is still ringing (Delta2 "Transferring").
     transferring: bool,
+    /// What the call really is, filled in as it is played.
+    truth: CallTruth,
+    /// When the current hold (or park) began.
+    hold_since: Option<u64>,
+    /// When something first rang.
+    first_ring_at: Option<u64>,
+}
+
+/// What one simulated call really was, as the traffic model played it (times in seconds of
+/// simulated time; the record timestamps are the same clock in tenths).
+///
+/// Definitions, shared with the call tracker's summary: ring time runs from the first ring
+/// to the answer (or to the end, unanswered); talk time from the answer to the end, less the
+/// time on hold or parked; `answered_by` is the first extension to answer (none for
+/// voicemail or the far end of an outbound call).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CallTruth {
+    /// The end identifier of PartyA: the call tracker's call `id`.
+    pub id: String,
+    /// The CallID.
+    pub call_id: u32,
+    /// The scenario played (`internal`, `transfer`, `park`...).
+    pub scenario: &'static str,
+    pub direction: Direction,
+    pub caller: String,
+    pub called: String,
+    pub answered_by: Option<String>,
+    pub disposition: Disposition,
+    pub started_at: f64,
+    pub answered_at: Option<f64>,
+    pub ended_at: f64,
+    pub ring_seconds: f64,
+    pub talk_seconds: f64,
+    pub hold_seconds: f64,
 }
 
 impl SimCall {
+    /// Something starts ringing at `t`.
+    fn rang(&mut self, t: u64) {
+        self.ring_at = Some(t);
+        self.ring_attempts += 1;
+        self.first_ring_at.get_or_insert(t);
+    }
+
+    /// The call is answered at `t` (only the first answer counts for the truth).
+    fn answered(&mut self, t: u64, by: Option<String>, disposition: Disposition) {
+        if self.truth.answered_at.is_none() {
+            self.truth.answered_at = Some(seconds(t));
+            self.truth.answered_by = by;
+            self.truth.disposition = disposition;
+        }
+    }
+
+    fn hold_from(&mut self, t: u64) {
+        self.hold_since.get_or_insert(t);
+    }
+
+    fn hold_until(&mut self, t: u64) {
+        if let Some(since) = self.hold_since.take() {
+            self.truth.hold_seconds += seconds(t.saturating_sub(since));
+        }
+    }
+
+    /// The call's truth, complete, as it ends at `t`.
+    fn finish_truth(&mut self, t: u64) -> CallTruth {
+        self.hold_until(t);
+        let truth = &mut self.truth;
+        truth.ended_at = seconds(t);
+        if truth.disposition == Disposition::Unknown {
+            truth.disposition = Disposition::Abandoned;
+        }
+        let end = truth.answered_at.unwrap_or(truth.ended_at);
+        truth.ring_seconds = self.first_ring_at.map_or(0.0, |r| (end - seconds(r)).max(0.0));
+        truth.talk_seconds = truth.answered_at.map_or(0.0, |a| (truth.ended_at - a - truth.hold_seconds).max(0.0));
+        truth.clone()
+    }
+
     fn detail(&self) -> Detail<'static> {
         Detail {
             call: self.call.clone(),
@@ -387,6 +519,8 @@ pub struct Traffic {
     next_end: u32,
     /// Last reported CMExtn state per extension (absent: Idle).
     extn_states: BTreeMap<String, u32>,
+    /// Truths of the calls ended since the last [`Traffic::take_truths`], when recording.
+    truths: Option<Vec<CallTruth>>,
 }
 
 impl Traffic {
@@ -397,7 +531,27 @@ impl Traffic {
         }
         config.hunt_groups.retain(|g| !g.members.is_empty());
         let rng = Rng(config.seed ^ 0x5eed_0fca_117e_a500);
-        Self { config, rng, calls: Vec::new(), next_call_id: 1, next_end: 0x3ea, extn_states: BTreeMap::new() }
+        Self {
+            config,
+            rng,
+            calls: Vec::new(),
+            next_call_id: 1,
+            next_end: 0x3ea,
+            extn_states: BTreeMap::new(),
+            truths: None,
+        }
+    }
+
+    /// Starts (or stops) keeping the truth of every call that ends, for
+    /// [`take_truths`](Self::take_truths). Off by default: a long-running simulator would
+    /// otherwise grow without bound.
+    pub fn record_truths(&mut self, on: bool) {
+        self.truths = on.then(Vec::new);
+    }
+
+    /// The truths of the calls ended since the last call, in the order they ended.
+    pub fn take_truths(&mut self) -> Vec<CallTruth> {
+        self.truths.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Begins one new call at `now` (tenths of a second since the simulator started), scenario
@@ -420,12 +574,22 @@ impl Traffic {
 
         let from_trunk = match scenario {
             Scenario::IncomingTrunk => true,
-            Scenario::Internal | Scenario::OutgoingTrunk => false,
-            Scenario::Transfer | Scenario::Abandoned => rng.chance(50),
+            Scenario::Internal | Scenario::OutgoingTrunk | Scenario::Busy => false,
+            Scenario::Transfer | Scenario::Abandoned | Scenario::Voicemail | Scenario::Park | Scenario::Conference => {
+                rng.chance(50)
+            }
         };
         let mut steps = vec![Step::Begin];
-        steps.push(if from_trunk { Step::Ring } else { Step::Dialled });
+        steps.push(match scenario {
+            Scenario::Busy => Step::Busy,
+            _ if from_trunk => Step::Ring,
+            _ => Step::Dialled,
+        });
         match scenario {
+            Scenario::Voicemail => steps.push(Step::Voicemail),
+            Scenario::Busy => steps.push(Step::Abandon),
+            Scenario::Park => steps.extend([Step::Answer, Step::Park, Step::Unpark]),
+            Scenario::Conference => steps.extend([Step::Answer, Step::Conference]),
             Scenario::Internal | Scenario::IncomingTrunk => {
                 if scenario == Scenario::IncomingTrunk && rng.chance(30) {
                     steps.push(Step::Reject);
@@ -435,6 +599,7 @@ impl Traffic {
                     steps.extend([Step::Hold, Step::Retrieve]);
                 }
             }
+            Scenario::OutgoingTrunk if rng.chance(10) => steps.push(Step::Fail),
             Scenario::OutgoingTrunk => {
                 steps.push(Step::FarAnswer);
                 if rng.chance(20) {
@@ -449,12 +614,13 @@ impl Traffic {
                 steps.push(Step::Abandon);
             }
         }
-        if scenario != Scenario::Abandoned {
+        if !matches!(steps.last(), Some(Step::Abandon | Step::Fail)) {
             steps.push(Step::Clear);
         }
 
         let destination = from_trunk.then(|| {
-            if scenario != Scenario::Transfer && !self.config.hunt_groups.is_empty() {
+            let to_group = matches!(scenario, Scenario::IncomingTrunk | Scenario::Abandoned | Scenario::Voicemail);
+            if to_group && !self.config.hunt_groups.is_empty() {
                 Destination::Group(rng.pick(&self.config.hunt_groups).clone())
             } else {
                 Destination::Extension(self.free_extension(&mut rng, &[]))
@@ -487,6 +653,28 @@ impl Traffic {
         };
         let call =
             Call { node: self.config.node_id.clone().into(), call_id, timestamp: tenths(now), ..Call::default() };
+        let truth = CallTruth {
+            id: party_a.party.end_id.to_string(),
+            call_id,
+            scenario: scenario.name(),
+            direction: match scenario {
+                _ if from_trunk => Direction::Inbound,
+                Scenario::OutgoingTrunk => Direction::Outbound,
+                _ => Direction::Internal,
+            },
+            // The CLI of an inbound trunk call, the extension otherwise.
+            caller: if from_trunk { party_a.party.cli.to_string() } else { party_a.party.identity.to_string() },
+            // The DID of an inbound call; the dialled digits or the number sent come later.
+            called: if from_trunk { party_a.party.did.to_string() } else { String::new() },
+            answered_by: None,
+            disposition: Disposition::Unknown,
+            started_at: seconds(now),
+            answered_at: None,
+            ended_at: 0.0,
+            ring_seconds: 0.0,
+            talk_seconds: 0.0,
+            hold_seconds: 0.0,
+        };
         self.calls.push(SimCall {
             scenario,
             rng,
@@ -505,6 +693,9 @@ impl Traffic {
             last_b_d2: String::new(),
             transferred_from: None,
             transferring: false,
+            truth,
+            hold_since: None,
+            first_ring_at: None,
         });
     }
 
@@ -566,6 +757,7 @@ impl Traffic {
                     let call = &mut self.calls[i];
                     call.rng = rng;
                     let dialled = format!("{}{}", prefix, number);
+                    call.truth.called = number.clone();
                     let a = &mut call.party_a.party;
                     a.dialled = dialled.into();
                     a.called_type = CalledType::National;
@@ -575,8 +767,7 @@ impl Traffic {
                     trunk.party.target_number = number.into();
                     trunk.party.cli = format!("0170712{caller}").into();
                     trunk.party.cli_presentation = CliPresentation::Allowed;
-                    call.ring_at = Some(t);
-                    call.ring_attempts += 1;
+                    call.rang(t);
                     call.party_b = Some(trunk);
                     emit.detail(call);
                     emit.status(call);
@@ -588,6 +779,7 @@ impl Traffic {
                     let call = &mut self.calls[i];
                     call.rng = rng;
                     call.party_a.party.dialled = callee.clone().into();
+                    call.truth.called = callee.clone();
                     call.party_a.party.called_type = CalledType::Internal;
                     call.party_a.set(PartyState::Ringback, true, Tone::Ringback);
                     target.party.called_type = CalledType::Internal;
@@ -595,8 +787,7 @@ impl Traffic {
                     target.party.cli_presentation = CliPresentation::Unspecified;
                     call.call.original_user = callee.clone().into();
                     call.call.target_user = callee.into();
-                    call.ring_at = Some(t);
-                    call.ring_attempts += 1;
+                    call.rang(t);
                     call.targets = vec![target];
                     emit.detail(call);
                     emit.status(call);
@@ -633,8 +824,7 @@ impl Traffic {
                     call.call.target_huntgroup = purpose.into();
                     call.call.queueing = QueueState::Queueing;
                 }
-                call.ring_at = Some(t);
-                call.ring_attempts += 1;
+                call.rang(t);
                 call.targets = targets;
                 emit.detail(call);
                 emit.status(call);
@@ -672,6 +862,7 @@ impl Traffic {
                     b.party.related_end_id = call.transferred_from.clone().unwrap_or_default().into();
                     call.transferring = false;
                 }
+                call.answered(t, b.extension.clone(), Disposition::Answered);
                 call.party_a.set(PartyState::Connected, true, Tone::NoTone);
                 call.call.owner_huntgroup = "".into();
                 call.call.queueing = QueueState::NotQueueing;
@@ -684,6 +875,7 @@ impl Traffic {
             }
             Step::FarAnswer => {
                 let call = &mut self.calls[i];
+                call.answered(t, None, Disposition::Answered);
                 call.party_a.set(PartyState::Connected, true, Tone::NoTone);
                 if let Some(b) = &mut call.party_b {
                     b.set(PartyState::Connected, true, Tone::NoTone);
@@ -704,6 +896,7 @@ impl Traffic {
                     holder.set(PartyState::Connected, false, Tone::NoTone);
                     held.set(PartyState::Connected, false, Tone::HoldMusic);
                 }
+                call.hold_from(t);
                 call.cause = Cause::HeldCall;
                 emit.detail(call);
                 emit.status(call);
@@ -714,6 +907,7 @@ impl Traffic {
                 if let Some(b) = &mut call.party_b {
                     b.set(PartyState::Connected, true, Tone::NoTone);
                 }
+                call.hold_until(t);
                 call.cause = Cause::UnheldCall;
                 emit.detail(call);
                 emit.status(call);
@@ -750,10 +944,112 @@ impl Traffic {
                 call.party_a.set(PartyState::Ringback, true, Tone::Ringback);
                 call.call.target_user = c_ext.into();
                 call.call.target_huntgroup = "".into();
-                call.ring_at = Some(t);
-                call.ring_attempts += 1;
+                call.rang(t);
                 call.cause = Cause::Transfer;
                 call.targets = vec![c];
+                emit.detail(call);
+                emit.status(call);
+            }
+            Step::Voicemail => {
+                let mut vm = self.equipment_end(EquipmentClass::Voicemail, "VM Channel 1");
+                let call = &mut self.calls[i];
+                call.targets.clear();
+                vm.set(PartyState::Connected, true, Tone::NoTone);
+                call.party_a.set(PartyState::Connected, true, Tone::NoTone);
+                call.call.owner_huntgroup = "".into();
+                call.call.queueing = QueueState::NotQueueing;
+                call.call.voicemail_leaving = 1;
+                call.connected = true;
+                call.connected_at = Some(t);
+                call.cause = Cause::ForwardToVoicemail;
+                call.answered(t, None, Disposition::Voicemail);
+                call.party_b = Some(vm);
+                emit.detail(call);
+                emit.status(call);
+            }
+            Step::Busy => {
+                let mut rng = self.calls[i].rng.clone();
+                let caller = self.calls[i].party_a.extension.clone().unwrap_or_default();
+                let others: Vec<&String> = self.config.extensions.iter().filter(|e| **e != caller).collect();
+                let callee = if others.is_empty() { caller.clone() } else { (*rng.pick(&others)).clone() };
+                let call = &mut self.calls[i];
+                call.rng = rng;
+                call.party_a.party.dialled = callee.clone().into();
+                call.party_a.party.called_type = CalledType::Internal;
+                call.party_a.set(PartyState::CompletedTone, true, Tone::Busy);
+                call.call.original_user = callee.clone().into();
+                call.call.target_user = callee.clone().into();
+                call.truth.called = callee;
+                call.truth.disposition = Disposition::Busy;
+                call.cause = Cause::Busy;
+                emit.detail(call);
+                emit.status(call);
+            }
+            Step::Fail => {
+                let call = &mut self.calls[i];
+                call.truth.disposition = Disposition::Failed;
+                let trunk = call.party_b.take();
+                if let Some(trunk) = &trunk {
+                    emit.call_lost(trunk, false, Cause::UnallocatedNumber, call.connected);
+                }
+                emit.call_lost(&call.party_a, true, Cause::Normal, call.connected);
+                emit.deleted(call);
+                if let Some(trunk) = &trunk {
+                    emit.siptrack(trunk, false);
+                }
+                finished = true;
+            }
+            Step::Park => {
+                let mut slot = self.equipment_end(EquipmentClass::Parkslot, "Park 1");
+                let call = &mut self.calls[i];
+                let Some(b) = call.party_b.take() else {
+                    self.schedule(i, t, false);
+                    return;
+                };
+                emit.call_lost(&b, true, Cause::Parked, call.connected);
+                call.last_b_d2 = b.d2_id.clone();
+                slot.set(PartyState::Connected, false, Tone::NoTone);
+                call.party_a.set(PartyState::Connected, false, Tone::HoldMusic);
+                call.party_b = Some(slot);
+                call.hold_from(t);
+                call.cause = Cause::Parked;
+                emit.detail(call);
+                emit.status(call);
+            }
+            Step::Unpark => {
+                let mut rng = self.calls[i].rng.clone();
+                let mut exclude: Vec<String> = self.calls[i].extensions().map(str::to_owned).collect();
+                exclude.sort();
+                let exclude: Vec<&str> = exclude.iter().map(String::as_str).collect();
+                let ext = self.free_extension(&mut rng, &exclude);
+                let mut taker = self.phone_end(&ext);
+                let call = &mut self.calls[i];
+                call.rng = rng;
+                if let Some(slot) = call.party_b.take() {
+                    emit.call_lost(&slot, false, Cause::UnParked, call.connected);
+                }
+                taker.party.called_type = CalledType::UnParkCall;
+                taker.party.cli = call.party_a.party.cli.clone();
+                taker.set(PartyState::Connected, true, Tone::NoTone);
+                call.party_a.set(PartyState::Connected, true, Tone::NoTone);
+                call.party_b = Some(taker);
+                call.hold_until(t);
+                call.cause = Cause::UnParked;
+                emit.detail(call);
+                emit.status(call);
+            }
+            Step::Conference => {
+                let mut bridge = self.equipment_end(EquipmentClass::Conference, "Conf 1 member");
+                let call = &mut self.calls[i];
+                let Some(b) = call.party_b.take() else {
+                    self.schedule(i, t, false);
+                    return;
+                };
+                emit.call_lost(&b, false, Cause::ConferencingMove, call.connected);
+                call.last_b_d2 = b.d2_id.clone();
+                bridge.set(PartyState::Connected, true, Tone::NoTone);
+                call.party_b = Some(bridge);
+                call.cause = Cause::ConferencingMove;
                 emit.detail(call);
                 emit.status(call);
             }
@@ -825,7 +1121,11 @@ impl Traffic {
                 true
             }
             _ => {
-                self.calls.remove(i);
+                let mut call = self.calls.remove(i);
+                let truth = call.finish_truth(t);
+                if let Some(truths) = &mut self.truths {
+                    truths.push(truth);
+                }
                 false
             }
         }
@@ -881,6 +1181,25 @@ impl Traffic {
         }
     }
 
+    /// An end of the system's own equipment (voicemail, park slot, conference) with a fresh
+    /// end identifier; `description` doubles as its Delta2 name.
+    fn equipment_end(&mut self, equipment: EquipmentClass, description: &str) -> End {
+        let (end_id, d2_id) = self.new_end_ids();
+        End {
+            party: Party {
+                end_id: end_id.into(),
+                equipment,
+                description: description.to_owned().into(),
+                ..Party::default()
+            },
+            d2_id,
+            d2_name: description.to_owned(),
+            d2_slot: "0.0".to_owned(),
+            extension: None,
+            sip: None,
+        }
+    }
+
     /// A trunk end with a fresh end identifier and channel.
     fn trunk_end(&mut self, kind: TrunkKind, incoming: bool, rng: &mut Rng) -> End {
         let (end_id, d2_id) = self.new_end_ids();
@@ -921,6 +1240,11 @@ impl Traffic {
 /// A random external number: UK geographic (01632 96xxxx) or mobile (07700 900xxx) drama ranges.
 fn external_number(rng: &mut Rng) -> String {
     if rng.chance(60) { format!("0163296{}", rng.digits(4)) } else { format!("07700900{}", rng.digits(3)) }
+}
+
+/// A time in tenths of a second as seconds.
+fn seconds(t: u64) -> f64 {
+    t as f64 / 10.0
 }
 
 /// A time in tenths as the 32-bit record field (saturating).
@@ -1079,6 +1403,7 @@ impl Emitter<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use devlink3_core::calls::{Direction, Disposition};
     use devlink3_proto::records::{Delta3, parse_delta2, parse_delta3, parse_siptrack};
 
     /// Starts `calls` calls, two a second, then runs far past their end.

@@ -1,0 +1,195 @@
+//! The call tracker against the simulator's truth: every call the traffic model plays, the
+//! tracker must see as the model played it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use devlink3_core::calls::{CallEvent, CallEventKind, CallTracker, Disposition, Tracked, TrackerConfig};
+use devlink3_core::records::{Delta3, parse_delta3};
+use devlink3_sim::SimRecord;
+use devlink3_sim::traffic::{CallTruth, Traffic, TrafficConfig};
+
+/// One tick of the model's clock: records carry times in tenths of a second.
+const TICK: f64 = 0.1;
+
+fn record_time(record: &Delta3<'_>) -> f64 {
+    let tenths = match record {
+        Delta3::Detail(d) => d.call.timestamp,
+        Delta3::CallLost(l) => l.timestamp,
+        Delta3::LinkLost(l) => l.timestamp,
+        Delta3::AttemptReject(r) => r.timestamp,
+    };
+    f64::from(tenths) / 10.0
+}
+
+struct Run {
+    truths: Vec<CallTruth>,
+    ended: HashMap<String, CallEvent>,
+    kinds: BTreeMap<&'static str, usize>,
+    unplaced: usize,
+    calls_left: usize,
+}
+
+/// Plays `calls` calls, one every `gap` tenths (so that many overlap), through the tracker.
+fn play(seed: u64, calls: u64, gap: u64) -> Run {
+    let mut traffic = Traffic::new(TrafficConfig { seed, ..TrafficConfig::default() });
+    traffic.record_truths(true);
+    let mut tracker = CallTracker::new(TrackerConfig::default());
+    let mut records = Vec::new();
+    let mut out = Vec::new();
+    let mut run = Run { truths: Vec::new(), ended: HashMap::new(), kinds: BTreeMap::new(), unplaced: 0, calls_left: 0 };
+    let mut feed = |records: &mut Vec<SimRecord>, tracker: &mut CallTracker, run: &mut Run| {
+        for record in records.drain(..) {
+            let SimRecord::Delta3 { text, .. } = record else { continue };
+            let parsed = parse_delta3(&text).expect("the simulator's records parse");
+            tracker.record(&parsed, record_time(&parsed), &mut out);
+            for tracked in out.drain(..) {
+                *run.kinds.entry(tracked.name()).or_default() += 1;
+                match tracked {
+                    Tracked::Call(event) if event.event == CallEventKind::Ended => {
+                        let previous = run.ended.insert(event.call.id.clone(), event);
+                        assert!(previous.is_none(), "a call ended twice");
+                    }
+                    Tracked::Unplaced(u) => {
+                        eprintln!("unplaced: {}", u.reason);
+                        run.unplaced += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    };
+    for i in 0..calls {
+        traffic.start_call(i * gap);
+        traffic.advance(i * gap + gap - 1, &mut records);
+        feed(&mut records, &mut tracker, &mut run);
+    }
+    traffic.advance(calls * gap + 1_000_000, &mut records);
+    feed(&mut records, &mut tracker, &mut run);
+    run.truths = traffic.take_truths();
+    run.calls_left = tracker.calls().count();
+    run
+}
+
+#[test]
+fn the_tracker_agrees_with_the_simulators_truth_on_10000_calls() {
+    let run = play(0x00c0_ffee, 10_000, 30);
+    assert_eq!(run.truths.len(), 10_000, "every call played ended");
+    assert_eq!(run.unplaced, 0, "every record placed");
+    assert_eq!(run.calls_left, 0, "no call left behind");
+    assert_eq!(run.ended.len(), 10_000, "every call ended once");
+
+    let mut by_scenario: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_disposition: BTreeMap<String, usize> = BTreeMap::new();
+    let mut mismatches = Vec::new();
+    for truth in &run.truths {
+        *by_scenario.entry(truth.scenario).or_default() += 1;
+        *by_disposition.entry(format!("{:?}", truth.disposition)).or_default() += 1;
+        let Some(event) = run.ended.get(&truth.id) else {
+            mismatches.push(format!("{}: never ended", truth.id));
+            continue;
+        };
+        let call = &event.call;
+        let summary = call.summary.as_ref().expect("ended carries a summary");
+        let mut check = |what: &str, ok: bool, got: String, want: String| {
+            if !ok {
+                mismatches.push(format!("{} ({}) {what}: tracker {got}, truth {want}", truth.id, truth.scenario));
+            }
+        };
+        let near = |a: f64, b: f64| (a - b).abs() <= TICK + 1e-9;
+        check(
+            "direction",
+            call.direction == truth.direction,
+            format!("{:?}", call.direction),
+            format!("{:?}", truth.direction),
+        );
+        check("caller", call.caller == truth.caller, call.caller.clone(), truth.caller.clone());
+        check("called", call.called == truth.called, call.called.clone(), truth.called.clone());
+        check(
+            "answered_by",
+            call.answered_by == truth.answered_by,
+            format!("{:?}", call.answered_by),
+            format!("{:?}", truth.answered_by),
+        );
+        check(
+            "disposition",
+            summary.disposition == truth.disposition,
+            format!("{:?}", summary.disposition),
+            format!("{:?}", truth.disposition),
+        );
+        check(
+            "started_at",
+            near(call.started_at, truth.started_at),
+            call.started_at.to_string(),
+            truth.started_at.to_string(),
+        );
+        check(
+            "answered_at",
+            match (call.answered_at, truth.answered_at) {
+                (Some(a), Some(b)) => near(a, b),
+                (None, None) => true,
+                _ => false,
+            },
+            format!("{:?}", call.answered_at),
+            format!("{:?}", truth.answered_at),
+        );
+        check(
+            "ended_at",
+            call.ended_at.is_some_and(|e| near(e, truth.ended_at)),
+            format!("{:?}", call.ended_at),
+            truth.ended_at.to_string(),
+        );
+        check(
+            "ring_seconds",
+            near(summary.ring_seconds, truth.ring_seconds),
+            summary.ring_seconds.to_string(),
+            truth.ring_seconds.to_string(),
+        );
+        check(
+            "talk_seconds",
+            near(summary.talk_seconds, truth.talk_seconds),
+            summary.talk_seconds.to_string(),
+            truth.talk_seconds.to_string(),
+        );
+        check(
+            "hold_seconds",
+            near(summary.hold_seconds, truth.hold_seconds),
+            summary.hold_seconds.to_string(),
+            truth.hold_seconds.to_string(),
+        );
+        check("uncertain", !call.uncertain, "uncertain".into(), "certain".into());
+    }
+    eprintln!("scenarios: {by_scenario:?}");
+    eprintln!("dispositions: {by_disposition:?}");
+    eprintln!("events: {:?}", run.kinds);
+    assert!(
+        mismatches.is_empty(),
+        "{} of 10000 calls disagree, e.g.:\n{}",
+        mismatches.len(),
+        mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+    );
+
+    // Every scenario and every disposition the model has was exercised, and every kind of
+    // call event was emitted.
+    assert_eq!(by_scenario.len(), 9, "{by_scenario:?}");
+    for disposition in
+        [Disposition::Answered, Disposition::Abandoned, Disposition::Voicemail, Disposition::Busy, Disposition::Failed]
+    {
+        assert!(by_disposition.contains_key(&format!("{disposition:?}")), "{disposition:?} never played");
+    }
+    for kind in [
+        "started",
+        "ringing",
+        "answered",
+        "held",
+        "retrieved",
+        "transferred",
+        "conferenced",
+        "queued",
+        "party_joined",
+        "party_left",
+        "ended",
+        "extension",
+    ] {
+        assert!(run.kinds.contains_key(kind), "no {kind} event: {:?}", run.kinds);
+    }
+}
