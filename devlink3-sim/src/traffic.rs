@@ -1403,7 +1403,6 @@ impl Emitter<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use devlink3_core::calls::{Direction, Disposition};
     use devlink3_proto::records::{Delta3, parse_delta2, parse_delta3, parse_siptrack};
 
     /// Starts `calls` calls, two a second, then runs far past their end.
