@@ -10,6 +10,7 @@
 //! of the lost records it would have been sent and skip that many counter values: its client
 //! sees the gap it must report.
 
+use std::collections::VecDeque;
 use std::ops::Index;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,10 +21,12 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::lock;
 use super::traffic::Rng;
-use super::traffic::{SimRecord, Traffic};
+use super::traffic::{CallTruth, SimRecord, Traffic};
 
 /// Batches a connection may fall behind before it loses some.
 pub(crate) const FEED_CAPACITY: usize = 4096;
+/// Truths of ended calls kept for [`Feed::take_truths`] at most.
+pub(crate) const TRUTHS_KEPT: usize = 100_000;
 /// How often the traffic model moves its calls on.
 const TICK: Duration = Duration::from_millis(100);
 /// Calls started per tick at most, however high the rate.
@@ -94,10 +97,16 @@ pub(crate) struct Feed {
     state: Mutex<FeedState>,
     /// Calls per second, as `f64` bits.
     rate: AtomicU64,
+    /// Time 0 of the traffic model, and the Unix time it stands for.
+    epoch: Instant,
+    epoch_unix: f64,
 }
 
 struct FeedState {
     traffic: Traffic,
+    /// The truth of the calls ended and not yet taken, the oldest dropped past
+    /// [`TRUTHS_KEPT`]; times in Unix seconds.
+    truths: VecDeque<CallTruth>,
     published: RecordCounts,
     sender: broadcast::Sender<Arc<Batch>>,
 }
@@ -118,12 +127,26 @@ impl FeedState {
 }
 
 impl Feed {
-    pub(crate) fn new(traffic: Traffic, rate: f64) -> Self {
+    pub(crate) fn new(mut traffic: Traffic, rate: f64) -> Self {
         let (sender, _) = broadcast::channel(FEED_CAPACITY);
+        traffic.record_truths(true);
         Feed {
-            state: Mutex::new(FeedState { traffic, published: RecordCounts::default(), sender }),
+            state: Mutex::new(FeedState {
+                traffic,
+                truths: VecDeque::new(),
+                published: RecordCounts::default(),
+                sender,
+            }),
             rate: AtomicU64::new(rate.to_bits()),
+            epoch: Instant::now(),
+            epoch_unix: devlink3_core::calls::unix_now(),
         }
+    }
+
+    /// The truth of every call ended since the last call (at most [`TRUTHS_KEPT`], the
+    /// latest), times in Unix seconds.
+    pub(crate) fn take_truths(&self) -> Vec<CallTruth> {
+        lock(&self.state).truths.drain(..).collect()
     }
 
     pub(crate) fn rate(&self) -> f64 {
@@ -159,6 +182,18 @@ impl Feed {
         }
         state.traffic.advance(now_tenths, records);
         state.publish(std::mem::take(records));
+        for mut truth in state.traffic.take_truths() {
+            for time in [&mut truth.started_at, &mut truth.ended_at] {
+                *time += self.epoch_unix;
+            }
+            if let Some(answered) = &mut truth.answered_at {
+                *answered += self.epoch_unix;
+            }
+            if state.truths.len() == TRUTHS_KEPT {
+                state.truths.pop_front();
+            }
+            state.truths.push_back(truth);
+        }
     }
 }
 
@@ -192,7 +227,7 @@ impl FeedReceiver {
 /// The traffic task: starts calls at random (Poisson) times at the feed's current rate and
 /// moves every call on each tick, until `shutdown` turns true.
 pub(crate) async fn run_traffic(feed: Arc<Feed>, seed: u64, mut shutdown: watch::Receiver<bool>) {
-    let start = Instant::now();
+    let start = feed.epoch;
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut arrivals = Arrivals::new(seed);

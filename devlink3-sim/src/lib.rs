@@ -73,7 +73,7 @@ pub use config::{SimConfig, default_users_list};
 pub use devlink3_core::transport::SendPolicy;
 pub use server::READ_FILE_NOT_FOUND;
 pub use stats::{SimStats, UserStats};
-pub use traffic::SimRecord;
+pub use traffic::{CallTruth, SimRecord};
 pub use websocket::{REALM, SimHttpAuth, SimWebSocket};
 
 /// A running simulated IP Office. Dropping it stops it, like [`Simulator::stop`].
@@ -234,6 +234,13 @@ impl Simulator {
     /// SHA-256 of the certificate's DER, lowercase hex without colons: a client's pin.
     pub fn fingerprint_sha256(&self) -> Option<String> {
         self.tls.as_ref().map(|tls| tls.fingerprint_sha256.clone())
+    }
+
+    /// What each call the simulator played and has ended really was (direction, caller,
+    /// called, who answered, disposition, ring/talk/hold time; times in Unix seconds), since
+    /// the last call: the truth to test a call model against. The latest 100,000 are kept.
+    pub fn take_truths(&self) -> Vec<traffic::CallTruth> {
+        self.shared.feed.take_truths()
     }
 
     /// A snapshot of the counters.

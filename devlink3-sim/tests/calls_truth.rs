@@ -193,3 +193,59 @@ fn the_tracker_agrees_with_the_simulators_truth_on_10000_calls() {
         assert!(run.kinds.contains_key(kind), "no {kind} event: {:?}", run.kinds);
     }
 }
+
+/// The same over a live link: the simulator on loopback at 30 calls a second, a client's
+/// [`CallStream`](devlink3_core::calls::CallStream) on wall-clock time. Every call that both
+/// saw end agrees on who and how; times within half a second (the simulator moves its calls
+/// every 100 ms, and delivery adds a little).
+#[test]
+fn a_live_link_tracks_the_simulators_calls() {
+    use devlink3_core::calls::CallStream;
+    use devlink3_core::{Client, ClientConfig};
+    use devlink3_sim::{SimConfig, Simulator};
+    use std::time::{Duration, Instant};
+
+    let sim = Simulator::start(SimConfig { rate: 30.0, seed: 42, ..SimConfig::default() }).expect("simulator starts");
+    let client = Client::connect(ClientConfig::new(sim.target(), "devlink3", "devlink3")).expect("connects");
+    let mut stream = CallStream::new(&client, TrackerConfig::default());
+    let mut ended: HashMap<String, CallEvent> = HashMap::new();
+    let mut unplaced = 0;
+    let until = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < until {
+        match stream.next(Some(Duration::from_millis(200))).expect("link stays up") {
+            Some(Tracked::Call(event)) if event.event == CallEventKind::Ended => {
+                ended.insert(event.call.id.clone(), event);
+            }
+            Some(Tracked::Unplaced(_)) => unplaced += 1,
+            _ => {}
+        }
+    }
+    client.close();
+    let truths = sim.take_truths();
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for truth in &truths {
+        let Some(event) = ended.get(&truth.id) else { continue };
+        compared += 1;
+        let call = &event.call;
+        let summary = call.summary.as_ref().unwrap();
+        let near = |a: f64, b: f64| (a - b).abs() <= 0.5;
+        if call.direction != truth.direction
+            || call.caller != truth.caller
+            || call.called != truth.called
+            || call.answered_by != truth.answered_by
+            || summary.disposition != truth.disposition
+            || !near(call.started_at, truth.started_at)
+            || !call.ended_at.is_some_and(|e| near(e, truth.ended_at))
+            || !near(summary.ring_seconds, truth.ring_seconds)
+            || !near(summary.talk_seconds, truth.talk_seconds)
+            || !near(summary.hold_seconds, truth.hold_seconds)
+        {
+            mismatches.push(format!("{call:?}\n  vs {truth:?}"));
+        }
+    }
+    eprintln!("live: {} calls ended, {} truths, {compared} compared", ended.len(), truths.len());
+    assert_eq!(unplaced, 0);
+    assert!(compared >= 10, "too few calls ended to compare: {compared}");
+    assert!(mismatches.is_empty(), "{} disagree:\n{}", mismatches.len(), mismatches.join("\n"));
+}

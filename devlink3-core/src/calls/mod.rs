@@ -12,8 +12,10 @@
 //! It does no I/O and reads no clock: every input comes with `now`, in seconds (Unix time in
 //! the faces, simulated time in tests), so the same records give the same calls.
 
+mod link;
 mod tracker;
 
+pub use link::{CallHandler, CallStream, unix_now};
 pub use tracker::{CallTracker, TrackerConfig};
 
 use devlink3_proto::records::{Cause, EquipmentClass, PartyState};
