@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{CallTracker, Seconds, Tracked, TrackerConfig};
-use crate::dispatch::Handlers;
+use crate::dispatch::{Callback, Handlers};
 use crate::{Client, Error, Event};
 
 /// Now, in Unix seconds.
@@ -84,12 +84,15 @@ impl Iterator for CallStream<'_> {
     }
 }
 
+/// What a [`CallHandler`] calls.
+type OnCall = dyn FnMut(&Tracked) + Send;
+
 /// The call events of a link, pushed: installs itself in a link's [`Handlers`] beside the
 /// application's own callbacks (which keep running) and calls `on_call` on the dispatcher
 /// thread for each call or extension event.
 pub struct CallHandler {
     tracker: Arc<Mutex<CallTracker>>,
-    on_call: Arc<Mutex<dyn FnMut(&Tracked) + Send>>,
+    on_call: Arc<Mutex<OnCall>>,
 }
 
 impl std::fmt::Debug for CallHandler {
@@ -125,7 +128,7 @@ impl CallHandler {
             }
         };
         let feed = Arc::new(Mutex::new(feed));
-        let chain = |previous: Option<Box<dyn FnMut(&Event) + Send>>| {
+        let chain = |previous: Option<Callback<Event>>| {
             let feed = Arc::clone(&feed);
             let mut previous = previous;
             Box::new(move |event: &Event| {
@@ -133,7 +136,7 @@ impl CallHandler {
                     previous(event);
                 }
                 (feed.lock().unwrap_or_else(PoisonError::into_inner))(event);
-            }) as Box<dyn FnMut(&Event) + Send>
+            }) as Callback<Event>
         };
         handlers.delta3 = Some(chain(handlers.delta3.take()));
         handlers.missed = Some(chain(handlers.missed.take()));
