@@ -2,6 +2,7 @@
 
 mod bench;
 mod logger;
+mod watch;
 
 /// Events cross threads (built on the runtime, freed by the consumer): glibc malloc contends on
 /// that pattern, mimalloc does not. A library leaves this choice to the application; this is ours.
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
+use devlink3_core::calls::{CallStream, Tracked, TrackerConfig};
 use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
 use devlink3_core::document::document;
 use devlink3_core::transport::{HttpAuth, parse_fingerprint};
@@ -31,6 +33,11 @@ struct Cli {
 enum Command {
     /// Print call events as JSON lines (link states go to stderr).
     Tail(TailArgs),
+    /// Print what happens to calls as JSON lines: started, ringing, answered, ... ended
+    /// with a summary; extension state changes too.
+    Calls(CallsArgs),
+    /// A live board of the calls in progress and the extensions' states.
+    Watch(WatchArgs),
     /// Read nasystem/user_list and print the users.
     Users(UsersArgs),
     /// Run the IP Office simulator for other programs to connect to.
@@ -125,6 +132,39 @@ struct TailArgs {
 }
 
 #[derive(Args)]
+struct CallsArgs {
+    #[command(flatten)]
+    link: LinkArgs,
+    /// Event request flags, e.g. "-CONN" (Delta3 records are what calls are made of)
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    flags: String,
+    /// Leave out extension state changes
+    #[arg(long)]
+    no_extensions: bool,
+    /// Stop after this many events
+    #[arg(long)]
+    count: Option<u64>,
+    /// Stop after this many seconds
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+}
+
+#[derive(Args)]
+struct WatchArgs {
+    #[command(flatten)]
+    link: LinkArgs,
+    /// Event request flags
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    flags: String,
+    /// Redraw at most this often, in seconds
+    #[arg(long, default_value_t = 0.5, value_name = "SECS")]
+    every: f64,
+    /// Stop after this many seconds
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+}
+
+#[derive(Args)]
 struct UsersArgs {
     #[command(flatten)]
     link: LinkArgs,
@@ -163,6 +203,11 @@ struct SimArgs {
     /// Mutual TLS: TLS clients must present a certificate signed by a CA of this PEM file
     #[arg(long, value_name = "FILE")]
     client_ca: Option<std::path::PathBuf>,
+    /// Append what each call really was, as it ends, to FILE as JSON lines (direction,
+    /// caller, called, answered_by, disposition, ring/talk/hold seconds): the truth to test
+    /// a call model against
+    #[arg(long, value_name = "FILE")]
+    truth: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -177,6 +222,8 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Tail(args) => tail(args),
+        Command::Calls(args) => calls(args),
+        Command::Watch(args) => watch::run(args),
         Command::Users(args) => users(args),
         Command::Sim(args) => sim(args),
         Command::Bench(args) => bench::run(args),
@@ -289,12 +336,56 @@ fn tail(args: TailArgs) -> Result<ExitCode, String> {
 }
 
 fn write_json(out: &mut impl Write, event: &Event, raw: bool) -> Result<(), String> {
-    serde_json::to_writer(&mut *out, &document(event, raw)).map_err(|e| e.to_string())?;
-    // A closed pipe (`devlink3 tail | head`) ends the program quietly.
+    write_line(out, &document(event, raw))
+}
+
+/// One JSON line; a closed pipe (`devlink3 tail | head`) ends the program quietly.
+fn write_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<(), String> {
+    serde_json::to_writer(&mut *out, value).map_err(|e| e.to_string())?;
     if out.write_all(b"\n").is_err() {
         std::process::exit(0);
     }
     Ok(())
+}
+
+fn calls(args: CallsArgs) -> Result<ExitCode, String> {
+    let session = open(args.link, &args.flags)?;
+    let deadline = args.duration.map(|s| Instant::now() + Duration::from_secs_f64(s));
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut stream = CallStream::new(&session.client, TrackerConfig::default());
+    let mut printed = 0u64;
+    loop {
+        if args.count.is_some_and(|n| printed >= n) || deadline.is_some_and(|d| Instant::now() >= d) {
+            out.flush().map_err(|e| e.to_string())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if let Some(code) = report_link(&session.client) {
+            return Ok(code);
+        }
+        let Some(tracked) = stream.next(Some(Duration::from_millis(200))).map_err(|e| e.to_string())? else {
+            out.flush().map_err(|e| e.to_string())?;
+            continue;
+        };
+        if args.no_extensions && matches!(tracked, Tracked::Extension(_)) {
+            continue;
+        }
+        printed += 1;
+        write_line(&mut out, &tracked)?;
+    }
+}
+
+/// Reports the link's state on stderr when it changed; the exit code once it was refused.
+fn report_link(client: &Client) -> Option<ExitCode> {
+    use std::sync::Mutex;
+    static LAST: Mutex<String> = Mutex::new(String::new());
+    let state = client.state();
+    let text = state.to_string();
+    let mut last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if *last != text {
+        eprintln!("devlink3: {text}");
+        *last = text;
+    }
+    matches!(state, LinkState::Rejected { .. }).then_some(ExitCode::FAILURE)
 }
 
 fn schema() -> Result<ExitCode, String> {
@@ -339,6 +430,16 @@ fn sim(args: SimArgs) -> Result<ExitCode, String> {
         config.seed = seed;
     }
     let sim = Simulator::start(config).map_err(|e| format!("cannot start the simulator: {e}"))?;
+    let mut truth = match &args.truth {
+        Some(path) => Some(io::LineWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open --truth {}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
     // Whoever started us may stop reading after the first line: a closed pipe is fine.
     let mut out = io::stdout();
     let _ = writeln!(out, "simulator: {} (user {:?})", sim.target(), args.user);
@@ -348,6 +449,12 @@ fn sim(args: SimArgs) -> Result<ExitCode, String> {
     let _ = writeln!(out, "press Ctrl-C to stop");
     let _ = out.flush();
     loop {
-        std::thread::park();
+        std::thread::sleep(Duration::from_millis(250));
+        if let Some(file) = &mut truth {
+            for call in sim.take_truths() {
+                serde_json::to_writer(&mut *file, &call).map_err(|e| e.to_string())?;
+                file.write_all(b"\n").map_err(|e| format!("cannot write --truth: {e}"))?;
+            }
+        }
     }
 }

@@ -139,3 +139,82 @@ fn sim_verbose_logs_each_connection_and_why_it_said_no() {
     }
     assert!(!log.contains("not the password"), "{log}");
 }
+
+#[test]
+fn calls_sim_prints_call_documents() {
+    let output =
+        devlink3().args(["calls", "--sim", "--rate", "40", "--seed", "5", "--duration", "10"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let events: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let kinds: std::collections::BTreeSet<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    for kind in ["started", "ringing", "answered", "ended", "extension"] {
+        assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
+    }
+    let keys = [
+        "id",
+        "node",
+        "call_id",
+        "direction",
+        "caller",
+        "called",
+        "state",
+        "ringing",
+        "answered_by",
+        "parties",
+        "started_at",
+        "answered_at",
+        "ended_at",
+    ];
+    for event in events.iter().filter(|e| e["event"] != "extension") {
+        for key in keys {
+            assert!(event["call"].get(key).is_some(), "{key} missing: {event}");
+        }
+    }
+    let ended = events.iter().find(|e| e["event"] == "ended").unwrap();
+    for key in ["disposition", "ring_seconds", "talk_seconds", "hold_seconds", "cleared_by", "cause"] {
+        assert!(ended["call"]["summary"].get(key).is_some(), "{key} missing: {ended}");
+    }
+    let lamp = events.iter().find(|e| e["event"] == "extension").unwrap();
+    assert!(lamp["extension"].is_string() && lamp["state"].is_string() && lamp["previous"].is_string(), "{lamp}");
+}
+
+#[test]
+fn sim_writes_the_truth_of_each_call() {
+    let dir = std::env::temp_dir().join(format!("devlink3-truth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("truth.jsonl");
+    let mut sim = devlink3()
+        .args(["sim", "--listen", "127.0.0.1:0", "--rate", "40", "--truth"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut lines = Vec::new();
+    while lines.len() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        lines = std::fs::read_to_string(&file).unwrap_or_default().lines().map(str::to_owned).collect();
+    }
+    sim.kill().unwrap();
+    let _ = sim.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(lines.len() >= 3, "{lines:?}");
+    let truth: Value = serde_json::from_str(&lines[0]).unwrap();
+    for key in ["id", "direction", "caller", "called", "answered_by", "disposition", "ring_seconds", "talk_seconds"] {
+        assert!(truth.get(key).is_some(), "{key} missing: {truth}");
+    }
+}
+
+#[test]
+fn watch_draws_a_board() {
+    let output = devlink3().args(["watch", "--sim", "--rate", "40", "--duration", "3"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let board = String::from_utf8(output.stdout).unwrap();
+    assert!(board.contains("calls in progress") && board.contains("EXTENSIONS"), "{board}");
+    assert!(!board.contains("\x1b["), "no escapes when stdout is not a terminal");
+}

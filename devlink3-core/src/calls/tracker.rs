@@ -221,6 +221,8 @@ impl Entry {
             None if !self.targets.is_empty() && self.queued => CallState::Queued,
             None if !self.targets.is_empty() => CallState::Ringing,
             None if self.queued => CallState::Queued,
+            // A trunk call arriving rings before the PBX names what it rings.
+            None if self.call.direction == Direction::Inbound => CallState::Ringing,
             None => CallState::Dialling,
         }
     }
