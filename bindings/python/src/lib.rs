@@ -6,6 +6,7 @@
 //! * [`link`]: `Link`, one connection to an IP Office: iteration in batches, callbacks.
 //! * [`events`]: the immutable event objects (`Detail`, `Party`, `Delta2`, `LinkState`...),
 //!   built lazily over the Rust records so that an event costs one allocation in Python.
+//! * [`calls`]: `link.calls()`, the call model's events as documents.
 //! * [`codes`]: the coded fields as Python enums, generated from the Rust code tables.
 //! * [`errors`]: Rust errors and refused links as the Python exception hierarchy.
 //! * [`sim`]: the embedded simulator, for tests.
@@ -15,6 +16,7 @@
 //! Threads (design.md): the Rust runtime never calls Python. The GIL is released for every
 //! wait, and taken on the dispatcher thread only to run one callback.
 
+mod calls;
 mod codes;
 mod errors;
 #[macro_use]
@@ -37,6 +39,7 @@ fn _devlink3(m: &Bound<'_, PyModule>) -> PyResult<()> {
     codes::register(m)?;
     events::register(m)?;
     link::register(m)?;
+    m.add_class::<calls::Calls>()?;
     sim::register(m)?;
     logging::register(m)?;
     gil::register(m)?;

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use devlink3_core::calls::{CallTracker, TrackerConfig, unix_now};
 use devlink3_core::client::{
     Client, ClientConfig, Error, Event, LinkState as CoreLinkState, MAX_QUEUE_CAPACITY, Reconnect, check_queue_capacity,
 };
@@ -27,6 +28,7 @@ use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::calls::{self, Calls};
 use crate::errors;
 use crate::events::{self, LinkState, PbxInfo, User};
 use crate::gil::{self, SLICE};
@@ -184,7 +186,6 @@ impl Link {
                 return Err(PyTypeError::new_err("the callback must be callable"));
             }
         }
-        let wanted = callback.is_some();
         // Dropped after the table is unlocked: a finalizer must not find it locked.
         let _previous = self.callbacks.set(kind, callback);
         // The core routes a kind only while it has a callback: a record callback is what
@@ -192,9 +193,18 @@ impl Link {
         let callbacks = Arc::clone(&self.callbacks);
         // Without the GIL: the dispatcher holds the handler table while a callback runs,
         // and that callback waits for the GIL.
-        gil::released(py, || self.client.set_handlers(move |handlers| route(handlers, kind, wanted, &callbacks)))
+        gil::released(py, || self.client.set_handlers(move |handlers| route(handlers, &callbacks)))
             .map_err(errors::error)?;
         Ok(())
+    }
+
+    /// The calls of this link: iterate the result for call and extension events (dicts:
+    /// the documents `devlink3 calls` prints). Like iterating the link itself, it takes
+    /// the link's events: use one or the other, or callbacks (`on_call`).
+    #[pyo3(signature = (*, max_idle = 43200.0, resync_window = 5.0, max_calls = 100_000))]
+    fn calls(slf: &Bound<'_, Self>, max_idle: f64, resync_window: f64, max_calls: usize) -> PyResult<Calls> {
+        let config = tracker_config(max_idle, resync_window, max_calls)?;
+        Ok(Calls::new(slf.clone().unbind(), config))
     }
 
     /// Asks the PBX for events now, if the link has not yet. Iterating and registering a
@@ -319,6 +329,31 @@ enum Next {
 }
 
 impl Link {
+    /// Whether the link was closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed()
+    }
+
+    /// Waits up to `timeout` for events into the inbox (call without the GIL).
+    pub(crate) fn fill(&self, timeout: Duration) -> Result<(), Error> {
+        self.inbox.fill(&self.client, timeout)
+    }
+
+    /// The next event of the inbox as the core's event (for the call tracker); a refusal
+    /// by the PBX is raised, as `take` does.
+    pub(crate) fn pop_raw(&self, _py: Python<'_>) -> PyResult<Option<Event>> {
+        if let Some((code, reason)) = self.inbox.rejection.get() {
+            return Err(errors::rejected(*code, reason));
+        }
+        match self.inbox.pop() {
+            Some(Event::LinkState(CoreLinkState::Rejected { code, reason })) => {
+                let (code, reason) = self.inbox.rejection.get_or_init(|| (code, reason));
+                Err(errors::rejected(*code, reason))
+            }
+            other => Ok(other),
+        }
+    }
+
     /// Waits for the next event until `deadline` (forever when `None`), in slices.
     fn wait_next(&self, py: Python<'_>, deadline: Option<Instant>) -> PyResult<Next> {
         let mut last_wait = false;
@@ -435,10 +470,12 @@ enum Kind {
     LinkState,
     Missed,
     Other,
+    /// Call and extension events of the call tracker (`on_call`).
+    Call,
 }
 
 impl Kind {
-    const COUNT: usize = 7;
+    const COUNT: usize = 8;
 
     fn parse(name: &str) -> PyResult<Kind> {
         Ok(match name {
@@ -449,6 +486,7 @@ impl Kind {
             "link_state" => Kind::LinkState,
             "missed" => Kind::Missed,
             "other" => Kind::Other,
+            "call" => Kind::Call,
             _ => return Err(PyValueError::new_err(format!("no such kind of event: {name:?}"))),
         })
     }
@@ -458,12 +496,31 @@ impl Kind {
 #[derive(Default)]
 struct Callbacks {
     slots: Mutex<[Option<Py<PyAny>>; Kind::COUNT]>,
+    /// The call model behind `on_call`, fed on the dispatcher thread.
+    tracker: Mutex<CallTracker>,
 }
 
 impl Callbacks {
     /// Replaces a callback; returns the previous one, to be dropped after the lock.
     fn set(&self, kind: Kind, callback: Option<Py<PyAny>>) -> Option<Py<PyAny>> {
         std::mem::replace(&mut lock(&self.slots)[kind as usize], callback)
+    }
+
+    fn has(&self, kind: Kind) -> bool {
+        lock(&self.slots)[kind as usize].is_some()
+    }
+
+    /// Feeds `event` to the call model when there is an `on_call` callback, and calls it
+    /// with each call or extension event that results.
+    fn track(&self, event: &Event) {
+        if !self.has(Kind::Call) {
+            return;
+        }
+        let mut out = Vec::new();
+        lock(&self.tracker).event(event, unix_now(), &mut out);
+        for tracked in &out {
+            self.deliver(Kind::Call, |py| calls::tracked_to_py(py, tracked));
+        }
     }
 
     /// Removes every callback; returns them, to be dropped after the lock.
@@ -486,29 +543,52 @@ impl Callbacks {
     }
 }
 
-/// Routes one kind of event from the core's dispatcher to its Python callback, or stops
-/// routing it (`wanted` false).
-fn route(handlers: &mut Handlers, kind: Kind, wanted: bool, callbacks: &Arc<Callbacks>) {
-    let callbacks = Arc::clone(callbacks);
-    let slot = match kind {
-        Kind::Delta3 => &mut handlers.delta3,
-        Kind::Delta2 => &mut handlers.delta2,
-        Kind::SipTrack => &mut handlers.siptrack,
-        Kind::CmExtn => &mut handlers.cmextn,
-        Kind::Missed => &mut handlers.missed,
-        Kind::Other => &mut handlers.other,
-        Kind::LinkState => {
-            handlers.link_state = wanted.then(|| -> Callback<CoreLinkState> {
-                Box::new(move |state: &CoreLinkState| {
-                    callbacks.deliver(Kind::LinkState, |py| Ok(Py::new(py, LinkState(state.clone()))?.into_any()))
-                })
-            });
-            return;
-        }
+/// Routes each kind of event from the core's dispatcher to its Python callback, and the
+/// events the call model needs to it while there is an `on_call` callback. A kind without
+/// either is not routed: a record kind is routed (and the link subscribed) only once there
+/// is a callback to take it.
+fn route(handlers: &mut Handlers, callbacks: &Arc<Callbacks>) {
+    let calls = callbacks.has(Kind::Call);
+    let plain = |kind: Kind| -> Option<Callback<Event>> {
+        let callbacks = Arc::clone(callbacks);
+        callbacks.has(kind).then(|| -> Callback<Event> {
+            Box::new(move |event: &Event| callbacks.deliver(kind, |py| events::to_py(py, event.clone())))
+        })
     };
-    *slot = wanted.then(|| -> Callback<Event> {
-        Box::new(move |event: &Event| callbacks.deliver(kind, |py| events::to_py(py, event.clone())))
+    let tracked = |kind: Kind| -> Option<Callback<Event>> {
+        let callbacks = Arc::clone(callbacks);
+        (calls || callbacks.has(kind)).then(|| -> Callback<Event> {
+            Box::new(move |event: &Event| {
+                callbacks.deliver(kind, |py| events::to_py(py, event.clone()));
+                callbacks.track(event);
+            })
+        })
+    };
+    handlers.delta2 = plain(Kind::Delta2);
+    handlers.siptrack = plain(Kind::SipTrack);
+    handlers.cmextn = plain(Kind::CmExtn);
+    handlers.other = plain(Kind::Other);
+    handlers.delta3 = tracked(Kind::Delta3);
+    handlers.missed = tracked(Kind::Missed);
+    handlers.link_state = (calls || callbacks.has(Kind::LinkState)).then(|| -> Callback<CoreLinkState> {
+        let callbacks = Arc::clone(callbacks);
+        Box::new(move |state: &CoreLinkState| {
+            callbacks.deliver(Kind::LinkState, |py| Ok(Py::new(py, LinkState(state.clone()))?.into_any()));
+            callbacks.track(&Event::LinkState(state.clone()));
+        })
     });
+}
+
+/// The tracker's limits from `calls()`'s and `on_call`'s keyword arguments.
+pub(crate) fn tracker_config(max_idle: f64, resync_window: f64, max_calls: usize) -> PyResult<TrackerConfig> {
+    if max_calls == 0 {
+        return Err(PyValueError::new_err("max_calls must be at least 1"));
+    }
+    Ok(TrackerConfig {
+        max_idle: duration("max_idle", max_idle)?,
+        resync_window: duration("resync_window", resync_window)?,
+        max_calls,
+    })
 }
 
 /// The `tls=` argument: any object with these attributes (`devlink3.TlsOptions`).

@@ -166,6 +166,16 @@ impl Simulator {
         &self.user.1
     }
 
+    /// What each call the simulator played and has ended since the last call really was: a
+    /// list of dicts (`id`, `direction`, `caller`, `called`, `answered_by`, `disposition`,
+    /// `ring_seconds`, `talk_seconds`, `hold_seconds`...; times in Unix seconds). The truth
+    /// to test a call model against: `id` is the call's `id` in `link.calls()`.
+    fn take_truths<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let truths = self.with(|sim| sim.take_truths())?;
+        let value = serde_json::to_value(truths).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        crate::events::json_to_py(py, &value)
+    }
+
     /// A snapshot of the counters: connections, authentications, events sent...
     fn stats(&self) -> PyResult<SimStats> {
         self.with(|sim| SimStats(sim.stats()))

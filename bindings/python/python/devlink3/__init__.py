@@ -66,7 +66,7 @@ from ._errors import (
     Refused,
     Timeout,
 )
-from ._link import Delta3Event, Event, Link, TlsOptions, WebSocketOptions, connect
+from ._link import CallEvent, Calls, Delta3Event, Event, Link, TlsOptions, WebSocketOptions, connect
 from ._sim import Simulator
 
 __version__: str = _devlink3.__version__
@@ -75,6 +75,8 @@ __all__ = [
     # Links
     "connect",
     "Link",
+    "Calls",
+    "CallEvent",
     "TlsOptions",
     "WebSocketOptions",
     "Simulator",

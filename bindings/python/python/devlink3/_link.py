@@ -8,7 +8,7 @@ import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from . import _devlink3
 from ._devlink3 import (
@@ -33,6 +33,12 @@ Event = Union[
     Detail, CallLost, LinkLost, AttemptReject, Delta2, SipTrack, CmExtn, CmExtnState, Unparsed, LinkState, Missed
 ]
 """Anything a link delivers."""
+
+CallEvent = Dict[str, Any]
+"""A call model event: ``{"event": "answered", "call": {...}}``, an extension change
+``{"event": "extension", "extension": "4001", "state": "talking", "previous": "ringing"}`` or
+``{"event": "unplaced", "reason": ..., "record": ...}``: the documents ``devlink3 calls``
+prints."""
 
 PathLike = Union[str, "os.PathLike[str]"]
 Callback = TypeVar("Callback", bound=Optional[Callable[..., Any]])
@@ -116,6 +122,24 @@ class Link(_devlink3.Link):
         except LinkClosed:
             raise StopAsyncIteration from None
 
+    def calls(
+        self, *, max_idle: float = 43200.0, resync_window: float = 5.0, max_calls: int = 100_000
+    ) -> Calls:
+        """The calls of this link, from its Delta3 records: iterate the result
+        (``for event in link.calls()`` or ``async for``) for call events (``started``,
+        ``ringing``, ``answered``, ``held``, ``retrieved``, ``transferred``, ``conferenced``,
+        ``queued``, ``party_joined``, ``party_left``, ``ended`` with a ``summary``) and
+        extension state changes, as dicts. Like iterating the link, it takes the link's
+        events: use one of them, or callbacks.
+
+        ``max_idle``: seconds without a record after which a call is ended as ``unknown``;
+        ``resync_window``: seconds the PBX has to re-announce a call after a reconnect;
+        ``max_calls``: calls tracked at most.
+        """
+        return Calls(
+            super().calls(max_idle=max_idle, resync_window=resync_window, max_calls=max_calls)
+        )
+
     # Callbacks run one at a time on the link's dispatcher thread, holding the GIL for the
     # call only. What a callback raises goes to sys.unraisablehook; the events go on. Each
     # method returns the callback, so it can be used as a decorator; None removes it.
@@ -144,6 +168,11 @@ class Link(_devlink3.Link):
         """Calls ``callback(missed)`` when events were lost (``Missed``)."""
         return self._on("missed", callback)
 
+    def on_call(self, callback: Callback) -> Callback:
+        """Calls ``callback(event)`` for each call or extension event of the call model (the
+        dicts ``link.calls()`` yields). Subscribes the link to Delta3 records."""
+        return self._on("call", callback)
+
     def on_other(self, callback: Callback) -> Callback:
         """Calls ``callback(event)`` for each record that could not be parsed (``Unparsed``)."""
         return self._on("other", callback)
@@ -151,6 +180,55 @@ class Link(_devlink3.Link):
     def _on(self, kind: str, callback: Callback) -> Callback:
         self._set_callback(kind, callback)
         return callback
+
+
+class Calls:
+    """The calls of a link (``link.calls()``): an iterator of call and extension events,
+    sync and async, and the state now (``calls()``, ``extensions()``)."""
+
+    def __init__(self, native: _devlink3.Calls) -> None:
+        self._native = native
+
+    def __iter__(self) -> Iterator[CallEvent]:
+        return self
+
+    def __next__(self) -> CallEvent:
+        event = self._native.__next__()
+        if event is None:
+            raise StopIteration
+        return event
+
+    async def next(self) -> CallEvent:
+        """The next event, without blocking the event loop; raises ``LinkClosed`` once the
+        link is closed."""
+        loop = asyncio.get_running_loop()
+        while True:
+            event = self._native._take()
+            if event is not None:
+                return event
+            if not await loop.run_in_executor(_async_waits(), self._native._fill, _ASYNC_SLICE):
+                event = self._native._take()
+                if event is not None:
+                    return event
+                raise LinkClosed("the link is closed")
+
+    def __aiter__(self) -> Calls:
+        return self
+
+    async def __anext__(self) -> CallEvent:
+        try:
+            return await self.next()
+        except LinkClosed:
+            raise StopAsyncIteration from None
+
+    def calls(self) -> List[Dict[str, Any]]:
+        """The calls in progress now (call documents, oldest first)."""
+        return self._native.calls()
+
+    def extensions(self) -> Dict[str, str]:
+        """Every extension seen in a call and its state now (``idle``, ``ringing``,
+        ``dialling``, ``held``, ``talking``): a busy-lamp field."""
+        return self._native.extensions()
 
 
 def connect(
