@@ -12,7 +12,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** A link to an IP Office. Internal: use `connect()`. */
 export declare class NativeLink {
   /** Starts the link; `onBatch` receives its events, encoded for `lib/decode.js`. */
-  constructor(options: ConnectOptions, onBatch: (numbers: Uint32Array, texts: string[]) => void)
+  constructor(options: ConnectOptions, onBatch: (numbers: Uint32Array, texts: string[], calls: string | null) => void)
   /** Closes the link. Resolves once the connection is closed and no batch will follow. */
   close(): Promise<void>
   /**
@@ -20,6 +20,11 @@ export declare class NativeLink {
    * iterator appears, so that no record arrives before something takes it.
    */
   subscribe(): void
+  /**
+   * Starts the call model: from the next batch on, `onBatch` also receives the call
+   * events (JSON). Idempotent.
+   */
+  trackCalls(): void
   /** Holds delivery (and lets the core's queue take the backlog) or resumes it. */
   pause(paused: boolean): void
   /** Makes the open link keep the process alive (the default). */
@@ -49,6 +54,12 @@ export declare class Simulator {
   get fingerprintSha256(): string | null
   /** The TLS certificate, PEM. */
   get certificatePem(): string | null
+  /**
+   * What each call the simulator played and has ended since the last call really was:
+   * the truth to test a call model against (`id` is the call's `id` in `call` events;
+   * times in Unix seconds).
+   */
+  takeTruths(): Array<CallTruth>
   stats(): SimulatorStats
   /** Closes every connection abruptly: clients should reconnect. */
   dropConnections(): void
@@ -89,6 +100,27 @@ export interface BlastReport {
   complete: boolean
   elapsedMs: number
   eventsPerSecond: number
+}
+
+/** What one simulated call really was (`Simulator.takeTruths()`). */
+export interface CallTruth {
+  id: string
+  callId: number
+  /** The scenario played: `internal`, `incoming_trunk`, `transfer`, `park`... */
+  scenario: string
+  /** `inbound`, `outbound` or `internal`. */
+  direction: string
+  caller: string
+  called: string
+  answeredBy?: string
+  /** `answered`, `abandoned`, `voicemail`, `busy`, `failed`. */
+  disposition: string
+  startedAt: number
+  answeredAt?: number
+  endedAt: number
+  ringSeconds: number
+  talkSeconds: number
+  holdSeconds: number
 }
 
 /** How to reach the PBX and what to ask of it. */

@@ -6,6 +6,7 @@ import type { LinkEvent, LinkEventMap, LinkState, PartyFlagsBits } from './event
 export * from './events'
 export type {
   BlastReport,
+  CallTruth,
   ConnectOptions,
   ReconnectOptions,
   ServiceUser,
@@ -52,8 +53,77 @@ export declare class DevLink3Error extends Error {
   readonly pbxCode: number | null
 }
 
-/** The events of a `Link`: one per event `type`, plus `error` and `close`. */
+/** One end of a call, as it now stands. */
+export interface CallParty {
+  endId: string
+  role: 'a' | 'b'
+  extension: string | null
+  /** The extension, or on a trunk the CLI (inbound) or the number sent (outbound). */
+  number: string
+  equipment: string | number
+  state: string | number
+  onHold: boolean
+}
+
+/** How a call went (on `ended`). */
+export interface CallSummary {
+  disposition: 'answered' | 'abandoned' | 'voicemail' | 'busy' | 'failed' | 'unknown'
+  ringSeconds: number
+  talkSeconds: number
+  holdSeconds: number
+  clearedBy: string | null
+  cause: string | number | null
+}
+
+/** A call as it now stands. Times are Unix seconds. */
+export interface Call {
+  id: string
+  node: string
+  callId: number
+  direction: 'inbound' | 'outbound' | 'internal'
+  caller: string
+  called: string
+  state: 'dialling' | 'ringing' | 'queued' | 'connected' | 'held' | 'parked' | 'voicemail' | 'ended'
+  ringing: string[]
+  answeredBy: string | null
+  parties: CallParty[]
+  startedAt: number
+  answeredAt: number | null
+  endedAt: number | null
+  uncertain: boolean
+  summary?: CallSummary
+}
+
+/** The call model's events: the documents `devlink3 calls` prints, keys in camelCase. */
+export type CallEvent =
+  | {
+      event:
+        | 'started'
+        | 'ringing'
+        | 'answered'
+        | 'held'
+        | 'retrieved'
+        | 'transferred'
+        | 'conferenced'
+        | 'queued'
+        | 'party_joined'
+        | 'party_left'
+        | 'ended'
+      call: Call
+      party?: CallParty
+    }
+  | {
+      event: 'extension'
+      extension: string
+      state: 'idle' | 'ringing' | 'dialling' | 'held' | 'talking'
+      previous: 'idle' | 'ringing' | 'dialling' | 'held' | 'talking'
+    }
+  | { event: 'unplaced'; reason: string; record: string }
+
+/** The events of a `Link`: one per event `type`, plus `call`, `error` and `close`. */
 export interface LinkEmitterEvents extends LinkEventMap {
+  /** The call model's events (a listener starts it and subscribes the link). */
+  call: [event: CallEvent]
   /** The PBX rejected the link for good, or a listener threw (`code: 'LISTENER_ERROR'`). */
   error: [error: DevLink3Error]
   /** The link is closed. */
@@ -87,6 +157,8 @@ export declare class Link extends EventEmitter<LinkEmitterEvents> implements Asy
   users(): Promise<User[]>
   /** Every event, in order, until the link closes (throws if the PBX rejects it). */
   [Symbol.asyncIterator](): AsyncIterableIterator<LinkEvent>
+  /** The call model's events, until the link closes (also emitted as `call`). */
+  calls(): AsyncIterableIterator<CallEvent>
 }
 
 /** Connects to an IP Office; resolves with the `Link` once it is operational. */

@@ -9,6 +9,9 @@ const { decodeBatch } = require('./tape.js')
 /** The events that carry records: a listener for one of them makes the link subscribe. */
 const RECORD_EVENTS = new Set(['delta3', 'delta2', 'sip_track', 'cm_extn', 'cm_extn_state', 'unparsed'])
 
+/** Marks a call model event among a batch's events (never a record's `type`). */
+const CALL = Symbol('call')
+
 /** Events an async iterator buffers before the link holds delivery back. */
 const ITERATOR_HIGH_WATER_MARK = 8192
 /** ...and how far it must catch up before delivery resumes. */
@@ -17,7 +20,8 @@ const ITERATOR_LOW_WATER_MARK = ITERATOR_HIGH_WATER_MARK / 4
 /**
  * A link to an IP Office: an EventEmitter of its events, by their `type` (`delta3`,
  * `delta2`, `sip_track`, `cm_extn`, `cm_extn_state`, `unparsed`, `link_state`, `missed`;
- * and `error`, `close`), and an async iterable of all of them. `connect()` makes one once it is operational; `new Link()` starts one and
+ * `call` for the call model's events; and `error`, `close`), and an async iterable of all
+ * of them (`calls()` for the call model's). `connect()` makes one once it is operational; `new Link()` starts one and
  * keeps trying whatever the first attempt gives.
  */
 class Link extends EventEmitter {
@@ -30,6 +34,8 @@ class Link extends EventEmitter {
   /** Events held back while `connect()` hands the link over. */
   #held = null
   #iterators = new Set()
+  /** Iterators of `calls()`. */
+  #callIterators = new Set()
   /** Iterators above their high-water mark. */
   #behind = new Set()
 
@@ -39,7 +45,7 @@ class Link extends EventEmitter {
       throw new DevLink3Error('connect options must be an object', { code: 'INVALID_CONFIG' })
     }
     try {
-      this.#native = new NativeLink(options, (numbers, texts) => this.#onBatch(numbers, texts))
+      this.#native = new NativeLink(options, (numbers, texts, calls) => this.#onBatch(numbers, texts, calls))
     } catch (error) {
       throw DevLink3Error.fromNative(error)
     }
@@ -47,7 +53,8 @@ class Link extends EventEmitter {
     // listener, an iterator): what the PBX sends first, its calls in progress, would
     // otherwise be emitted to nobody.
     this.on('newListener', (name) => {
-      if (RECORD_EVENTS.has(name)) this.#subscribe()
+      if (name === 'call') this.#trackCalls()
+      if (RECORD_EVENTS.has(name) || name === 'call') this.#subscribe()
     })
   }
 
@@ -92,8 +99,9 @@ class Link extends EventEmitter {
   close() {
     if (this.#closing === null) {
       this.#held = null
-      for (const iterator of this.#iterators) iterator.end()
+      for (const iterator of [...this.#iterators, ...this.#callIterators]) iterator.end()
       this.#iterators.clear()
+      this.#callIterators.clear()
       this.#state = { type: 'link_state', state: 'closed' }
       this.#closing = this.#native.close().then(() => this.#emitEvent('close'))
     }
@@ -132,15 +140,29 @@ class Link extends EventEmitter {
 
   /** Every event, in order, until the link closes (or throws if the PBX rejects it). */
   [Symbol.asyncIterator]() {
+    return this.#iterate(this.#iterators)
+  }
+
+  /**
+   * The call model's events (`started`, `ringing`, `answered`, ... `ended` with a
+   * `summary`; extension state changes), as `for await` over the documents `devlink3
+   * calls` prints, keys in camelCase. The same events are emitted as `call`.
+   */
+  calls() {
+    this.#trackCalls()
+    return this.#iterate(this.#callIterators)
+  }
+
+  #iterate(set) {
     const iterator = new EventIterator(
       (behind) => this.#pressure(iterator, behind),
       () => {
-        this.#iterators.delete(iterator)
+        set.delete(iterator)
         this.#pressure(iterator, false)
       },
     )
     if (this.#closing === null) {
-      this.#iterators.add(iterator)
+      set.add(iterator)
       this.#subscribe()
     } else {
       iterator.end()
@@ -148,9 +170,14 @@ class Link extends EventEmitter {
     return iterator
   }
 
-  #onBatch(numbers, texts) {
+  #trackCalls() {
+    if (this.#closing === null) this.#native.trackCalls()
+  }
+
+  #onBatch(numbers, texts, calls) {
     if (this.#closing !== null) return
     this.#deliver(decodeBatch(numbers, texts))
+    if (calls !== null) this.#deliver(JSON.parse(calls).map((call) => ({ type: CALL, call })))
   }
 
   #deliver(events) {
@@ -162,6 +189,11 @@ class Link extends EventEmitter {
   }
 
   #dispatch(event) {
+    if (event.type === CALL) {
+      this.#emitEvent('call', event.call)
+      for (const iterator of this.#callIterators) iterator.push(event.call)
+      return
+    }
     this.#emitEvent(event.type, event)
     for (const iterator of this.#iterators) iterator.push(event)
     if (event.type === 'link_state') this.#changeState(event)
@@ -227,9 +259,10 @@ class Link extends EventEmitter {
 
   /** The link has failed: its iterators throw, and `error` is emitted unless only they listen. */
   #fail(error) {
-    const iterating = this.#iterators.size > 0
-    for (const iterator of this.#iterators) iterator.fail(error)
+    const iterating = this.#iterators.size + this.#callIterators.size > 0
+    for (const iterator of [...this.#iterators, ...this.#callIterators]) iterator.fail(error)
     this.#iterators.clear()
+    this.#callIterators.clear()
     if (!iterating || this.listenerCount('error') > 0) this.#report(error)
   }
 

@@ -54,7 +54,8 @@ impl NativeLink {
     pub fn new(
         env: Env,
         options: ConnectOptions,
-        #[napi(ts_arg_type = "(numbers: Uint32Array, texts: string[]) => void")] on_batch: OnBatch<'_>,
+        #[napi(ts_arg_type = "(numbers: Uint32Array, texts: string[], calls: string | null) => void")]
+        on_batch: OnBatch<'_>,
     ) -> Result<Self> {
         let config = ClientConfig::try_from(options).map_err(|error| errors::to_js(&env, &error))?;
         let client = Arc::new(Client::connect(config).map_err(|error| errors::to_js(&env, &error))?);
@@ -74,6 +75,15 @@ impl NativeLink {
     #[napi]
     pub fn subscribe(&self, env: Env) -> Result<()> {
         self.client.subscribe(None).map_err(|error| errors::to_js(&env, &error))
+    }
+
+    /// Starts the call model: from the next batch on, `onBatch` also receives the call
+    /// events (JSON). Idempotent.
+    #[napi]
+    pub fn track_calls(&self) {
+        if let Some(pump) = &self.pump {
+            pump.track_calls();
+        }
     }
 
     /// Holds delivery (and lets the core's queue take the backlog) or resumes it.

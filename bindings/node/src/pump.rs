@@ -8,6 +8,9 @@
 //! crosses at once. The thread then sleeps on the gate, not on the core's queue, so the
 //! network side does not pay a wake-up per event.
 //!
+//! Calls: once JS asks for call events, each batch also feeds the core's call tracker, and
+//! the call events it produced cross with the batch as one JSON array (after its records).
+//!
 //! Backpressure: while JS is behind, events stay in the core's queue; when it is full the
 //! core drops the oldest and reports them as `missed`, as for any slow consumer. `pause`
 //! holds delivery for the same effect when JS asks for it (an async iterator that is behind).
@@ -21,6 +24,7 @@ use napi::threadsafe_function::{
 };
 use napi::{Env, Status, Unknown, sys};
 
+use devlink3_core::calls::{CallTracker, Tracked, unix_now};
 use devlink3_core::client::Client;
 
 use crate::shape::tape::{EventTexts, Tape};
@@ -28,13 +32,25 @@ use crate::shape::tape::{EventTexts, Tape};
 /// Events taken from the core's queue for one crossing at most.
 const BATCH: usize = 512;
 
-/// The JS batch callback: `(numbers: Uint32Array, texts: string[]) => void`.
-pub(crate) type OnBatch<'env> = Function<'env, FnArgs<(Uint32Array, EventTexts)>, Unknown<'static>>;
+/// The JS batch callback: `(numbers: Uint32Array, texts: string[], calls: string | null) => void`;
+/// `calls` is the JSON array of the call model's events the batch produced, if any.
+pub(crate) type OnBatch<'env> = Function<'env, FnArgs<(Uint32Array, EventTexts, Option<String>)>, Unknown<'static>>;
 
-type Deliver = ThreadsafeFunction<Tape, Unknown<'static>, FnArgs<(Uint32Array, EventTexts)>, Status, false>;
+type Deliver =
+    ThreadsafeFunction<Batch, Unknown<'static>, FnArgs<(Uint32Array, EventTexts, Option<String>)>, Status, false>;
+
+/// One crossing: the events, and what they meant for the calls.
+pub(crate) struct Batch {
+    tape: Tape,
+    calls: Option<String>,
+}
+
+/// The call model, fed on the delivery thread while JS asks for call events.
+pub(crate) type Calls = Arc<Mutex<Option<CallTracker>>>;
 
 pub(crate) struct Pump {
     gate: Arc<Gate>,
+    calls: Calls,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -45,18 +61,27 @@ impl Pump {
         let gate = Arc::new(Gate::default());
         let deliver: Deliver = on_batch.build_threadsafe_function().callee_handled::<false>().build_callback({
             let gate = gate.clone();
-            move |context: ThreadsafeCallContext<Tape>| {
+            move |context: ThreadsafeCallContext<Batch>| {
                 // JS is starting on this batch: the next one may form.
                 gate.update(|state| state.queued = false);
-                Ok(context.value.into_js().into())
+                let (numbers, texts) = context.value.tape.into_js();
+                Ok((numbers, texts, context.value.calls).into())
             }
         })?;
         let hold = LoopHold(deliver.handle.clone());
+        let calls: Calls = Arc::default();
         let thread = thread::Builder::new().name("devlink3-node".into()).spawn({
             let gate = gate.clone();
-            move || run(&client, &deliver, &gate)
+            let calls = calls.clone();
+            move || run(&client, &deliver, &gate, &calls)
         })?;
-        Ok((Pump { gate, thread: Some(thread) }, hold))
+        Ok((Pump { gate, calls, thread: Some(thread) }, hold))
+    }
+
+    /// Starts the call model (from the next batch on), once.
+    pub fn track_calls(&self) {
+        let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        calls.get_or_insert_with(CallTracker::default);
     }
 
     /// Holds or resumes delivery (from the next batch on).
@@ -81,8 +106,9 @@ impl Drop for Pump {
     }
 }
 
-fn run(client: &Client, deliver: &Deliver, gate: &Gate) {
+fn run(client: &Client, deliver: &Deliver, gate: &Gate, calls: &Calls) {
     let mut events = Vec::with_capacity(BATCH);
+    let mut tracked = Vec::new();
     while gate.wait_ready() {
         // Fails only once the link is closed. Relaying events is no reason to subscribe:
         // the JS side subscribes when a record listener or an iterator appears.
@@ -90,13 +116,62 @@ fn run(client: &Client, deliver: &Deliver, gate: &Gate) {
             return;
         }
         let mut tape = Tape::with_capacity(events.len());
+        let mut tracker = calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = unix_now();
         for event in events.drain(..) {
             tape.push(&event);
+            if let Some(tracker) = tracker.as_mut() {
+                tracker.event(&event, now, &mut tracked);
+            }
         }
+        if let Some(tracker) = tracker.as_mut() {
+            tracker.tick(now, &mut tracked);
+        }
+        drop(tracker);
+        let calls = (!tracked.is_empty()).then(|| call_documents(tracked.drain(..)));
         gate.update(|state| state.queued = true);
-        if deliver.call(tape, ThreadsafeFunctionCallMode::Blocking) != Status::Ok {
+        if deliver.call(Batch { tape, calls }, ThreadsafeFunctionCallMode::Blocking) != Status::Ok {
             return; // the JS environment is going away
         }
+    }
+}
+
+/// The call model's events as one JSON array of their documents, keys in camelCase.
+fn call_documents(tracked: impl Iterator<Item = Tracked>) -> String {
+    let documents: Vec<serde_json::Value> = tracked
+        .map(|t| {
+            let mut value = serde_json::to_value(&t).unwrap_or_default();
+            camel_case_keys(&mut value);
+            value
+        })
+        .collect();
+    serde_json::Value::Array(documents).to_string()
+}
+
+/// `answered_by` -> `answeredBy`, recursively; values are left alone.
+fn camel_case_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut inner) in entries {
+                camel_case_keys(&mut inner);
+                let mut camel = String::with_capacity(key.len());
+                let mut upper = false;
+                for c in key.chars() {
+                    if c == '_' {
+                        upper = true;
+                    } else if upper {
+                        camel.extend(c.to_uppercase());
+                        upper = false;
+                    } else {
+                        camel.push(c);
+                    }
+                }
+                map.insert(camel, inner);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(camel_case_keys),
+        _ => {}
     }
 }
 

@@ -106,6 +106,50 @@ pub struct BlastReport {
     pub events_per_second: f64,
 }
 
+/// What one simulated call really was (`Simulator.takeTruths()`).
+#[napi(object)]
+pub struct CallTruth {
+    pub id: String,
+    pub call_id: u32,
+    /// The scenario played: `internal`, `incoming_trunk`, `transfer`, `park`...
+    pub scenario: String,
+    /// `inbound`, `outbound` or `internal`.
+    pub direction: String,
+    pub caller: String,
+    pub called: String,
+    pub answered_by: Option<String>,
+    /// `answered`, `abandoned`, `voicemail`, `busy`, `failed`.
+    pub disposition: String,
+    pub started_at: f64,
+    pub answered_at: Option<f64>,
+    pub ended_at: f64,
+    pub ring_seconds: f64,
+    pub talk_seconds: f64,
+    pub hold_seconds: f64,
+}
+
+impl From<sim::CallTruth> for CallTruth {
+    fn from(t: sim::CallTruth) -> Self {
+        let name = |value: serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+        CallTruth {
+            direction: name(serde_json::to_value(t.direction).unwrap_or_default()),
+            disposition: name(serde_json::to_value(t.disposition).unwrap_or_default()),
+            id: t.id,
+            call_id: t.call_id,
+            scenario: t.scenario.to_owned(),
+            caller: t.caller,
+            called: t.called,
+            answered_by: t.answered_by,
+            started_at: t.started_at,
+            answered_at: t.answered_at,
+            ended_at: t.ended_at,
+            ring_seconds: t.ring_seconds,
+            talk_seconds: t.talk_seconds,
+            hold_seconds: t.hold_seconds,
+        }
+    }
+}
+
 /// A simulated IP Office on loopback, for tests and demos.
 #[napi]
 pub struct Simulator {
@@ -164,6 +208,15 @@ impl Simulator {
     #[napi(getter)]
     pub fn certificate_pem(&self) -> Result<Option<String>> {
         self.with(|sim| sim.certificate_pem())
+    }
+
+    /// What each call the simulator played and has ended since the last call really was:
+    /// the truth to test a call model against (`id` is the call's `id` in `call` events;
+    /// times in Unix seconds).
+    #[napi]
+    pub fn take_truths(&self) -> Result<Vec<CallTruth>> {
+        let truths = self.with(sim::Simulator::take_truths)?;
+        Ok(truths.into_iter().map(CallTruth::from).collect())
     }
 
     #[napi]
