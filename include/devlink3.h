@@ -170,6 +170,124 @@ typedef uint32_t devlink3_missed_reason;
 #endif // __cplusplus
 
 /**
+ * What happened: a call event, an extension's state change, or a record the model could
+ * not place.
+ */
+enum devlink3_call_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    DEVLINK3_CALL_EVENT_KIND_STARTED,
+    DEVLINK3_CALL_EVENT_KIND_RINGING,
+    DEVLINK3_CALL_EVENT_KIND_ANSWERED,
+    DEVLINK3_CALL_EVENT_KIND_HELD,
+    DEVLINK3_CALL_EVENT_KIND_RETRIEVED,
+    DEVLINK3_CALL_EVENT_KIND_TRANSFERRED,
+    DEVLINK3_CALL_EVENT_KIND_CONFERENCED,
+    DEVLINK3_CALL_EVENT_KIND_QUEUED,
+    DEVLINK3_CALL_EVENT_KIND_PARTY_JOINED,
+    DEVLINK3_CALL_EVENT_KIND_PARTY_LEFT,
+    /**
+     * The call is gone; `call->has_summary` is set.
+     */
+    DEVLINK3_CALL_EVENT_KIND_ENDED,
+    /**
+     * `extension` changed from `previous` to `extension_state`.
+     */
+    DEVLINK3_CALL_EVENT_KIND_EXTENSION,
+    /**
+     * `reason` says why `record` could not be placed in any call.
+     */
+    DEVLINK3_CALL_EVENT_KIND_UNPLACED,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum devlink3_call_event_kind devlink3_call_event_kind;
+#else
+typedef uint32_t devlink3_call_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+enum devlink3_direction
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    DEVLINK3_DIRECTION_INBOUND,
+    DEVLINK3_DIRECTION_OUTBOUND,
+    DEVLINK3_DIRECTION_INTERNAL,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum devlink3_direction devlink3_direction;
+#else
+typedef uint32_t devlink3_direction;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+enum devlink3_call_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    DEVLINK3_CALL_STATE_DIALLING,
+    DEVLINK3_CALL_STATE_RINGING,
+    DEVLINK3_CALL_STATE_QUEUED,
+    DEVLINK3_CALL_STATE_CONNECTED,
+    DEVLINK3_CALL_STATE_HELD,
+    DEVLINK3_CALL_STATE_PARKED,
+    DEVLINK3_CALL_STATE_VOICEMAIL,
+    DEVLINK3_CALL_STATE_ENDED,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum devlink3_call_state devlink3_call_state;
+#else
+typedef uint32_t devlink3_call_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+enum devlink3_disposition
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    DEVLINK3_DISPOSITION_ANSWERED,
+    DEVLINK3_DISPOSITION_ABANDONED,
+    DEVLINK3_DISPOSITION_VOICEMAIL,
+    DEVLINK3_DISPOSITION_BUSY,
+    DEVLINK3_DISPOSITION_FAILED,
+    DEVLINK3_DISPOSITION_UNKNOWN,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum devlink3_disposition devlink3_disposition;
+#else
+typedef uint32_t devlink3_disposition;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+enum devlink3_extension_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    DEVLINK3_EXTENSION_STATE_IDLE,
+    DEVLINK3_EXTENSION_STATE_RINGING,
+    DEVLINK3_EXTENSION_STATE_DIALLING,
+    DEVLINK3_EXTENSION_STATE_HELD,
+    DEVLINK3_EXTENSION_STATE_TALKING,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum devlink3_extension_state devlink3_extension_state;
+#else
+typedef uint32_t devlink3_extension_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The kind of an event.
  */
 enum devlink3_event_kind
@@ -502,6 +620,123 @@ typedef struct devlink3_unparsed {
 } devlink3_unparsed;
 
 /**
+ * One end of a call.
+ */
+typedef struct devlink3_live_party {
+    struct devlink3_str end_id;
+    /**
+     * 'a' (the originating end) or 'b'.
+     */
+    uint8_t role;
+    /**
+     * The user's extension on a phone end; empty otherwise.
+     */
+    struct devlink3_str extension;
+    /**
+     * The extension, or on a trunk the CLI (inbound) or the number sent (outbound).
+     */
+    struct devlink3_str number;
+    /**
+     * The Party "Equipment classification" code (8 TDMPhone, 2 ISDNTrunk, 12 Voicemail...).
+     */
+    uint32_t equipment;
+    /**
+     * The Party "State" code (2 Connected...).
+     */
+    uint32_t state;
+    bool on_hold;
+} devlink3_live_party;
+
+/**
+ * A call as it now stands. Times are Unix seconds, NaN when not (yet) known.
+ */
+typedef struct devlink3_live_call {
+    /**
+     * Unique for the call's life and beyond (the end identifier of its first A party).
+     */
+    struct devlink3_str id;
+    struct devlink3_str node;
+    uint32_t call_id;
+    devlink3_direction direction;
+    /**
+     * The CLI of an inbound trunk call ("" when withheld), the extension otherwise.
+     */
+    struct devlink3_str caller;
+    /**
+     * The DID of an inbound call, the digits dialled (internal), the number sent (outbound).
+     */
+    struct devlink3_str called;
+    devlink3_call_state state;
+    /**
+     * The extensions being rung now: `ringing_count` strings.
+     */
+    const struct devlink3_str *ringing;
+    size_t ringing_count;
+    /**
+     * The extension that took the call first; empty when none did.
+     */
+    struct devlink3_str answered_by;
+    /**
+     * The ends attached now: `party_count` of them.
+     */
+    const struct devlink3_live_party *parties;
+    size_t party_count;
+    double started_at;
+    double answered_at;
+    double ended_at;
+    /**
+     * Records may be missing for this call (a counter gap, events dropped).
+     */
+    bool uncertain;
+    /**
+     * The summary below is set (on `Ended` only).
+     */
+    bool has_summary;
+    devlink3_disposition disposition;
+    double ring_seconds;
+    double talk_seconds;
+    double hold_seconds;
+    /**
+     * The number of the party that hung up; empty when none did (or it is unknown).
+     */
+    struct devlink3_str cleared_by;
+    /**
+     * The clearing cause code (16 Normal...) of the first end to go; `has_cause` says
+     * whether there is one.
+     */
+    uint32_t cause;
+    bool has_cause;
+} devlink3_live_call;
+
+/**
+ * One event of the call model. Valid during the callback (push), or until
+ * `devlink3_call_event_free` (pull).
+ */
+typedef struct devlink3_call_event {
+    devlink3_call_event_kind kind;
+    /**
+     * The call as it now stands; NULL for `Extension` and `Unplaced`.
+     */
+    const struct devlink3_live_call *call;
+    /**
+     * The party that joined or left (`PartyJoined`, `PartyLeft`, `Transferred`); else NULL.
+     * Strings here and below are views (`devlink3_str`), empty when there is none.
+     */
+    const struct devlink3_live_party *party;
+    /**
+     * `Extension`: the extension, its new and its previous state.
+     */
+    struct devlink3_str extension;
+    devlink3_extension_state extension_state;
+    devlink3_extension_state previous_state;
+    /**
+     * `Unplaced`: why, and the record's text.
+     */
+    struct devlink3_str reason;
+    struct devlink3_str record;
+} devlink3_call_event;
+
+/**
  * Callbacks for pushed events, with the pointer handed back to each. A NULL function
  * ignores its kind of event. They run on the link's own delivery thread, one at a
  * time, never on the thread that set them; pointers they receive are valid during the
@@ -544,6 +779,13 @@ typedef struct devlink3_callbacks {
      * to release.
      */
     void (*drop)(void *user_data);
+    /**
+     * The call model's events (calls started, ringing, answered... ended with a summary;
+     * extension state changes), deduced from the link's Delta3 records. Setting it
+     * subscribes the link to Delta3 records. Added in 0.1 after `drop`: an application
+     * built against a header without it (a smaller `struct_size`) has none.
+     */
+    void (*call)(void *user_data, const struct devlink3_call_event *event);
 } devlink3_callbacks;
 
 /**
@@ -719,6 +961,29 @@ devlink3_status devlink3_set_callbacks(struct devlink3_link *link,
 devlink3_status devlink3_next_event(struct devlink3_link *link,
                                     int32_t timeout_ms,
                                     struct devlink3_event **event_out);
+
+/**
+ * Takes the next event of the call model (a call started, rang, was answered... ended
+ * with a summary; an extension changed state), deduced from the link's Delta3 records,
+ * waiting up to `timeout_ms` milliseconds (0: do not wait; -1: no limit). On success
+ * `*event_out` is owned by the caller, to release with `devlink3_call_event_free`.
+ * DEVLINK3_STATUS_TIMEOUT when none came in time, DEVLINK3_STATUS_CLOSED once the link is
+ * closed. It takes the link's events: pull either these or `devlink3_next_event`.
+ *
+ * # Safety
+ * `link` as for `devlink3_set_callbacks`; `event_out` NULL or writable.
+ */
+devlink3_status devlink3_next_call_event(struct devlink3_link *link,
+                                         int32_t timeout_ms,
+                                         struct devlink3_call_event **event_out);
+
+/**
+ * Releases an event from `devlink3_next_call_event`. NULL is ignored.
+ *
+ * # Safety
+ * `event` must be NULL or from `devlink3_next_call_event`, freed once.
+ */
+void devlink3_call_event_free(struct devlink3_call_event *event);
 
 /**
  * Releases an event from `devlink3_next_event`. NULL is ignored.

@@ -13,8 +13,11 @@ use std::ptr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use devlink3_core::calls::{CallTracker, Tracked, unix_now};
 use devlink3_core::client::{Client, Event, LinkState};
 use devlink3_core::dispatch::Handlers;
+
+use crate::calls::{CallEventView, devlink3_call_event};
 
 use crate::error::{Error, copy_last_error, devlink3_status, ffi_boundary, opt_c_str};
 use crate::options::{LinkSettings, Records};
@@ -37,6 +40,16 @@ pub struct devlink3_link {
     /// `devlink3_set_callbacks` (so replacing them never touches the client's handler
     /// table, which is locked while a callback runs).
     callbacks: Arc<Mutex<Option<Arc<Registered>>>>,
+    /// The call model: fed on the delivery thread for a `call` callback, or by
+    /// `devlink3_next_call_event`.
+    calls: Arc<Mutex<Calls>>,
+}
+
+/// A link's call tracker and the events it produced that were not yet pulled.
+#[derive(Default)]
+struct Calls {
+    tracker: CallTracker,
+    pending: std::collections::VecDeque<Tracked>,
 }
 
 /// Callbacks for pushed events, with the pointer handed back to each. A NULL function
@@ -76,7 +89,15 @@ pub struct devlink3_callbacks {
     /// called when `devlink3_set_callbacks` fails: the set was not taken. NULL: nothing
     /// to release.
     pub drop: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
+    /// The call model's events (calls started, ringing, answered... ended with a summary;
+    /// extension state changes), deduced from the link's Delta3 records. Setting it
+    /// subscribes the link to Delta3 records. Added in 0.1 after `drop`: an application
+    /// built against a header without it (a smaller `struct_size`) has none.
+    pub call: Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const devlink3_call_event)>,
 }
+
+/// The size of `devlink3_callbacks` before it grew `call`: the smallest accepted.
+const CALLBACKS_FIRST_SIZE: usize = std::mem::offset_of!(devlink3_callbacks, call);
 
 /// Callbacks as stored: the application promised (by registering them) that `user_data`
 /// may be used from the delivery thread. Shared by the slot and the callback running
@@ -110,14 +131,34 @@ unsafe fn read_callbacks(callbacks: *const devlink3_callbacks) -> Result<devlink
     let ours = std::mem::size_of::<devlink3_callbacks>();
     // Far above any future size: a pointer where the size belongs (a binary built against
     // a header without struct_size) is refused rather than read shifted.
-    if size < ours || size > 4096 {
+    // The size of one of the struct's versions, or of a newer one; anything in between would
+    // cut a field in two.
+    if !(size == CALLBACKS_FIRST_SIZE || (ours..=4096).contains(&size)) {
         return Err(Error::invalid(format!(
             "callbacks.struct_size is {size}: set it to sizeof(devlink3_callbacks), {ours} bytes with this header"
         )));
     }
-    // SAFETY: at least our size is readable (an application with a newer, larger header
-    // keeps its further fields to itself).
-    Ok(unsafe { callbacks.read() })
+    // The fields the application's header had; the ones it did not know stay zero (NULL).
+    let mut read = devlink3_callbacks {
+        struct_size: size,
+        user_data: ptr::null_mut(),
+        link_state: None,
+        delta3: None,
+        delta2: None,
+        siptrack: None,
+        cmextn: None,
+        missed: None,
+        unparsed: None,
+        drop: None,
+        call: None,
+    };
+    // SAFETY: `min(size, ours)` bytes are readable (the caller's contract) and writable
+    // (our struct); every field is a pointer, an optional function pointer or a size, for
+    // which the application's bytes (or zero) are valid values.
+    unsafe {
+        ptr::copy_nonoverlapping(callbacks.cast::<u8>(), (&raw mut read).cast::<u8>(), size.min(ours));
+    }
+    Ok(read)
 }
 
 /// A pulled event and the views C reads; `public` first, so that a pointer to it is a
@@ -406,7 +447,7 @@ pub unsafe extern "C" fn devlink3_open(
         // SAFETY: the caller's contract.
         let config = unsafe { config.as_ref() }.ok_or_else(|| Error::null("config"))?;
         let client = Client::connect(config.settings.client_config().map_err(Error::invalid)?)?;
-        let link = Arc::new(devlink3_link { client, callbacks: Arc::default() });
+        let link = Arc::new(devlink3_link { client, callbacks: Arc::default(), calls: Arc::default() });
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { out.write(Arc::into_raw(link).cast_mut()) };
         Ok(())
@@ -461,7 +502,8 @@ pub unsafe extern "C" fn devlink3_set_callbacks(
         // set, whatever their order; no lock is held while the update waits for a callback.
         let replaced = lock(&link.callbacks).replace(Arc::new(Registered(callbacks)));
         let slot = link.callbacks.clone();
-        if let Err(error) = link.client.set_handlers(move |h| install(h, &slot)) {
+        let calls = link.calls.clone();
+        if let Err(error) = link.client.set_handlers(move |h| install(h, &slot, &calls)) {
             // Not taken (the link is closed): the previous set goes back, and this one is
             // forgotten without calling its drop, as documented.
             let ours = std::mem::replace(&mut *lock(&link.callbacks), replaced);
@@ -481,6 +523,7 @@ pub unsafe extern "C" fn devlink3_set_callbacks(
 #[derive(Clone, Copy)]
 struct Routes {
     delta3: bool,
+    call: bool,
     delta2: bool,
     siptrack: bool,
     cmextn: bool,
@@ -488,11 +531,13 @@ struct Routes {
 }
 
 impl Routes {
-    const NONE: Routes = Routes { delta3: false, delta2: false, siptrack: false, cmextn: false, unparsed: false };
+    const NONE: Routes =
+        Routes { delta3: false, call: false, delta2: false, siptrack: false, cmextn: false, unparsed: false };
 
     fn of(callbacks: &devlink3_callbacks) -> Self {
         Routes {
             delta3: callbacks.delta3.is_some(),
+            call: callbacks.call.is_some(),
             delta2: callbacks.delta2.is_some(),
             siptrack: callbacks.siptrack.is_some(),
             cmextn: callbacks.cmextn.is_some(),
@@ -504,28 +549,46 @@ impl Routes {
 /// Routes the kinds of event the callback set in `slot` takes to [`deliver`]. A record kind
 /// is routed only once the application has a callback for it: that is when the link
 /// subscribes, so no record arrives before there is a callback to take it.
-fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Arc<Registered>>>>) {
+fn install(h: &mut Handlers, slot: &Arc<Mutex<Option<Arc<Registered>>>>, calls: &Arc<Mutex<Calls>>) {
     let routes = lock(slot).as_ref().map_or(Routes::NONE, |registered| Routes::of(&registered.0));
     let route = |wanted: bool| {
         let slot = slot.clone();
-        wanted.then(|| Box::new(move |event: &Event| deliver(&slot, event)) as Box<dyn FnMut(&Event) + Send>)
+        let calls = calls.clone();
+        wanted.then(|| Box::new(move |event: &Event| deliver(&slot, &calls, event)) as Box<dyn FnMut(&Event) + Send>)
     };
-    h.delta3 = route(routes.delta3);
+    // The call model is made of Delta3 records.
+    h.delta3 = route(routes.delta3 || routes.call);
     h.delta2 = route(routes.delta2);
     h.siptrack = route(routes.siptrack);
     h.cmextn = route(routes.cmextn);
     h.missed = route(true);
     h.other = route(routes.unparsed);
     let slot = slot.clone();
-    h.link_state = Some(Box::new(move |state: &LinkState| deliver(&slot, &Event::LinkState(state.clone()))));
+    let calls = calls.clone();
+    h.link_state = Some(Box::new(move |state: &LinkState| deliver(&slot, &calls, &Event::LinkState(state.clone()))));
 }
 
-/// Calls the application's callback for `event`, if it registered one.
-fn deliver(slot: &Mutex<Option<Arc<Registered>>>, event: &Event) {
+/// Calls the application's callback for `event`, if it registered one, then its `call`
+/// callback with what the event meant for the calls.
+fn deliver(slot: &Mutex<Option<Arc<Registered>>>, calls: &Mutex<Calls>, event: &Event) {
     // Held for the call, outside the lock: the callback may replace the callbacks or close
     // the link, and the set it belongs to is dropped only when it returns.
     let Some(registered) = lock(slot).clone() else { return };
     let cb = &registered.0;
+    deliver_record(cb, event);
+    if let Some(on_call) = cb.call {
+        let mut tracked = Vec::new();
+        lock(calls).tracker.event(event, unix_now(), &mut tracked);
+        for tracked in tracked {
+            let view = CallEventView::new(tracked);
+            // SAFETY: the application's registered callback, given a view valid for the call.
+            unsafe { on_call(cb.user_data, view.public()) };
+        }
+    }
+}
+
+/// Calls the application's record or state callback for `event`, if it registered one.
+fn deliver_record(cb: &devlink3_callbacks, event: &Event) {
     let kind = kind_of(event);
     let wanted = match kind {
         devlink3_event_kind::LinkState => cb.link_state.is_some(),
@@ -594,6 +657,71 @@ pub unsafe extern "C" fn devlink3_next_event(
         // first field of the repr(C) allocation.
         unsafe { out.write(Box::into_raw(owned).cast::<devlink3_event>()) };
         Ok(())
+    })
+}
+
+/// Takes the next event of the call model (a call started, rang, was answered... ended
+/// with a summary; an extension changed state), deduced from the link's Delta3 records,
+/// waiting up to `timeout_ms` milliseconds (0: do not wait; -1: no limit). On success
+/// `*event_out` is owned by the caller, to release with `devlink3_call_event_free`.
+/// DEVLINK3_STATUS_TIMEOUT when none came in time, DEVLINK3_STATUS_CLOSED once the link is
+/// closed. It takes the link's events: pull either these or `devlink3_next_event`.
+///
+/// # Safety
+/// `link` as for `devlink3_set_callbacks`; `event_out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn devlink3_next_call_event(
+    link: *mut devlink3_link,
+    timeout_ms: i32,
+    event_out: *mut *mut devlink3_call_event,
+) -> devlink3_status {
+    ffi_boundary("devlink3_next_call_event", || {
+        let out = out_ptr(event_out, "event_out")?;
+        // SAFETY: the caller's contract.
+        let link = unsafe { link_ref(link) }?;
+        let deadline = u64::try_from(timeout_ms).ok().map(|ms| std::time::Instant::now() + Duration::from_millis(ms));
+        let mut events = Vec::new();
+        let mut tracked = Vec::new();
+        let mut waited = false;
+        loop {
+            if let Some(next) = lock(&link.calls).pending.pop_front() {
+                let view = CallEventView::new(next);
+                // SAFETY: checked non-NULL; writable by the caller's contract. The public
+                // struct is the view's first field.
+                unsafe { out.write(Box::into_raw(view).cast::<devlink3_call_event>()) };
+                return Ok(());
+            }
+            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+            if waited && left.is_some_and(|left| left.is_zero()) {
+                return Err(Error::new(devlink3_status::Timeout, format!("no call event within {timeout_ms} ms")));
+            }
+            // A second at most per wait, so that time passes for the tracker.
+            let wait = left.map_or(Duration::from_secs(1), |left| left.min(Duration::from_secs(1)));
+            link.client.next_events(&mut events, 512, Some(wait))?;
+            waited = true;
+            let now = unix_now();
+            let mut calls = lock(&link.calls);
+            let Calls { tracker, pending } = &mut *calls;
+            for event in events.drain(..) {
+                tracker.event(&event, now, &mut tracked);
+            }
+            tracker.tick(now, &mut tracked);
+            pending.extend(tracked.drain(..));
+        }
+    })
+}
+
+/// Releases an event from `devlink3_next_call_event`. NULL is ignored.
+///
+/// # Safety
+/// `event` must be NULL or from `devlink3_next_call_event`, freed once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn devlink3_call_event_free(event: *mut devlink3_call_event) {
+    ffi_boundary("devlink3_call_event_free", || {
+        if !event.is_null() {
+            // SAFETY: the pointer is the start of a CallEventView made by devlink3_next_call_event.
+            drop(unsafe { Box::from_raw(event.cast::<CallEventView>()) });
+        }
     })
 }
 

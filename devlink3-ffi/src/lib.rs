@@ -13,6 +13,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod api;
+pub mod calls;
 mod error;
 pub mod legacy;
 mod legacy_config;

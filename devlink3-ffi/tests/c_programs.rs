@@ -858,3 +858,76 @@ fn legacy_records_sent_before_registration_are_not_lost() {
         assert!(!lines.iter().any(|l| l.starts_with("COMMS 3")), "{kind}: nothing missed");
     }
 }
+
+// The specification's call (errata-corrected, with consistent identifiers): rings 4001,
+// answered by 4001, 4001 hangs up, then the trunk end goes.
+const CALL_RINGING: &str = "<Detail><Call>c0a82a03,3,,,,0,,200,,200,</Call>\
+<PartyA>c0a82a0300002329,1,19,1,2,0,1,0,0,2,2,5.23,,0,0,5678,,,,,,01707123456,100</PartyA>\
+<Target_list><Target>c0a82a0300000407,0,0,8,106,,4001,0,4,,,200,901707123456,100</Target></Target_list></Detail>";
+const CALL_ANSWERED: &str = "<Detail><Call>c0a82a03,3,,,,0,,200,,200,</Call>\
+<PartyA>c0a82a0300002329,1,2,1,0,0,1,0,0,2,2,5.23,,0,0,5678,,,,,,01707123456,100</PartyA>\
+<PartyB>c0a82a0300000407,0,2,1,0,0,0,0,1,8,106,,4001,0,4,,,,,,200,901707123456,100</PartyB></Detail>";
+const CALL_SEQUENCE: [&str; 4] = [
+    CALL_RINGING,
+    CALL_ANSWERED,
+    "<CallLost>c0a82a03,c0a82a0300000407,1,16</CallLost>",
+    "<CallLost>c0a82a03,c0a82a0300002329,0,16</CallLost>",
+];
+
+/// The call model in C: the same events pulled and pushed, and an unplaceable record
+/// reported rather than dropped.
+fn extended_api_calls(mode: &str) {
+    let sim = sim(quiet());
+    let mut app = start(&program("calls_agent"), &[&sim.target(), mode]);
+    app.expect_line("READY");
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
+    for text in CALL_SEQUENCE {
+        sim.inject_delta3(text);
+    }
+    sim.inject_delta3("<CallLost>c0a82a03,c0a82a03deadbeef,1,16</CallLost>");
+    // Kinds: 0 started, 1 ringing, 2 answered, 9 party_left, 10 ended. Direction 0
+    // inbound; states 1 ringing, 3 connected, 7 ended. Extension states 0 idle, 1 ringing,
+    // 4 talking.
+    app.expect_line("CALL 0 c0a82a0300002329 0 1 01707123456 5678 - 4001");
+    app.expect_line("CALL 1 c0a82a0300002329 0 1 01707123456 5678 - 4001");
+    app.expect_line("EXT 4001 1 0");
+    app.expect_line("CALL 2 c0a82a0300002329 0 3 01707123456 5678 4001 -");
+    app.expect_line("EXT 4001 4 1");
+    app.expect_line("CALL 9 c0a82a0300002329 0 3 01707123456 5678 4001 -");
+    app.expect_line("EXT 4001 0 4");
+    app.expect_line("CALL 10 c0a82a0300002329 0 7 01707123456 5678 4001 -");
+    app.expect("the summary", |l| l.starts_with("ENDED c0a82a0300002329 0 4001 16 "));
+    app.expect("the unplaced record", |l| l.starts_with("UNPLACED CallLost for end c0a82a03deadbeef"));
+    app.send("quit");
+    let lines = app.finish();
+    if mode == "push" {
+        assert_eq!(lines.iter().filter(|l| *l == "DROP").count(), 1, "{lines:?}");
+    }
+}
+
+#[test]
+fn extended_api_calls_pull() {
+    extended_api_calls("pull");
+}
+
+#[test]
+fn extended_api_calls_push() {
+    extended_api_calls("push");
+}
+
+/// A program built against the header from before `devlink3_callbacks.call` passes the
+/// smaller struct size: accepted, and the bytes beyond it are not read.
+#[test]
+fn extended_api_callbacks_from_an_older_header_are_accepted() {
+    let sim = sim(quiet());
+    let mut app = start(&program("calls_agent"), &[&sim.target(), "push-old-header"]);
+    app.expect_line("OLD");
+    app.expect_line("READY");
+    std::thread::sleep(Duration::from_millis(300));
+    sim.inject_delta3(CALL_RINGING);
+    let lines = app.lines_for(Duration::from_millis(500));
+    assert!(lines.iter().all(|l| !l.starts_with("CALL")), "no call events without `call`: {lines:?}");
+    app.send("quit");
+    let lines = app.finish();
+    assert_eq!(lines.iter().filter(|l| *l == "DROP").count(), 1, "{lines:?}");
+}

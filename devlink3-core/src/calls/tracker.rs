@@ -221,6 +221,9 @@ impl Entry {
             None if !self.targets.is_empty() && self.queued => CallState::Queued,
             None if !self.targets.is_empty() => CallState::Ringing,
             None if self.queued => CallState::Queued,
+            // Answered, and its other end gone (hung up, or moving on): still connected
+            // until the last end goes or something else rings.
+            None if self.call.answered_at.is_some() => CallState::Connected,
             // A trunk call arriving rings before the PBX names what it rings.
             None if self.call.direction == Direction::Inbound => CallState::Ringing,
             None => CallState::Dialling,
