@@ -226,6 +226,11 @@ export interface SimulatorOptions {
   seed?: number
   /** `nasystem/user_list`, one array of fields (name, extension, full name...) per user. */
   usersList?: Array<Array<string>>
+  /**
+   * Calls to play as written, a JSON call script (`JSON.stringify([{ at, from, to,
+   * steps: [{ after, action, extension }] }])`; see the README).
+   */
+  script?: string
 }
 
 /** The simulator's counters. */

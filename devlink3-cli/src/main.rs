@@ -101,6 +101,9 @@ struct LinkArgs {
     /// With --sim: seed for repeatable traffic
     #[arg(long, requires = "sim")]
     seed: Option<u64>,
+    /// With --sim: also play the calls of this JSON call script (see the README)
+    #[arg(long, value_name = "FILE", requires = "sim")]
+    script: Option<PathBuf>,
 }
 
 /// HTTP authentication for WebSocket targets.
@@ -203,6 +206,9 @@ struct SimArgs {
     /// Mutual TLS: TLS clients must present a certificate signed by a CA of this PEM file
     #[arg(long, value_name = "FILE")]
     client_ca: Option<std::path::PathBuf>,
+    /// Also play the calls of this JSON call script, as written (see the README)
+    #[arg(long, value_name = "FILE")]
+    script: Option<PathBuf>,
     /// Append what each call really was, as it ends, to FILE as JSON lines (direction,
     /// caller, called, answered_by, disposition, ring/talk/hold seconds): the truth to test
     /// a call model against
@@ -250,6 +256,9 @@ fn open(link: LinkArgs, flags: &str) -> Result<Session, String> {
         if let Some(seed) = link.seed {
             config.seed = seed;
         }
+        if let Some(path) = &link.script {
+            config.script = read_script(path)?;
+        }
         if link.ws {
             config.ws = config.tcp.take();
         }
@@ -290,6 +299,12 @@ fn open(link: LinkArgs, flags: &str) -> Result<Session, String> {
     }
     let client = Client::connect(config).map_err(|e| e.to_string())?;
     Ok(Session { client, _sim: sim })
+}
+
+/// A call script from a file, or why not (naming the file).
+fn read_script(path: &std::path::Path) -> Result<Vec<devlink3_sim::ScriptedCall>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read --script {}: {e}", path.display()))?;
+    devlink3_sim::parse_script(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The password from the named environment variable, else from the terminal (not echoed).
@@ -428,6 +443,9 @@ fn sim(args: SimArgs) -> Result<ExitCode, String> {
     };
     if let Some(seed) = args.seed {
         config.seed = seed;
+    }
+    if let Some(path) = &args.script {
+        config.script = read_script(path)?;
     }
     let sim = Simulator::start(config).map_err(|e| format!("cannot start the simulator: {e}"))?;
     let mut truth = match &args.truth {

@@ -62,6 +62,9 @@ pub struct SimConfig {
     /// Originating PBX address in every event; also the Delta3 node identifier
     /// (`c0a82a03` for the default 192.168.42.3).
     pub pbx_ip: Ipv4Addr,
+    /// Calls played as written (see [`parse_script`](crate::parse_script)), beside the
+    /// generated traffic. Checked when the simulator starts. Default: none.
+    pub script: Vec<crate::ScriptedCall>,
     /// Calls started per second by the traffic model. Default 0: no generated traffic, so
     /// tests see only the records they inject. Change it live with
     /// [`Simulator::set_rate`](super::Simulator::set_rate).
@@ -93,6 +96,7 @@ impl Default for SimConfig {
             pbx_type: "Avaya IP500v2 12.2.0.0 build 1".to_owned(),
             variant: "Standard 1.0".to_owned(),
             pbx_ip: Ipv4Addr::new(192, 168, 42, 3),
+            script: Vec::new(),
             rate: 0.0,
             seed: 1,
             users_list: default_users_list(),

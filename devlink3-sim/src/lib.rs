@@ -33,6 +33,7 @@ mod config;
 mod connection;
 mod control;
 mod feed;
+mod script;
 mod server;
 mod stats;
 mod subscription;
@@ -71,6 +72,7 @@ pub const ANSWERED_CALL_DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,
 pub use blast::{Blast, BlastReport};
 pub use config::{SimConfig, default_users_list};
 pub use devlink3_core::transport::SendPolicy;
+pub use script::{ScriptAction, ScriptStep, ScriptedCall, parse_script};
 pub use server::READ_FILE_NOT_FOUND;
 pub use stats::{SimStats, UserStats};
 pub use traffic::{CallTruth, SimRecord};
@@ -125,12 +127,13 @@ impl Simulator {
         let ws_addr = ws_listener.as_ref().map(|(_, addr)| *addr);
         let wss_addr = wss_listener.as_ref().map(|(_, addr)| *addr);
 
-        let traffic = Traffic::new(TrafficConfig {
+        let mut traffic = Traffic::new(TrafficConfig {
             seed: config.seed,
             node_id: config.node_id(),
             extensions: config.users_list.iter().map(|user| user.extension().to_owned()).collect(),
             ..TrafficConfig::default()
         });
+        traffic.add_script(&config.script).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let shared = Arc::new(Shared {
             user_list: write_user_list(&config.users_list),
             accounts: Accounts::new(&config.users, config.lockout_after, config.lockout_for),

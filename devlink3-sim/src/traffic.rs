@@ -39,9 +39,11 @@
 //! specification's SIPTrack example `c0a82a1f000003eb` / `17.1003.1`).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use devlink3_core::calls::{Direction, Disposition};
+
+use crate::script::{ScriptAction, ScriptedCall};
 use devlink3_proto::records::{
     AttemptReject, Call, CallLost, CalledType, Cause, CliPresentation, CmExtn, Delta2, Delta2Kind, Delta2State, Detail,
     EquipmentClass, Party, PartyState, QueueState, SipDirection, SipEvent, SipTrack, SipType, Target, Tone,
@@ -191,6 +193,8 @@ enum Scenario {
     Busy,
     Park,
     Conference,
+    /// Played from a user's script ([`ScriptedCall`]), not drawn at random.
+    Scripted,
 }
 
 impl Scenario {
@@ -219,6 +223,7 @@ impl Scenario {
             Scenario::Busy => "busy",
             Scenario::Park => "park",
             Scenario::Conference => "conference",
+            Scenario::Scripted => "scripted",
         }
     }
 }
@@ -368,10 +373,20 @@ enum Destination {
     Extension(String),
 }
 
+/// What a new call is made of.
+struct NewCall {
+    scenario: Scenario,
+    rng: Rng,
+    steps: Vec<Step>,
+    destination: Option<Destination>,
+    party_a: End,
+    direction: Direction,
+    call_id: u32,
+}
+
 /// A call in progress.
 #[derive(Debug)]
 struct SimCall {
-    scenario: Scenario,
     rng: Rng,
     /// Steps still to run; the first runs at `next_at`.
     steps: Vec<Step>,
@@ -402,6 +417,11 @@ struct SimCall {
     hold_since: Option<u64>,
     /// When something first rang.
     first_ring_at: Option<u64>,
+    /// A scripted call's plan: per step still to run, its delay and who acts (the
+    /// extension that answers, the transfer target...). Empty for generated calls.
+    plan: VecDeque<(u64, Option<String>)>,
+    /// A scripted call's number to dial (an extension or an outside number).
+    dial: Option<String>,
 }
 
 /// What one simulated call really was, as the traffic model played it (times in seconds of
@@ -521,6 +541,20 @@ pub struct Traffic {
     extn_states: BTreeMap<String, u32>,
     /// Truths of the calls ended since the last [`Traffic::take_truths`], when recording.
     truths: Option<Vec<CallTruth>>,
+    /// Scripted calls not yet started, by start time.
+    scripts: VecDeque<ScriptPlan>,
+}
+
+/// A scripted call, checked and planned.
+#[derive(Debug, Clone)]
+struct ScriptPlan {
+    at: u64,
+    from: String,
+    to: String,
+    direction: Direction,
+    group: Option<HuntGroup>,
+    steps: Vec<Step>,
+    plan: VecDeque<(u64, Option<String>)>,
 }
 
 impl Traffic {
@@ -539,7 +573,207 @@ impl Traffic {
             next_end: 0x3ea,
             extn_states: BTreeMap::new(),
             truths: None,
+            scripts: VecDeque::new(),
         }
+    }
+
+    /// Checks `calls` (a user's script) against this system's extensions and hunt groups
+    /// and schedules them, `at` counted from time 0. On a mistake nothing is scheduled and
+    /// the error names the call and step.
+    pub fn add_script(&mut self, calls: &[ScriptedCall]) -> Result<(), String> {
+        let mut plans = calls.iter().enumerate().map(|(i, c)| self.plan_script(i, c)).collect::<Result<Vec<_>, _>>()?;
+        plans.extend(self.scripts.drain(..));
+        plans.sort_by_key(|p| p.at);
+        self.scripts = plans.into();
+        Ok(())
+    }
+
+    fn plan_script(&self, index: usize, call: &ScriptedCall) -> Result<ScriptPlan, String> {
+        let what = format!("script call {} ({} to {})", index + 1, call.from, call.to);
+        let err = |message: String| format!("{what}: {message}");
+        let tenths_of = |value: f64, name: &str| -> Result<u64, String> {
+            if !(0.0..=86_400.0).contains(&value) {
+                return Err(err(format!("{name} {value} is not between 0 and 86400 seconds")));
+            }
+            Ok((value * 10.0).round() as u64)
+        };
+        let is_extension = |n: &str| self.config.extensions.iter().any(|e| e == n);
+        let is_number = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '+');
+        let group = self.config.hunt_groups.iter().find(|g| g.number == call.to).cloned();
+        let direction = if is_extension(&call.from) {
+            if is_extension(&call.to) {
+                Direction::Internal
+            } else if group.is_some() {
+                return Err(err("an extension calling a hunt group is not modelled: call one of its members".into()));
+            } else if is_number(&call.to) {
+                Direction::Outbound
+            } else {
+                return Err(err(format!("\"to\" {:?} is neither an extension nor an outside number", call.to)));
+            }
+        } else if !is_number(&call.from) {
+            return Err(err(format!("\"from\" {:?} is neither an extension nor an outside number", call.from)));
+        } else if group.is_some() || is_extension(&call.to) {
+            Direction::Inbound
+        } else {
+            return Err(err(format!(
+                "an inbound call must go to an extension or a hunt group of the simulator, not {:?}",
+                call.to
+            )));
+        };
+        let at = tenths_of(call.at, "at")?;
+        let mut steps = vec![Step::Begin];
+        let mut plan: VecDeque<(u64, Option<String>)> = VecDeque::from([(0, None)]);
+        let first = call.steps.first().map(|s| s.action);
+        match (direction, first) {
+            (Direction::Internal, Some(ScriptAction::Busy)) => {}
+            (Direction::Inbound, _) => {
+                steps.push(Step::Ring);
+                plan.push_back((5, None));
+            }
+            _ => {
+                steps.push(Step::Dialled);
+                plan.push_back((20, None));
+            }
+        }
+        let (mut answered, mut held, mut parked, mut transferring, mut ended) = (false, false, false, false, false);
+        for (j, step) in call.steps.iter().enumerate() {
+            let err = |message: &str| err(format!("step {} ({:?}): {message}", j + 1, step.action));
+            if ended {
+                return Err(err("the call has already ended"));
+            }
+            let delay = tenths_of(step.after, "after")?;
+            let who = step.extension.clone();
+            if let Some(ext) = &who
+                && !is_extension(ext)
+            {
+                return Err(err(&format!("{ext:?} is not an extension of the simulator")));
+            }
+            let planned = match step.action {
+                ScriptAction::Answer if direction == Direction::Outbound => {
+                    (!answered).then_some(Step::FarAnswer).ok_or_else(|| err("already answered"))?
+                }
+                ScriptAction::Answer if transferring => {
+                    transferring = false;
+                    Step::TransferAnswer
+                }
+                ScriptAction::Answer if answered => return Err(err("already answered (transfer first)")),
+                ScriptAction::Answer => {
+                    let rung: Vec<String> = match &group {
+                        Some(g) => g.members.clone(),
+                        None => vec![call.to.clone()],
+                    };
+                    if let Some(ext) = &who
+                        && !rung.contains(ext)
+                    {
+                        return Err(err(&format!("{ext} does not ring: {} do", rung.join(", "))));
+                    }
+                    answered = true;
+                    Step::Answer
+                }
+                ScriptAction::Hold if answered && !held && !parked => {
+                    held = true;
+                    Step::Hold
+                }
+                ScriptAction::Retrieve if held => {
+                    held = false;
+                    Step::Retrieve
+                }
+                ScriptAction::Transfer if answered && !held && !parked && direction != Direction::Outbound => {
+                    if who.is_none() {
+                        return Err(err("say which extension to transfer to"));
+                    }
+                    transferring = true;
+                    Step::Transfer
+                }
+                ScriptAction::Park if answered && !held && !parked && direction != Direction::Outbound => {
+                    parked = true;
+                    Step::Park
+                }
+                ScriptAction::Unpark if parked => {
+                    parked = false;
+                    Step::Unpark
+                }
+                ScriptAction::Conference if answered && !held && !parked && direction != Direction::Outbound => {
+                    Step::Conference
+                }
+                ScriptAction::Voicemail if !answered && direction != Direction::Outbound => {
+                    answered = true;
+                    Step::Voicemail
+                }
+                ScriptAction::Busy if j == 0 && direction == Direction::Internal => {
+                    steps.push(Step::Busy);
+                    plan.push_back((delay, None));
+                    continue;
+                }
+                ScriptAction::Fail if j == 0 && direction == Direction::Outbound => {
+                    ended = true;
+                    Step::Fail
+                }
+                ScriptAction::Hangup => {
+                    ended = true;
+                    if answered { Step::Clear } else { Step::Abandon }
+                }
+                _ => return Err(err("not possible at this point of the call")),
+            };
+            steps.push(planned);
+            plan.push_back((delay, who));
+        }
+        if transferring {
+            return Err(err("a transfer must be answered (an \"answer\" step) before the call ends".into()));
+        }
+        if !ended {
+            steps.push(if answered || steps.contains(&Step::FarAnswer) { Step::Clear } else { Step::Abandon });
+            plan.push_back((50, None));
+        }
+        Ok(ScriptPlan { at, from: call.from.clone(), to: call.to.clone(), direction, group, steps, plan })
+    }
+
+    /// Starts a scripted call at its time.
+    fn start_scripted(&mut self, script: ScriptPlan) {
+        let mut rng = Rng(self.rng.next_u64());
+        let call_id = self.next_call_id();
+        let (party_a, destination) = match script.direction {
+            Direction::Inbound => {
+                let kind = if rng.chance(50) { TrunkKind::Sip } else { TrunkKind::Isdn };
+                let mut end = self.trunk_end(kind, true, &mut rng);
+                end.set(PartyState::Offering, false, Tone::NoTone);
+                end.party.did = script.to.clone().into();
+                end.party.cli = script.from.clone().into();
+                end.party.cli_presentation = CliPresentation::Unspecified;
+                let destination = match script.group {
+                    Some(group) => Destination::Group(group),
+                    None => Destination::Extension(script.to.clone()),
+                };
+                (end, Some(destination))
+            }
+            Direction::Internal | Direction::Outbound => {
+                let mut end = self.phone_end(&script.from);
+                end.party.incoming = true;
+                end.set(PartyState::Dialling, true, Tone::DialTone);
+                end.party.cli = script.from.clone().into();
+                end.party.cli_presentation = CliPresentation::Unspecified;
+                (end, None)
+            }
+        };
+        let new = NewCall {
+            scenario: Scenario::Scripted,
+            rng,
+            steps: script.steps,
+            destination,
+            party_a,
+            direction: script.direction,
+            call_id,
+        };
+        let call = self.push_call(new, script.at);
+        call.plan = script.plan;
+        // The Begin step runs now: its plan entry is the first.
+        call.dial = (script.direction != Direction::Inbound).then_some(script.to);
+    }
+
+    fn next_call_id(&mut self) -> u32 {
+        let call_id = self.next_call_id;
+        self.next_call_id = self.next_call_id.wrapping_add(1).max(1);
+        call_id
     }
 
     /// Starts (or stops) keeping the truth of every call that ends, for
@@ -569,8 +803,7 @@ impl Traffic {
             }
             roll -= w;
         }
-        let call_id = self.next_call_id;
-        self.next_call_id = self.next_call_id.wrapping_add(1).max(1);
+        let call_id = self.next_call_id();
 
         let from_trunk = match scenario {
             Scenario::IncomingTrunk => true,
@@ -578,6 +811,7 @@ impl Traffic {
             Scenario::Transfer | Scenario::Abandoned | Scenario::Voicemail | Scenario::Park | Scenario::Conference => {
                 rng.chance(50)
             }
+            Scenario::Scripted => unreachable!("scripted calls start in start_scripted"),
         };
         let mut steps = vec![Step::Begin];
         steps.push(match scenario {
@@ -586,6 +820,7 @@ impl Traffic {
             _ => Step::Dialled,
         });
         match scenario {
+            Scenario::Scripted => {}
             Scenario::Voicemail => steps.push(Step::Voicemail),
             Scenario::Busy => steps.push(Step::Abandon),
             Scenario::Park => steps.extend([Step::Answer, Step::Park, Step::Unpark]),
@@ -651,17 +886,25 @@ impl Traffic {
             end.party.cli_presentation = CliPresentation::Unspecified;
             end
         };
+        let direction = match scenario {
+            _ if from_trunk => Direction::Inbound,
+            Scenario::OutgoingTrunk => Direction::Outbound,
+            _ => Direction::Internal,
+        };
+        self.push_call(NewCall { scenario, rng, steps, destination, party_a, direction, call_id }, now);
+    }
+
+    /// Adds a call that begins at `now` with its first step.
+    fn push_call(&mut self, new: NewCall, now: u64) -> &mut SimCall {
+        let NewCall { scenario, rng, steps, destination, party_a, direction, call_id } = new;
+        let from_trunk = direction == Direction::Inbound;
         let call =
             Call { node: self.config.node_id.clone().into(), call_id, timestamp: tenths(now), ..Call::default() };
         let truth = CallTruth {
             id: party_a.party.end_id.to_string(),
             call_id,
             scenario: scenario.name(),
-            direction: match scenario {
-                _ if from_trunk => Direction::Inbound,
-                Scenario::OutgoingTrunk => Direction::Outbound,
-                _ => Direction::Internal,
-            },
+            direction,
             // The CLI of an inbound trunk call, the extension otherwise.
             caller: if from_trunk { party_a.party.cli.to_string() } else { party_a.party.identity.to_string() },
             // The DID of an inbound call; the dialled digits or the number sent come later.
@@ -676,7 +919,6 @@ impl Traffic {
             hold_seconds: 0.0,
         };
         self.calls.push(SimCall {
-            scenario,
             rng,
             steps,
             next_at: now,
@@ -696,7 +938,10 @@ impl Traffic {
             truth,
             hold_since: None,
             first_ring_at: None,
+            plan: VecDeque::new(),
+            dial: None,
         });
+        self.calls.last_mut().expect("just pushed")
     }
 
     /// Advances every call in progress to `now`, appending the records its state changes
@@ -705,6 +950,16 @@ impl Traffic {
     /// depend on how often this is called.
     pub fn advance(&mut self, now: u64, out: &mut Vec<SimRecord>) {
         loop {
+            // Scripted calls begin in time order with the steps of the calls in progress.
+            let next_step = self.calls.iter().map(|c| c.next_at).min();
+            if let Some(script) = self.scripts.front()
+                && script.at <= now
+                && next_step.is_none_or(|t| script.at <= t)
+            {
+                let script = self.scripts.pop_front().expect("just looked");
+                self.start_scripted(script);
+                continue;
+            }
             let mut due: Option<usize> = None;
             for (i, call) in self.calls.iter().enumerate() {
                 if call.next_at <= now && due.is_none_or(|d| call.next_at < self.calls[d].next_at) {
@@ -733,6 +988,8 @@ impl Traffic {
     fn run_step(&mut self, i: usize, out: &mut Vec<SimRecord>) {
         let t = self.calls[i].next_at;
         let step = self.calls[i].steps.remove(0);
+        // Who acts in this step, when a script says.
+        let choice = self.calls[i].plan.pop_front().and_then(|(_, who)| who);
         let mut touched: Vec<String> = self.calls[i].extensions().map(str::to_owned).collect();
         let node = self.config.node_id.clone();
         let prefix = self.config.trunk_prefix.clone();
@@ -747,11 +1004,10 @@ impl Traffic {
                 emit.siptrack(&call.party_a, true);
             }
             Step::Dialled => {
-                let scenario = self.calls[i].scenario;
                 let caller = self.calls[i].party_a.extension.clone().unwrap_or_default();
-                if scenario == Scenario::OutgoingTrunk {
+                if self.calls[i].truth.direction == Direction::Outbound {
                     let mut rng = self.calls[i].rng.clone();
-                    let number = external_number(&mut rng);
+                    let number = self.calls[i].dial.clone().unwrap_or_else(|| external_number(&mut rng));
                     let kind = if rng.chance(50) { TrunkKind::Sip } else { TrunkKind::Isdn };
                     let mut trunk = self.trunk_end(kind, false, &mut rng);
                     let call = &mut self.calls[i];
@@ -774,7 +1030,10 @@ impl Traffic {
                     emit.siptrack(call.party_b.as_ref().expect("just set"), true);
                 } else {
                     let mut rng = self.calls[i].rng.clone();
-                    let callee = self.free_extension(&mut rng, &[caller.as_str()]);
+                    let callee = match self.calls[i].dial.clone() {
+                        Some(callee) => callee,
+                        None => self.free_extension(&mut rng, &[caller.as_str()]),
+                    };
                     let mut target = self.phone_end(&callee);
                     let call = &mut self.calls[i];
                     call.rng = rng;
@@ -849,7 +1108,13 @@ impl Traffic {
             }
             Step::Answer | Step::TransferAnswer => {
                 let call = &mut self.calls[i];
-                let k = call.rng.below(call.targets.len());
+                let chosen = choice
+                    .as_deref()
+                    .and_then(|ext| call.targets.iter().position(|t| t.extension.as_deref() == Some(ext)));
+                let k = match chosen {
+                    Some(k) => k,
+                    None => call.rng.below(call.targets.len()),
+                };
                 if k >= call.targets.len() {
                     // Nobody rings (cannot happen with the scenarios above): nothing to answer.
                     self.schedule(i, t, false);
@@ -917,7 +1182,10 @@ impl Traffic {
                 let mut exclude: Vec<String> = self.calls[i].extensions().map(str::to_owned).collect();
                 exclude.sort();
                 let exclude: Vec<&str> = exclude.iter().map(String::as_str).collect();
-                let c_ext = self.free_extension(&mut rng, &exclude);
+                let c_ext = match choice {
+                    Some(ext) => ext,
+                    None => self.free_extension(&mut rng, &exclude),
+                };
                 let mut c = self.phone_end(&c_ext);
                 let call = &mut self.calls[i];
                 call.rng = rng;
@@ -971,7 +1239,11 @@ impl Traffic {
                 let mut rng = self.calls[i].rng.clone();
                 let caller = self.calls[i].party_a.extension.clone().unwrap_or_default();
                 let others: Vec<&String> = self.config.extensions.iter().filter(|e| **e != caller).collect();
-                let callee = if others.is_empty() { caller.clone() } else { (*rng.pick(&others)).clone() };
+                let callee = match self.calls[i].dial.clone() {
+                    Some(callee) => callee,
+                    None if others.is_empty() => caller.clone(),
+                    None => (*rng.pick(&others)).clone(),
+                };
                 let call = &mut self.calls[i];
                 call.rng = rng;
                 call.party_a.party.dialled = callee.clone().into();
@@ -1021,7 +1293,10 @@ impl Traffic {
                 let mut exclude: Vec<String> = self.calls[i].extensions().map(str::to_owned).collect();
                 exclude.sort();
                 let exclude: Vec<&str> = exclude.iter().map(String::as_str).collect();
-                let ext = self.free_extension(&mut rng, &exclude);
+                let ext = match choice {
+                    Some(ext) => ext,
+                    None => self.free_extension(&mut rng, &exclude),
+                };
                 let mut taker = self.phone_end(&ext);
                 let call = &mut self.calls[i];
                 call.rng = rng;
@@ -1117,7 +1392,10 @@ impl Traffic {
         let call = &mut self.calls[i];
         match call.steps.first() {
             Some(&next) if !finished => {
-                call.next_at = t + delay_before(next, &mut call.rng);
+                call.next_at = t + match call.plan.front() {
+                    Some((delay, _)) => *delay,
+                    None => delay_before(next, &mut call.rng),
+                };
                 true
             }
             _ => {
@@ -1523,7 +1801,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for i in 0..200 {
             traffic.start_call(i);
-            seen.insert(traffic.calls.last().unwrap().scenario);
+            seen.insert(traffic.calls.last().unwrap().truth.scenario);
         }
         assert_eq!(seen.len(), Scenario::ALL.len());
         let mut out = Vec::new();

@@ -249,3 +249,129 @@ fn a_live_link_tracks_the_simulators_calls() {
     assert!(compared >= 10, "too few calls ended to compare: {compared}");
     assert!(mismatches.is_empty(), "{} disagree:\n{}", mismatches.len(), mismatches.join("\n"));
 }
+
+const SCRIPT: &str = r#"{"calls": [
+  {"at": 1, "from": "01632960123", "to": "200", "steps": [
+    {"after": 4, "action": "answer", "extension": "4001"},
+    {"after": 20, "action": "transfer", "extension": "4002"},
+    {"after": 3, "action": "answer"},
+    {"after": 30, "action": "hangup"}]},
+  {"at": 2, "from": "4005", "to": "4006", "steps": [{"after": 2, "action": "busy"}, {"action": "hangup"}]},
+  {"at": 3, "from": "4007", "to": "07700900123", "steps": [{"action": "fail"}]},
+  {"at": 4, "from": "4008", "to": "4009", "steps": [
+    {"after": 3, "action": "answer"}, {"after": 5, "action": "park"},
+    {"after": 10, "action": "unpark", "extension": "4010"}, {"after": 5, "action": "hangup"}]},
+  {"at": 5, "from": "01632960999", "to": "4011", "steps": [{"after": 15, "action": "voicemail"}]},
+  {"at": 6, "from": "4012", "to": "4013", "steps": [
+    {"after": 2, "action": "answer"}, {"after": 2, "action": "hold"}, {"after": 7, "action": "retrieve"},
+    {"after": 2, "action": "conference"}]},
+  {"at": 7, "from": "01632960555", "to": "201", "steps": [{"after": 9, "action": "hangup"}]}
+]}"#;
+
+/// A user's script plays as written, the tracker sees it as the truth says, and the truth
+/// is what the script said.
+#[test]
+fn a_scripted_call_flow_plays_as_written() {
+    let calls = devlink3_sim::parse_script(SCRIPT).expect("the script parses");
+    let mut traffic = Traffic::new(TrafficConfig::default());
+    traffic.record_truths(true);
+    traffic.add_script(&calls).expect("the script is valid");
+    let mut records = Vec::new();
+    traffic.advance(10_000, &mut records);
+    let mut tracker = CallTracker::new(TrackerConfig::default());
+    let mut out = Vec::new();
+    for record in records {
+        let SimRecord::Delta3 { text, .. } = record else { continue };
+        let parsed = parse_delta3(&text).unwrap();
+        tracker.record(&parsed, record_time(&parsed), &mut out);
+    }
+    let truths = traffic.take_truths();
+    assert_eq!(truths.len(), 7);
+    let summary: Vec<(String, String, String, Option<String>, Disposition)> = {
+        let mut t: Vec<&CallTruth> = truths.iter().collect();
+        t.sort_by(|a, b| a.started_at.total_cmp(&b.started_at));
+        t.iter()
+            .map(|t| {
+                (t.caller.clone(), t.called.clone(), format!("{:?}", t.direction), t.answered_by.clone(), t.disposition)
+            })
+            .collect()
+    };
+    assert_eq!(
+        summary,
+        [
+            ("01632960123".into(), "200".into(), "Inbound".into(), Some("4001".into()), Disposition::Answered),
+            ("4005".into(), "4006".into(), "Internal".into(), None, Disposition::Busy),
+            ("4007".into(), "07700900123".into(), "Outbound".into(), None, Disposition::Failed),
+            ("4008".into(), "4009".into(), "Internal".into(), Some("4009".into()), Disposition::Answered),
+            ("01632960999".into(), "4011".into(), "Inbound".into(), None, Disposition::Voicemail),
+            ("4012".into(), "4013".into(), "Internal".into(), Some("4013".into()), Disposition::Answered),
+            ("01632960555".into(), "201".into(), "Inbound".into(), None, Disposition::Abandoned),
+        ]
+    );
+    let ended: HashMap<String, &CallEvent> = out
+        .iter()
+        .filter_map(|t| match t {
+            Tracked::Call(e) if e.event == CallEventKind::Ended => Some((e.call.id.clone(), e)),
+            _ => None,
+        })
+        .collect();
+    for truth in &truths {
+        let call = &ended[&truth.id].call;
+        let summary = call.summary.as_ref().unwrap();
+        assert_eq!((call.direction, &call.caller, &call.called), (truth.direction, &truth.caller, &truth.called));
+        assert_eq!((&call.answered_by, summary.disposition), (&truth.answered_by, truth.disposition));
+        assert!((summary.talk_seconds - truth.talk_seconds).abs() <= TICK + 1e-9, "{call:?} {truth:?}");
+        assert!((summary.hold_seconds - truth.hold_seconds).abs() <= TICK + 1e-9, "{call:?} {truth:?}");
+    }
+    let names: Vec<&str> = out.iter().map(Tracked::name).collect();
+    for kind in ["transferred", "held", "retrieved", "conferenced", "queued", "party_joined"] {
+        assert!(names.contains(&kind), "no {kind} in {names:?}");
+    }
+    // The transfer happened where the script said: 4001 answered, 4002 took it over.
+    let first = &ended[&truths.iter().find(|t| t.called == "200").unwrap().id].call;
+    assert_eq!(first.answered_by.as_deref(), Some("4001"));
+    // Presented at 1.5 s (half a second after it arrived), answered 4 s after that.
+    assert!((first.summary.as_ref().unwrap().ring_seconds - 4.0).abs() < 1e-9, "{first:?}");
+}
+
+#[test]
+fn a_wrong_script_is_refused_naming_the_call_and_step() {
+    let cases = [
+        (
+            r#"[{"from": "4001", "to": "4002", "steps": [{"action": "hold"}]}]"#,
+            "script call 1 (4001 to 4002): step 1 (Hold): not possible",
+        ),
+        (r#"[{"from": "4001", "to": "200"}]"#, "an extension calling a hunt group is not modelled"),
+        (r#"[{"from": "x", "to": "4002"}]"#, "\"from\" \"x\" is neither an extension nor an outside number"),
+        (
+            r#"[{"from": "0163", "to": "200", "steps": [{"action": "answer", "extension": "4009"}]}]"#,
+            "4009 does not ring: 4001, 4002, 4003, 4004 do",
+        ),
+        (
+            r#"[{"from": "4001", "to": "4002", "steps": [{"action": "answer"}, {"action": "transfer"}]}]"#,
+            "say which extension to transfer to",
+        ),
+        (
+            r#"[{"from": "4001", "to": "4002", "steps": [{"after": -1, "action": "answer"}]}]"#,
+            "after -1 is not between 0 and 86400 seconds",
+        ),
+        (
+            r#"[{"from": "4001", "to": "4002", "steps": [{"action": "hangup"}, {"action": "answer"}]}]"#,
+            "step 2 (Answer): the call has already ended",
+        ),
+    ];
+    for (script, want) in cases {
+        let calls = devlink3_sim::parse_script(script).expect("parses");
+        let err = Traffic::new(TrafficConfig::default()).add_script(&calls).unwrap_err();
+        assert!(err.contains(want), "{script}: {err}");
+    }
+    for (bad, want) in [
+        ("{", "the call script is not valid: EOF"),
+        (r#"[{"from": "4001", "to": "4002", "steps": [{"action": "dance"}]}]"#, "unknown variant `dance`"),
+        (r#"[{"from": "4001", "to": "4002", "when": 3}]"#, "unknown field `when`"),
+        (r#"42"#, "expected a list of calls"),
+    ] {
+        let err = devlink3_sim::parse_script(bad).unwrap_err();
+        assert!(err.contains(want), "{bad}: {err}");
+    }
+}

@@ -53,6 +53,9 @@ pub struct SimulatorOptions {
     pub seed: Option<u32>,
     /// `nasystem/user_list`, one array of fields (name, extension, full name...) per user.
     pub users_list: Option<Vec<Vec<String>>>,
+    /// Calls to play as written, a JSON call script (`JSON.stringify([{ at, from, to,
+    /// steps: [{ after, action, extension }] }])`; see the README).
+    pub script: Option<String>,
 }
 
 /// A service user of the simulator.
@@ -386,6 +389,9 @@ fn sim_config(options: SimulatorOptions) -> Result<SimConfig> {
     }
     if let Some(list) = options.users_list {
         config.users_list = list.into_iter().map(|fields| UserEntry { fields }).collect();
+    }
+    if let Some(script) = options.script {
+        config.script = sim::parse_script(&script).map_err(Error::from_reason)?;
     }
     Ok(config)
 }

@@ -93,3 +93,41 @@ test('the call model agrees with the simulator truth', async (t) => {
   }
   assert.ok(compared >= 10, `only ${compared} calls compared`)
 })
+
+test('a scripted call flow plays without a PBX', async (t) => {
+  const script = [
+    {
+      at: 0.3,
+      from: '01632960123',
+      to: '200',
+      steps: [
+        { after: 1, action: 'answer', extension: '4001' },
+        { after: 1, action: 'transfer', extension: '4002' },
+        { after: 1, action: 'answer' },
+        { after: 1, action: 'hangup' },
+      ],
+    },
+  ]
+  const sim = new Simulator({ script: JSON.stringify(script) })
+  sim.start()
+  t.after(() => sim.stop())
+  const link = await connect({ target: sim.target, ...CREDENTIALS })
+  t.after(() => link.close())
+  const kinds = []
+  let ended = null
+  for await (const event of link.calls()) {
+    if (event.event !== 'extension') kinds.push(event.event)
+    if (event.event === 'ended') {
+      ended = event.call
+      break
+    }
+  }
+  assert.ok(kinds.includes('transferred') && kinds.includes('party_joined'), kinds.join())
+  assert.equal(ended.answeredBy, '4001')
+  assert.deepEqual(sim.takeTruths().map((truth) => truth.answeredBy), ['4001'])
+})
+
+test('a wrong script is refused, naming the call and step', () => {
+  const sim = new Simulator({ script: '[{"from": "4001", "to": "4002", "steps": [{"action": "hold"}]}]' })
+  assert.throws(() => sim.start(), /script call 1 \(4001 to 4002\): step 1 \(Hold\): not possible/)
+})

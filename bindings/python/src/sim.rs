@@ -38,7 +38,7 @@ impl Simulator {
         *, rate = 0.0, seed = 1, users = None, user_list = None, host = "127.0.0.1", port = 0, tls = false,
         tls_port = 0, lockout_after = 3, lockout_for = 60.0, max_connections = 3, plain_auth = false,
         plain_on_cleartext = false, licence_missing = false, pbx_type = None, variant = None, pbx_ip = None,
-        websocket = false, ws_port = 0, ws_path = "/", ws_auth = "digest", client_ca_file = None,
+        websocket = false, ws_port = 0, ws_path = "/", ws_auth = "digest", client_ca_file = None, script = None,
     ))]
     #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn new(
@@ -65,6 +65,7 @@ impl Simulator {
         ws_path: &str,
         ws_auth: &str,
         client_ca_file: Option<std::path::PathBuf>,
+        script: Option<&str>,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
         let ip = host.parse().map_err(|_| errors::config(format!("host must be an IP address, not {host:?}")))?;
@@ -87,6 +88,10 @@ impl Simulator {
                     .parse::<Ipv4Addr>()
                     .map_err(|_| errors::config(format!("pbx_ip must be an IPv4 address, not {text:?}")))?,
                 None => defaults.pbx_ip,
+            },
+            script: match script {
+                Some(text) => sim::parse_script(text).map_err(errors::config)?,
+                None => Vec::new(),
             },
             rate,
             seed,

@@ -178,3 +178,40 @@ def test_calls_rejects_absurd_options(devlink3_link: devlink3.Link) -> None:
         devlink3_link.calls(max_calls=0)
     with pytest.raises(ValueError, match="max_idle"):
         devlink3_link.calls(max_idle=-1)
+
+
+SCRIPT = [
+    {
+        "at": 0.3,
+        "from": "01632960123",
+        "to": "200",
+        "steps": [
+            {"after": 1, "action": "answer", "extension": "4001"},
+            {"after": 1, "action": "transfer", "extension": "4002"},
+            {"after": 1, "action": "answer"},
+            {"after": 1, "action": "hangup"},
+        ],
+    }
+]
+
+
+def test_a_scripted_call_flow_without_a_pbx() -> None:
+    with devlink3.Simulator(script=SCRIPT) as sim:
+        with sim.connect() as link:
+            seen = take_until_ended(link.calls())
+        truths = sim.take_truths()
+    kinds = call_events(seen)
+    assert kinds[0] == "started" and kinds[-1] == "ended", kinds
+    assert "transferred" in kinds and "party_joined" in kinds, kinds
+    ended = seen[-1]["call"]
+    assert (ended["caller"], ended["called"], ended["answered_by"]) == ("01632960123", "200", "4001")
+    assert [t["answered_by"] for t in truths] == ["4001"]
+
+
+def test_a_wrong_script_is_refused_by_name() -> None:
+    import pytest
+
+    with pytest.raises(devlink3.ConfigError, match="script call 1 .*4009 does not ring"):
+        devlink3.Simulator(script=[{"from": "0163", "to": "200", "steps": [{"action": "answer", "extension": "4009"}]}])
+    with pytest.raises(devlink3.ConfigError, match="unknown variant `dance`"):
+        devlink3.Simulator(script='[{"from": "4001", "to": "4002", "steps": [{"action": "dance"}]}]')
