@@ -25,6 +25,8 @@ export declare class NativeLink {
    * events (JSON). Idempotent.
    */
   trackCalls(): void
+  /** The call model's state now, as JSON (`{"calls": [...], "extensions": {...}}`). */
+  callSnapshot(): string
   /** Holds delivery (and lets the core's queue take the backlog) or resumes it. */
   pause(paused: boolean): void
   /** Makes the open link keep the process alive (the default). */

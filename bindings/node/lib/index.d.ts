@@ -159,6 +159,8 @@ export declare class Link extends EventEmitter<LinkEmitterEvents> implements Asy
   [Symbol.asyncIterator](): AsyncIterableIterator<LinkEvent>
   /** The call model's events, until the link closes (also emitted as `call`). */
   calls(): AsyncIterableIterator<CallEvent>
+  /** The call model's state now: the calls in progress and every extension's state. */
+  callState(): { calls: Call[]; extensions: Record<string, 'idle' | 'ringing' | 'dialling' | 'held' | 'talking'> }
 }
 
 /** Connects to an IP Office; resolves with the `Link` once it is operational. */

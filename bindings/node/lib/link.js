@@ -153,6 +153,16 @@ class Link extends EventEmitter {
     return this.#iterate(this.#callIterators)
   }
 
+  /**
+   * The call model's state now: `{ calls, extensions }`, the calls in progress (oldest
+   * first) and every extension seen with its state (`{ '4001': 'talking' }`): a busy-lamp
+   * field. Starts the call model if nothing has yet (then both are empty at first).
+   */
+  callState() {
+    this.#trackCalls()
+    return JSON.parse(this.#native.callSnapshot())
+  }
+
   #iterate(set) {
     const iterator = new EventIterator(
       (behind) => this.#pressure(iterator, behind),

@@ -86,6 +86,12 @@ impl NativeLink {
         }
     }
 
+    /// The call model's state now, as JSON (`{"calls": [...], "extensions": {...}}`).
+    #[napi]
+    pub fn call_snapshot(&self) -> String {
+        self.pump.as_ref().map_or_else(|| r#"{"calls":[],"extensions":{}}"#.to_owned(), Pump::call_snapshot)
+    }
+
     /// Holds delivery (and lets the core's queue take the backlog) or resumes it.
     #[napi]
     pub fn pause(&self, paused: bool) {

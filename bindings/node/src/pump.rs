@@ -78,6 +78,28 @@ impl Pump {
         Ok((Pump { gate, calls, thread: Some(thread) }, hold))
     }
 
+    /// The calls in progress and every extension's state, as a JSON document (camelCase
+    /// keys): `{"calls": [...], "extensions": {"4001": "talking"}}`. Empty before
+    /// `track_calls`.
+    pub fn call_snapshot(&self) -> String {
+        let calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut snapshot = serde_json::json!({"calls": [], "extensions": {}});
+        if let Some(tracker) = calls.as_ref() {
+            let mut list: Vec<_> = tracker.calls().collect();
+            list.sort_by(|a, b| a.started_at.total_cmp(&b.started_at).then(a.id.cmp(&b.id)));
+            snapshot["calls"] = serde_json::to_value(list).unwrap_or_default();
+            let extensions: serde_json::Map<String, serde_json::Value> = tracker
+                .extensions()
+                .into_iter()
+                .map(|(ext, state)| (ext, serde_json::to_value(state).unwrap_or_default()))
+                .collect();
+            snapshot["extensions"] = serde_json::Value::Object(extensions);
+        }
+        // Extension numbers are keys too: converting them leaves them as they are.
+        camel_case_keys(&mut snapshot);
+        snapshot.to_string()
+    }
+
     /// Starts the call model (from the next batch on), once.
     pub fn track_calls(&self) {
         let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -65,6 +65,7 @@ test('for await over link.calls(), beside a delta3 listener', async (t) => {
   }
   assert.deepEqual(kinds, ['started', 'ringing', 'answered', 'party_left', 'ended'])
   assert.equal(records.events.length, 4, 'the delta3 listener got every record')
+  assert.deepEqual(link.callState(), { calls: [], extensions: { 4001: 'idle' } })
 })
 
 test('the call model agrees with the simulator truth', async (t) => {
