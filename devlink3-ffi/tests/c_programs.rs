@@ -532,8 +532,18 @@ fn every_null_argument() {
 fn extended_api_flow(mode: &str) {
     let sim = sim(quiet());
     let mut app = start(&program("api_agent"), &[&sim.target(), mode, "_SIPTrack _CMExtn"]);
-    app.expect_line("READY");
-    app.expect("the operational state", |l| l.starts_with("STATE 1 0 operational: Avaya"));
+    // In push mode the state callback may run before the program prints READY: either order.
+    let (mut ready, mut operational) = (false, false);
+    while !(ready && operational) {
+        let line = app.expect("READY and the operational state", |l| {
+            l == "READY" || l.starts_with("STATE 1 0 operational: Avaya")
+        });
+        if line == "READY" {
+            ready = true;
+        } else {
+            operational = true;
+        }
+    }
 
     assert_eq!(sim.inject_delta3(DETAIL), 1);
     app.expect_line(&format!("DETAIL 42 Müller, René 0 1 {}", hex(DETAIL)));
