@@ -2,6 +2,7 @@
 
 mod bench;
 mod logger;
+mod relay;
 mod watch;
 
 /// Events cross threads (built on the runtime, freed by the consumer): glibc malloc contends on
@@ -38,6 +39,8 @@ enum Command {
     Calls(CallsArgs),
     /// A live board of the calls in progress and the extensions' states.
     Watch(WatchArgs),
+    /// Relay every event of one or more IP Offices into NATS JetStream.
+    Relay(relay::RelayArgs),
     /// Read nasystem/user_list and print the users.
     Users(UsersArgs),
     /// Run the IP Office simulator for other programs to connect to.
@@ -117,7 +120,7 @@ enum WsAuth {
 }
 
 #[derive(Args)]
-struct TailArgs {
+pub(crate) struct TailArgs {
     #[command(flatten)]
     link: LinkArgs,
     /// Event request flags, e.g. "-CD2 _SIPTrack _CMExtn"
@@ -132,6 +135,18 @@ struct TailArgs {
     /// Stop after this many seconds
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
+    /// Read the events from a devlink3 relay's NATS JetStream stream instead of a PBX
+    #[arg(long, value_name = "URL", conflicts_with_all = ["target", "sim"])]
+    nats: Option<String>,
+    /// With --nats: only this site's events
+    #[arg(long, requires = "nats")]
+    site: Option<String>,
+    /// With --nats: the stream
+    #[arg(long, default_value = "DEVLINK3", requires = "nats")]
+    stream: String,
+    /// With --nats: everything the stream holds, not only what arrives from now on
+    #[arg(long, requires = "nats")]
+    from_start: bool,
 }
 
 #[derive(Args)]
@@ -220,6 +235,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let floor = match &cli.command {
         Command::Sim(args) if args.verbose => log::LevelFilter::Info,
+        Command::Relay(_) => log::LevelFilter::Info,
         _ => log::LevelFilter::Off,
     };
     if let Err(message) = logger::init(floor) {
@@ -230,6 +246,7 @@ fn main() -> ExitCode {
         Command::Tail(args) => tail(args),
         Command::Calls(args) => calls(args),
         Command::Watch(args) => watch::run(args),
+        Command::Relay(args) => relay::run(args),
         Command::Users(args) => users(args),
         Command::Sim(args) => sim(args),
         Command::Bench(args) => bench::run(args),
@@ -308,7 +325,7 @@ fn read_script(path: &std::path::Path) -> Result<Vec<devlink3_sim::ScriptedCall>
 }
 
 /// The password from the named environment variable, else from the terminal (not echoed).
-fn read_password(var: Option<&str>, user: &str) -> Result<String, String> {
+pub(crate) fn read_password(var: Option<&str>, user: &str) -> Result<String, String> {
     match var {
         Some(var) => std::env::var(var).map_err(|_| format!("environment variable {var} is not set")),
         None => rpassword::prompt_password(format!("Password for {user}: "))
@@ -317,6 +334,9 @@ fn read_password(var: Option<&str>, user: &str) -> Result<String, String> {
 }
 
 fn tail(args: TailArgs) -> Result<ExitCode, String> {
+    if let Some(url) = &args.nats {
+        return relay::tail(url, &args);
+    }
     let session = open(args.link, &args.flags)?;
     let deadline = args.duration.map(|s| Instant::now() + Duration::from_secs_f64(s));
     let stdout = io::stdout();

@@ -218,3 +218,47 @@ fn watch_draws_a_board() {
     assert!(board.contains("calls in progress") && board.contains("EXTENSIONS"), "{board}");
     assert!(!board.contains("\x1b["), "no escapes when stdout is not a terminal");
 }
+
+/// `devlink3 relay` into a real NATS server, stopped by SIGTERM (flushing), read back with
+/// `devlink3 tail --nats`: the same documents `tail` prints from a PBX.
+#[test]
+fn relay_into_nats_and_tail_from_it() {
+    let nats = devlink3_relay::testing::Nats::start();
+    let mut sim =
+        devlink3().args(["sim", "--listen", "127.0.0.1:0", "--rate", "30"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let target = first.split_whitespace().find(|w| w.starts_with("tcp://")).unwrap().to_string();
+    let relay = devlink3()
+        .args(["relay", "--pbx", &format!("hq={target}"), "--user", "devlink3", "--password-env", "RELAY_PW"])
+        .args(["--nats", &nats.url()])
+        .env("RELAY_PW", "devlink3")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    // SIGTERM: flush, close the links, exit 0.
+    let status = Command::new("kill").args(["-TERM", &relay.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = relay.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("site hq: operational") && log.contains("stopping: publishing what is buffered"), "{log}");
+    let _ = sim.kill();
+    let _ = sim.wait();
+
+    let tail = devlink3()
+        .args(["tail", "--nats", &nats.url(), "--site", "hq", "--from-start", "--count", "20", "--duration", "10"])
+        .output()
+        .unwrap();
+    assert!(tail.status.success(), "{}", String::from_utf8_lossy(&tail.stderr));
+    let lines: Vec<Value> =
+        String::from_utf8(tail.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 20);
+    assert_eq!(lines[0]["type"], "link_state");
+    assert!(lines.iter().any(|l| l["type"] == "delta3" && l["record"]["kind"] == "detail"), "{lines:?}");
+
+    let refused = devlink3().args(["relay", "--pbx", "hq", "--nats", &nats.url(), "--user", "u"]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("expected NAME=TARGET"));
+}

@@ -20,9 +20,12 @@
 
 mod buffer;
 pub mod config;
+pub mod follow;
 mod http;
 mod metrics;
 mod publish;
+#[doc(hidden)]
+pub mod testing;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
