@@ -33,7 +33,7 @@ pub fn follow(
         let client = async_nats::ConnectOptions::new()
             .name("devlink3-tail")
             .connection_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect(crate::servers(url).as_slice())
             .await
             .map_err(|e| format!("cannot connect to NATS at {url}: {e}"))?;
         let js = jetstream::new(client);

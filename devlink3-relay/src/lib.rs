@@ -69,6 +69,11 @@ impl std::fmt::Debug for Relay {
     }
 }
 
+/// The servers of a NATS URL list: `nats://a:4222,nats://b:4222` (a cluster).
+pub(crate) fn servers(url: &str) -> Vec<String> {
+    url.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
 /// Unique to this run of the relay: the first part of every message id.
 fn run_id() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());

@@ -37,7 +37,7 @@ pub(crate) async fn connect(
                 }
             }
         })
-        .connect(config.nats_url.as_str())
+        .connect(crate::servers(&config.nats_url).as_slice())
         .await
         .map_err(|e| format!("cannot connect to NATS at {}: {e}", config.nats_url))?;
     metrics.broker_connected.store(true, Ordering::Relaxed);
