@@ -250,3 +250,36 @@ fn bad_configurations_are_refused_by_name() {
     let err = Relay::start(config).unwrap_err();
     assert!(err.contains("cannot connect to NATS at nats://127.0.0.1:1"), "{err}");
 }
+
+#[test]
+fn a_full_buffer_drops_the_oldest_and_says_how_many() {
+    let mut nats = Nats::start();
+    let pbx = traffic(6);
+    let mut config = config(&nats, vec![site("hq", &pbx)]);
+    config.buffer = 20;
+    let relay = Relay::start(config).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    nats.kill();
+    // At 40 calls a second the buffer of 20 overflows well within this.
+    std::thread::sleep(Duration::from_secs(3));
+    nats.restart();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while relay.metrics().missed("hq") == 0 {
+        assert!(Instant::now() < deadline, "nothing reported dropped");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    relay.shutdown(Duration::from_secs(10));
+    let stored = read_stream(&nats.url(), "DEVLINK3");
+    assert_unique_ids(&stored);
+    let notices: Vec<&Stored> = stored.iter().filter(|m| m.document["source"] == "relay_buffer").collect();
+    assert!(!notices.is_empty(), "a missed notice was published");
+    let reported: u64 = notices.iter().map(|m| m.document["count"].as_u64().unwrap()).sum();
+    assert!(reported > 0);
+    // The records around the gap: as many missing as reported (calls' events and link
+    // events are in the buffer too, so the records' gap is at most the count).
+    let counters = record_counters(&stored, "hq");
+    let missing: u64 = counters.windows(2).map(|w| w[1] - w[0] - 1).sum();
+    assert!(missing > 0 && missing <= reported, "records missing {missing}, reported {reported}");
+    assert!(counters.windows(2).all(|w| w[1] > w[0]), "still in order");
+}
