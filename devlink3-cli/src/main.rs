@@ -159,6 +159,8 @@ struct CallsArgs {
     /// Leave out extension state changes
     #[arg(long)]
     no_extensions: bool,
+    #[command(flatten)]
+    tracker: TrackerArgs,
     /// Stop after this many events
     #[arg(long)]
     count: Option<u64>,
@@ -167,8 +169,36 @@ struct CallsArgs {
     duration: Option<f64>,
 }
 
+/// The call model's limits.
 #[derive(Args)]
-struct WatchArgs {
+pub(crate) struct TrackerArgs {
+    /// End a call as "unknown" after this long without a record of it
+    #[arg(long, default_value_t = 43_200.0, value_name = "SECS")]
+    max_idle: f64,
+    /// After a reconnect, how long the PBX has to re-announce a call before it ends as "unknown"
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    resync_window: f64,
+}
+
+impl TrackerArgs {
+    pub(crate) fn config(&self) -> Result<TrackerConfig, String> {
+        let seconds = |name: &str, value: f64| {
+            if value > 0.0 && value <= 31_536_000.0 {
+                Ok(Duration::from_secs_f64(value))
+            } else {
+                Err(format!("--{name} {value}: give a number of seconds above 0 (a year at most)"))
+            }
+        };
+        Ok(TrackerConfig {
+            max_idle: seconds("max-idle", self.max_idle)?,
+            resync_window: seconds("resync-window", self.resync_window)?,
+            ..TrackerConfig::default()
+        })
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct WatchArgs {
     #[command(flatten)]
     link: LinkArgs,
     /// Event request flags
@@ -177,6 +207,8 @@ struct WatchArgs {
     /// Redraw at most this often, in seconds
     #[arg(long, default_value_t = 0.5, value_name = "SECS")]
     every: f64,
+    #[command(flatten)]
+    tracker: TrackerArgs,
     /// Stop after this many seconds
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
@@ -384,10 +416,11 @@ fn write_line(out: &mut impl Write, value: &impl serde::Serialize) -> Result<(),
 }
 
 fn calls(args: CallsArgs) -> Result<ExitCode, String> {
+    let tracker = args.tracker.config()?;
     let session = open(args.link, &args.flags)?;
     let deadline = args.duration.map(|s| Instant::now() + Duration::from_secs_f64(s));
     let mut out = io::BufWriter::new(io::stdout().lock());
-    let mut stream = CallStream::new(&session.client, TrackerConfig::default());
+    let mut stream = CallStream::new(&session.client, tracker);
     let mut printed = 0u64;
     loop {
         if args.count.is_some_and(|n| printed >= n) || deadline.is_some_and(|d| Instant::now() >= d) {

@@ -6,18 +6,17 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use devlink3_core::calls::{
-    Call, CallState, CallStream, CallTracker, Direction, ExtensionState, TrackerConfig, unix_now,
-};
+use devlink3_core::calls::{Call, CallState, CallStream, CallTracker, Direction, ExtensionState, unix_now};
 
 use crate::{WatchArgs, open, report_link};
 
 pub(crate) fn run(args: WatchArgs) -> Result<ExitCode, String> {
+    let tracker = args.tracker.config()?;
     let session = open(args.link, &args.flags)?;
     let every = Duration::from_secs_f64(args.every.max(0.05));
     let deadline = args.duration.map(|s| Instant::now() + Duration::from_secs_f64(s));
     let color = io::stdout().is_terminal();
-    let mut stream = CallStream::new(&session.client, TrackerConfig::default());
+    let mut stream = CallStream::new(&session.client, tracker);
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
     loop {
