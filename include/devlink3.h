@@ -978,6 +978,19 @@ devlink3_status devlink3_next_call_event(struct devlink3_link *link,
                                          struct devlink3_call_event **event_out);
 
 /**
+ * The state of `extension` (e.g. "4001") as the call model sees it now: a busy-lamp field
+ * lookup. `DEVLINK3_EXTENSION_STATE_IDLE` for an extension in no call (or never seen).
+ * The call model runs once a `call` callback is set or `devlink3_next_call_event` pulls.
+ *
+ * # Safety
+ * `link` as for `devlink3_set_callbacks`; `extension` NULL or NUL-terminated; `state_out`
+ * NULL or writable.
+ */
+devlink3_status devlink3_extension_state_of(struct devlink3_link *link,
+                                            const char *extension,
+                                            devlink3_extension_state *state_out);
+
+/**
  * Releases an event from `devlink3_next_call_event`. NULL is ignored.
  *
  * # Safety

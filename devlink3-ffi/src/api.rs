@@ -711,6 +711,36 @@ pub unsafe extern "C" fn devlink3_next_call_event(
     })
 }
 
+/// The state of `extension` (e.g. "4001") as the call model sees it now: a busy-lamp field
+/// lookup. `DEVLINK3_EXTENSION_STATE_IDLE` for an extension in no call (or never seen).
+/// The call model runs once a `call` callback is set or `devlink3_next_call_event` pulls.
+///
+/// # Safety
+/// `link` as for `devlink3_set_callbacks`; `extension` NULL or NUL-terminated; `state_out`
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn devlink3_extension_state_of(
+    link: *mut devlink3_link,
+    extension: *const c_char,
+    state_out: *mut crate::calls::devlink3_extension_state,
+) -> devlink3_status {
+    ffi_boundary("devlink3_extension_state_of", || -> Result<(), Error> {
+        let out = out_ptr(state_out, "state_out")?;
+        // SAFETY: the caller's contract, for both.
+        let link = unsafe { link_ref(link) }?;
+        let extension = unsafe { arg(extension, "extension") }?;
+        let state = lock(&link.calls)
+            .tracker
+            .extensions()
+            .into_iter()
+            .find(|(e, _)| e == extension)
+            .map_or(devlink3_core::calls::ExtensionState::Idle, |(_, s)| s);
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { out.write(crate::calls::extension_state(state)) };
+        Ok(())
+    })
+}
+
 /// Releases an event from `devlink3_next_call_event`. NULL is ignored.
 ///
 /// # Safety

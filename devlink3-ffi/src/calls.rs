@@ -349,7 +349,7 @@ fn call_event_kind(kind: CallEventKind) -> devlink3_call_event_kind {
     }
 }
 
-fn extension_state(state: ExtensionState) -> devlink3_extension_state {
+pub(crate) fn extension_state(state: ExtensionState) -> devlink3_extension_state {
     match state {
         ExtensionState::Idle => devlink3_extension_state::Idle,
         ExtensionState::Ringing => devlink3_extension_state::Ringing,

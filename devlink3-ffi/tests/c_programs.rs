@@ -895,6 +895,7 @@ fn extended_api_calls(mode: &str) {
         sim.inject_delta3(text);
     }
     sim.inject_delta3("<CallLost>c0a82a03,c0a82a03deadbeef,1,16</CallLost>");
+    sim.inject_delta3(CALL_RINGING);
     // Kinds: 0 started, 1 ringing, 2 answered, 9 party_left, 10 ended. Direction 0
     // inbound; states 1 ringing, 3 connected, 7 ended. Extension states 0 idle, 1 ringing,
     // 4 talking.
@@ -908,6 +909,12 @@ fn extended_api_calls(mode: &str) {
     app.expect_line("CALL 10 c0a82a0300002329 0 7 01707123456 5678 4001 -");
     app.expect("the summary", |l| l.starts_with("ENDED c0a82a0300002329 0 4001 16 "));
     app.expect("the unplaced record", |l| l.starts_with("UNPLACED CallLost for end c0a82a03deadbeef"));
+    // The same call rings again: a busy-lamp lookup sees 4001 ringing (1), 4009 idle (0).
+    app.expect_line("EXT 4001 1 0");
+    app.send("lamp 4001");
+    app.expect_line("LAMP 4001 1");
+    app.send("lamp 4009");
+    app.expect_line("LAMP 4009 0");
     app.send("quit");
     let lines = app.finish();
     if mode == "push" {

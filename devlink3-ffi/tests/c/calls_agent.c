@@ -134,6 +134,14 @@ int main(int argc, char **argv)
     say("READY");
     while (fgets(line, sizeof line, stdin) != NULL) {
         if (strncmp(line, "quit", 4) == 0) break;
+        if (strncmp(line, "lamp ", 5) == 0) {
+            devlink3_extension_state state = DEVLINK3_EXTENSION_STATE_TALKING;
+            line[strcspn(line, "\n")] = '\0';
+            CHECK(devlink3_extension_state_of(link_handle, line + 5, &state) == DEVLINK3_STATUS_OK);
+            CHECK(devlink3_extension_state_of(link_handle, NULL, &state) == DEVLINK3_STATUS_NULL_ARGUMENT);
+            CHECK(devlink3_extension_state_of(link_handle, line + 5, NULL) == DEVLINK3_STATUS_NULL_ARGUMENT);
+            say("LAMP %s %u", line + 5, (unsigned)state);
+        }
     }
     if (pull) {
         pthread_mutex_lock(&stop_lock);
