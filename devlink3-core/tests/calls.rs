@@ -253,3 +253,85 @@ fn a_reused_call_id_starts_a_new_call() {
     assert_eq!(kinds(&out), [CallEventKind::Ended, CallEventKind::Started]);
     assert_eq!(tracker.calls().count(), 1);
 }
+
+fn detail(call_id: u32, a: &str, b: Option<&str>, targets: &[&str]) -> String {
+    let mut text = format!("<Detail><Call>c0a82a03,{call_id},,,,0,,,,,</Call><PartyA>{a}</PartyA>");
+    if let Some(b) = b {
+        text.push_str(&format!("<PartyB>{b}</PartyB>"));
+    }
+    if !targets.is_empty() {
+        text.push_str("<Target_list>");
+        for t in targets {
+            text.push_str(&format!("<Target>{t}</Target>"));
+        }
+        text.push_str("</Target_list>");
+    }
+    text + "</Detail>"
+}
+
+/// A phone end: end id, direction, state 2 (connected) with audio, the extension.
+fn phone(end: &str, incoming: u8, ext: &str) -> String {
+    format!("c0a82a03{end},{incoming},2,1,0,0,0,0,1,8,106,,{ext},101,0,,,,,,,{ext},100")
+}
+
+#[test]
+fn a_consult_call_joined_to_the_call_it_served_ends() {
+    let mut tracker = CallTracker::new(TrackerConfig::default());
+    let trunk = "c0a82a0300000100,1,2,1,0,0,1,0,0,2,2,5.1,,0,0,5678,,,,,,01632960123,100";
+    feed(&mut tracker, 0.0, &detail(5, trunk, Some(&phone("00000101", 0, "4001")), &[]));
+    // 4001 consults 4002 in a call of its own...
+    feed(&mut tracker, 10.0, &detail(7, &phone("00000103", 1, "4001"), Some(&phone("00000104", 0, "4002")), &[]));
+    assert_eq!(tracker.calls().count(), 2);
+    // ...and completes the transfer: 4001's ends go, the trunk call now has 4002's end.
+    feed(&mut tracker, 20.0, "<CallLost>c0a82a03,c0a82a0300000101,1,126</CallLost>");
+    feed(&mut tracker, 20.0, "<CallLost>c0a82a03,c0a82a0300000103,1,126</CallLost>");
+    let out = feed(&mut tracker, 20.1, &detail(5, trunk, Some(&phone("00000104", 0, "4002")), &[]));
+    let ended: Vec<&CallEvent> = call_events(&out).into_iter().filter(|e| e.event == CallEventKind::Ended).collect();
+    assert_eq!(ended.len(), 1, "the consult call is over: {out:?}");
+    assert_eq!(ended[0].call.id, "c0a82a0300000103");
+    assert_eq!(tracker.calls().count(), 1);
+    // 4002's CallLost belongs to the trunk call now.
+    let out = feed(&mut tracker, 30.0, "<CallLost>c0a82a03,c0a82a0300000104,1,16</CallLost>");
+    assert_eq!(kinds(&out), [CallEventKind::PartyLeft]);
+}
+
+#[test]
+fn a_person_answering_after_voicemail_is_the_answer() {
+    let mut tracker = CallTracker::new(TrackerConfig::default());
+    let trunk = "c0a82a0300000200,1,2,1,0,0,1,0,0,2,2,5.2,,0,0,5678,,,,,,01632960123,100";
+    let attendant = "c0a82a0300000201,0,2,1,0,0,0,0,0,12,0,VM,,102,0,,,,,,,,100";
+    let out = feed(&mut tracker, 0.0, &detail(9, trunk, Some(attendant), &[]));
+    assert_eq!(call_events(&out).last().unwrap().call.state, CallState::Voicemail);
+    feed(&mut tracker, 8.0, "<CallLost>c0a82a03,c0a82a0300000201,0,126</CallLost>");
+    let out = feed(&mut tracker, 10.0, &detail(9, trunk, Some(&phone("00000202", 0, "4003")), &[]));
+    assert!(kinds(&out).contains(&CallEventKind::Answered), "{out:?}");
+    feed(&mut tracker, 40.0, "<CallLost>c0a82a03,c0a82a0300000202,1,16</CallLost>");
+    let out = feed(&mut tracker, 40.0, "<CallLost>c0a82a03,c0a82a0300000200,0,16</CallLost>");
+    let call = &call_events(&out)[0].call;
+    assert_eq!(call.answered_by.as_deref(), Some("4003"));
+    assert_eq!(call.summary.as_ref().unwrap().disposition, Disposition::Answered);
+}
+
+#[test]
+fn an_outside_number_rung_is_no_extension() {
+    let mut tracker = CallTracker::new(TrackerConfig::default());
+    let target = "c0a82a0300000301,0,1,5,5,abc,,2,0,07700900123,,,4001,0";
+    let out = feed(&mut tracker, 0.0, &detail(11, &phone("00000300", 1, "4001"), None, &[target]));
+    assert_eq!(call_events(&out).last().unwrap().call.ringing, ["07700900123"]);
+    assert!(extension_changes(&out).iter().all(|(ext, _)| ext == "4001"), "{out:?}");
+    assert!(tracker.extensions().iter().all(|(ext, _)| ext == "4001"));
+}
+
+#[test]
+fn ends_gone_while_the_link_was_down_go_at_the_resync() {
+    let mut tracker = CallTracker::new(TrackerConfig::default());
+    feed(&mut tracker, 0.0, &detail(13, &phone("00000400", 1, "4001"), Some(&phone("00000401", 0, "4002")), &[]));
+    let mut out = Vec::new();
+    tracker.resubscribed(100.0, &mut out);
+    // Re-announced with 4002's end gone (its CallLost was sent while the link was down)...
+    let out = feed(&mut tracker, 100.1, &detail(13, &phone("00000400", 1, "4001"), None, &[]));
+    assert!(call_events(&out).iter().all(|e| e.event != CallEventKind::Ended));
+    // ...so 4001's CallLost ends the call at once, not after max_idle.
+    let out = feed(&mut tracker, 110.0, "<CallLost>c0a82a03,c0a82a0300000400,1,16</CallLost>");
+    assert_eq!(kinds(&out), [CallEventKind::Ended]);
+}

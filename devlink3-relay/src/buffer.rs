@@ -69,8 +69,14 @@ impl Outgoing {
 struct Inner {
     queue: VecDeque<Outgoing>,
     next_seq: u64,
-    /// Dropped for lack of room and not yet reported.
+    /// Dropped for lack of room and not yet reported (a notice of them acknowledged).
     dropped: u64,
+    /// The notice of `dropped` in flight: its sequence and the count it carries.
+    notice: Option<(u64, u64)>,
+    /// Notices acknowledged so far (part of each notice's message id).
+    notices: u64,
+    /// Dropped since the metrics last looked.
+    newly_dropped: u64,
     /// The last record the previous run published (PBX, counter), until the first record
     /// of this run is compared with it.
     resume: Option<(String, u32)>,
@@ -88,7 +94,15 @@ pub(crate) struct SiteBuffer {
 impl SiteBuffer {
     pub fn new(capacity: usize, id_prefix: String, resume: Option<(String, u32)>) -> Self {
         SiteBuffer {
-            inner: Mutex::new(Inner { queue: VecDeque::new(), next_seq: 1, dropped: 0, resume }),
+            inner: Mutex::new(Inner {
+                queue: VecDeque::new(),
+                next_seq: 1,
+                dropped: 0,
+                notice: None,
+                notices: 0,
+                newly_dropped: 0,
+                resume,
+            }),
             notify: Notify::new(),
             capacity,
             id_prefix,
@@ -127,35 +141,54 @@ impl SiteBuffer {
         if inner.queue.len() >= self.capacity {
             inner.queue.pop_front();
             inner.dropped += 1;
+            inner.newly_dropped += 1;
         }
         inner.queue.push_back(outgoing);
     }
 
     /// Up to `max` messages from the front, to publish in order; first a missed notice if
-    /// events were dropped since the last one. Returns how many were dropped (reported now).
-    pub fn window(&self, max: usize) -> (Vec<Outgoing>, u64) {
+    /// events were dropped since the last acknowledged one. The notice is not queued (a full
+    /// queue cannot drop it): the count stays owed until a notice of it is acknowledged.
+    pub fn window(&self, max: usize) -> Vec<Outgoing> {
         let mut inner = self.lock();
-        let dropped = std::mem::take(&mut inner.dropped);
-        if dropped > 0 {
+        let mut window = Vec::with_capacity(max);
+        if inner.dropped > 0 {
+            let count = inner.dropped;
             let mut notice = Outgoing::notice(
                 self.site(),
-                json!({"type": "missed", "count": dropped, "reason": "slow_consumer", "source": "relay_buffer"}),
+                json!({"type": "missed", "count": count, "reason": "slow_consumer", "source": "relay_buffer"}),
             );
-            notice.seq = inner.next_seq;
-            inner.next_seq += 1;
-            notice.id = format!("{}.{}", self.id_prefix, notice.seq);
-            inner.queue.push_front(notice);
+            // Its id names the count: a retry that carries a larger count is a new message
+            // (an over-report if the first was stored after all, never an under-report).
+            notice.id = format!("{}.missed.{}.{count}", self.id_prefix, inner.notices);
+            notice.seq = u64::MAX;
+            inner.notice = Some((notice.seq, count));
+            window.push(notice);
         }
-        (inner.queue.iter().take(max).cloned().collect(), dropped)
+        window.extend(inner.queue.iter().take(max).cloned());
+        window
     }
 
     /// Removes the messages the broker acknowledged (a prefix of the last window, unless
-    /// some were dropped meanwhile).
+    /// some were dropped meanwhile); an acknowledged notice settles what it reported.
     pub fn acked(&self, seqs: &[u64]) {
         let mut inner = self.lock();
+        if let Some((seq, count)) = inner.notice
+            && seqs.contains(&seq)
+        {
+            inner.dropped -= count;
+            inner.notices += 1;
+            inner.notice = None;
+        }
         while inner.queue.front().is_some_and(|front| seqs.contains(&front.seq)) {
             inner.queue.pop_front();
         }
+    }
+
+    /// Dropped for lack of room since the last call (for the metrics and the log).
+    pub fn take_dropped_count(&self) -> u64 {
+        let mut inner = self.lock();
+        std::mem::take(&mut inner.newly_dropped)
     }
 
     pub fn len(&self) -> usize {

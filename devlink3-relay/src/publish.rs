@@ -11,6 +11,8 @@ use crate::{Metrics, RelayConfig, Site};
 
 /// Messages in flight per site before their acknowledgements are awaited.
 const WINDOW: usize = 256;
+/// How long the stream remembers message ids, when the relay creates it.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(3600);
 
 /// Connects to NATS and finds (or creates) the stream.
 pub(crate) async fn connect(
@@ -49,6 +51,10 @@ pub(crate) async fn connect(
             storage: stream::StorageType::File,
             max_age: config.max_age.unwrap_or_default(),
             max_bytes: config.max_bytes.unwrap_or(-1),
+            // Message ids are remembered this long: a publish retried within it (after a
+            // broker outage up to this long) is stored once. Not longer than the stream
+            // keeps messages.
+            duplicate_window: config.max_age.map_or(DUPLICATE_WINDOW, |age| age.min(DUPLICATE_WINDOW)),
             ..Default::default()
         })
         .await
@@ -70,16 +76,18 @@ pub(crate) async fn run(js: jetstream::Context, site: Arc<Site>, mut stop: watch
     let mut backoff = Duration::from_millis(100);
     let mut failing = false;
     loop {
-        let (window, dropped) = site.buffer.window(WINDOW);
+        // Stopping (the flush time is over): what is left stays unpublished, and is counted.
+        if *stop.borrow() {
+            return;
+        }
+        let dropped = site.buffer.take_dropped_count();
         site.metrics.missed.fetch_add(dropped, Ordering::Relaxed);
+        let window = site.buffer.window(WINDOW);
         if dropped > 0 {
             log::warn!("site {}: {dropped} events dropped: the buffer was full while the broker was away", site.name);
         }
         site.metrics.depth.store(site.buffer.len() as u64, Ordering::Relaxed);
         if window.is_empty() {
-            if *stop.borrow() {
-                return;
-            }
             tokio::select! {
                 _ = site.buffer.notify.notified() => {}
                 _ = stop.changed() => {}
@@ -115,7 +123,9 @@ pub(crate) async fn run(js: jetstream::Context, site: Arc<Site>, mut stop: watch
             }
         }
         site.buffer.acked(&acked);
-        site.metrics.published.fetch_add(acked.len() as u64, Ordering::Relaxed);
+        // Events published; a missed notice is the relay's own message, not an event.
+        let events = acked.iter().filter(|&&seq| seq != u64::MAX).count();
+        site.metrics.published.fetch_add(events as u64, Ordering::Relaxed);
         match failure {
             Some(reason) => {
                 if !failing {

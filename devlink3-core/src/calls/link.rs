@@ -1,8 +1,10 @@
 //! The call model on a live link: pull ([`CallStream`]) or push ([`CallHandler`]).
 //!
 //! Both feed every event of the link to a [`CallTracker`] at the wall-clock time it is
-//! handled (Unix seconds), and let time pass when the link is quiet, so that
-//! resynchronisation windows close and idle calls age out without traffic.
+//! handled (Unix seconds). [`CallStream`] also lets time pass when the link is quiet, so
+//! that resynchronisation windows close and idle calls age out without traffic; a
+//! [`CallHandler`] runs on the link's callbacks, so on a quiet link those wait for its next
+//! event.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};

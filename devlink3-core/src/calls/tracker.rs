@@ -62,8 +62,8 @@ struct Entry {
     /// Ends reported as PartyA/PartyB and not yet lost. `shown`: in the latest Detail of
     /// the view that reported it (an end replaced without its CallLost yet is not shown).
     ends: Vec<End>,
-    /// Ringing targets: end identifier and extension (or number).
-    targets: Vec<(String, String)>,
+    /// Ringing targets: end identifier, extension (or number), whether it is an extension.
+    targets: Vec<(String, String, bool)>,
     ring_started: Option<Seconds>,
     hold_started: Option<Seconds>,
     hold_total: Seconds,
@@ -233,7 +233,7 @@ impl Entry {
     /// Refreshes the call document from the bookkeeping.
     fn refresh(&mut self) {
         self.call.parties = self.shown().map(|e| e.party.clone()).collect();
-        self.call.ringing = self.targets.iter().map(|(_, ext)| ext.clone()).filter(|e| !e.is_empty()).collect();
+        self.call.ringing = self.targets.iter().map(|(_, who, _)| who.clone()).filter(|e| !e.is_empty()).collect();
         self.call.state = self.state();
     }
 
@@ -243,10 +243,9 @@ impl Entry {
             Some((_, s)) => *s = (*s).max(state),
             None => states.push((ext.to_owned(), state)),
         };
-        for (_, ext) in &self.targets {
-            if !ext.is_empty() {
-                add(ext, ExtensionState::Ringing);
-            }
+        // Only extensions have lamps: a number rung outside is no extension.
+        for (_, ext, _) in self.targets.iter().filter(|(_, ext, is_extension)| *is_extension && !ext.is_empty()) {
+            add(ext, ExtensionState::Ringing);
         }
         for end in self.shown() {
             if let Some(ext) = &end.party.extension {
@@ -486,7 +485,7 @@ impl CallTracker {
         entry.last_seen = now;
         let was_on_hold = entry.on_hold();
         let was_parked = entry.shown().any(is_parked);
-        let old_ringing: Vec<(String, String)> = entry.targets.clone();
+        let old_ringing: Vec<(String, String, bool)> = entry.targets.clone();
         let was_ringing_b = entry.b().is_some_and(|b| b.party.state != PartyState::Connected);
 
         // The ends of this view: update, add, and hide the ones it no longer shows.
@@ -499,12 +498,19 @@ impl CallTracker {
         }
         let mut joined: Vec<Party> = Vec::new();
         let mut new_b: Option<End> = None;
+        let mut moved_from: Vec<(u64, String)> = Vec::new();
         for (p, role) in reported {
             let fresh = end_from(p, role, view);
             match entry.ends.iter_mut().find(|e| e.party.end_id == fresh.party.end_id) {
                 Some(end) => *end = fresh,
                 None => {
-                    self.by_end.insert(fresh.party.end_id.clone(), id);
+                    // An end another call had (a consult call joined to this one): it is
+                    // this call's now; that call may have no end left.
+                    if let Some(previous) = self.by_end.insert(fresh.party.end_id.clone(), id)
+                        && previous != id
+                    {
+                        moved_from.push((previous, fresh.party.end_id.clone()));
+                    }
                     if let Some(ext) = &fresh.party.extension {
                         self.extensions.entry(ext.clone()).or_default().0.insert(id);
                     }
@@ -529,22 +535,33 @@ impl CallTracker {
         if detail.party_b.is_some() {
             entry.had_b = true;
         }
+        // Re-announced after a resubscription: the ends this view no longer shows left
+        // while the link was down, their CallLost lost with it.
+        if self.resync_until.is_some() {
+            entry.ends.retain(|e| {
+                let keep = e.shown || &e.view != view;
+                if !keep && self.by_end.get(&e.party.end_id) == Some(&id) {
+                    self.by_end.remove(&e.party.end_id);
+                }
+                keep
+            });
+        }
 
         // Ringing targets.
-        for (end_id, _) in &entry.targets {
+        for (end_id, _, _) in &entry.targets {
             self.by_target.remove(end_id);
         }
         entry.targets = detail
             .targets
             .iter()
-            .map(|t| {
-                let who = if t.identity.is_empty() { t.target_number.to_string() } else { t.identity.to_string() };
-                (t.end_id.to_string(), who)
+            .map(|t| match non_empty(&t.identity) {
+                Some(ext) => (t.end_id.to_string(), ext, true),
+                None => (t.end_id.to_string(), t.target_number.to_string(), false),
             })
             .collect();
-        for (end_id, ext) in &entry.targets {
+        for (end_id, ext, is_extension) in &entry.targets {
             self.by_target.insert(end_id.clone(), id);
-            if !ext.is_empty() {
+            if *is_extension {
                 self.extensions.entry(ext.clone()).or_default().0.insert(id);
             }
         }
@@ -593,6 +610,17 @@ impl CallTracker {
         if entry.shown().any(|e| e.tone == Tone::Busy) && entry.call.answered_at.is_none() {
             entry.busy = true;
         }
+        // Voicemail (an auto-attendant) answered first, then a person took the call: the
+        // person's answer is the answer.
+        let person_after_voicemail = entry.voicemail
+            && entry.call.answered_by.is_none()
+            && entry.b().is_some_and(|b| {
+                b.party.state == PartyState::Connected && b.party.equipment != EquipmentClass::Voicemail
+            });
+        if person_after_voicemail {
+            entry.voicemail = false;
+            entry.call.answered_at = None;
+        }
         if let Some(b_end) = entry.b().filter(|b| b.party.state == PartyState::Connected).cloned()
             && entry.call.answered_at.is_none()
         {
@@ -639,6 +667,28 @@ impl CallTracker {
         for (kind, party) in events {
             out.push(Tracked::Call(CallEvent { event: kind, call: entry.call.clone(), party }));
         }
+        self.update_extensions(id, out);
+        for (previous, end_id) in moved_from {
+            self.release_end(previous, &end_id, now, out);
+        }
+    }
+
+    /// Takes `end_id` out of call `id` (it moved to another call); a call left with no end
+    /// is over.
+    fn release_end(&mut self, id: u64, end_id: &str, now: Seconds, out: &mut Vec<Tracked>) {
+        let Some(entry) = self.calls.get_mut(&id) else { return };
+        let Some(at) = entry.ends.iter().position(|e| e.party.end_id == end_id) else { return };
+        let end = entry.ends.remove(at);
+        if entry.ends.is_empty() {
+            self.end(id, now, out);
+            return;
+        }
+        entry.refresh();
+        out.push(Tracked::Call(CallEvent {
+            event: CallEventKind::PartyLeft,
+            call: entry.call.clone(),
+            party: Some(end.party),
+        }));
         self.update_extensions(id, out);
     }
 
@@ -753,7 +803,7 @@ impl CallTracker {
                 self.by_end.remove(&end.party.end_id);
             }
         }
-        for (end_id, _) in &entry.targets {
+        for (end_id, _, _) in &entry.targets {
             if self.by_target.get(end_id) == Some(&id) {
                 self.by_target.remove(end_id);
             }
