@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use devlink3_core::calls::{CallStream, Tracked, TrackerConfig};
-use devlink3_core::client::{Client, ClientConfig, Event, LinkState};
+use devlink3_core::client::{Client, Event, LinkState};
 use devlink3_core::document::document;
-use devlink3_core::transport::{HttpAuth, parse_fingerprint};
+use devlink3_core::transport::HttpAuth;
 use devlink3_sim::{SimConfig, Simulator};
 
 #[derive(Parser)]
@@ -62,21 +62,8 @@ struct LinkArgs {
     /// Name of an environment variable holding the password (else you are prompted)
     #[arg(long, value_name = "VAR")]
     password_env: Option<String>,
-    /// PEM file of CA certificates to trust for tls://
-    #[arg(long, value_name = "FILE")]
-    tls_ca: Option<PathBuf>,
-    /// SHA-256 fingerprint of the PBX certificate to accept (hex, colons allowed)
-    #[arg(long, value_name = "HEX")]
-    tls_pin: Option<String>,
-    /// Accept any TLS certificate (labs only: the password can be intercepted)
-    #[arg(long)]
-    insecure_skip_verify: bool,
-    /// Client certificate (PEM) for mutual TLS
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// Client private key (PEM) for mutual TLS
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// ws:// and wss:// targets: HTTP authentication on the upgrade
     #[arg(long, value_enum, default_value = "auto", value_name = "AUTH")]
     ws_auth: WsAuth,
@@ -107,6 +94,40 @@ struct LinkArgs {
     /// With --sim: also play the calls of this JSON call script (see the README)
     #[arg(long, value_name = "FILE", requires = "sim")]
     script: Option<PathBuf>,
+}
+
+/// How to trust the PBX's certificate, and ours for mutual TLS (tail, calls, relay...).
+#[derive(Args)]
+pub(crate) struct TlsArgs {
+    /// PEM file of CA certificates to trust for tls://
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<PathBuf>,
+    /// SHA-256 fingerprint of the PBX certificate to accept (hex, colons allowed)
+    #[arg(long, value_name = "HEX")]
+    tls_pin: Option<String>,
+    /// Accept any TLS certificate (labs only: the password can be intercepted)
+    #[arg(long)]
+    insecure_skip_verify: bool,
+    /// Client certificate (PEM) for mutual TLS
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Client private key (PEM) for mutual TLS
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// With the event request `flags`: the link options the relay's configuration uses too.
+    pub(crate) fn link_options(&self, flags: &str) -> devlink3_core::client::LinkOptions {
+        devlink3_core::client::LinkOptions {
+            flags: flags.to_owned(),
+            tls_ca: self.tls_ca.clone(),
+            tls_pin: self.tls_pin.clone(),
+            insecure_skip_verify: self.insecure_skip_verify,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+        }
+    }
 }
 
 /// HTTP authentication for WebSocket targets.
@@ -322,16 +343,7 @@ fn open(link: LinkArgs, flags: &str) -> Result<Session, String> {
         let password = read_password(link.password_env.as_deref(), &user)?;
         (None, target, user, password)
     };
-    let mut config = ClientConfig::new(target, user, password);
-    config.flags = flags.to_string();
-    config.tls.ca_file = link.tls_ca;
-    config.tls.danger_accept_invalid_certs = link.insecure_skip_verify;
-    if let Some(pin) = link.tls_pin {
-        config.tls.pin_sha256 = Some(parse_fingerprint(&pin)?);
-    }
-    if let (Some(cert_file), Some(key_file)) = (link.tls_cert, link.tls_key) {
-        config.tls.client_cert = Some(devlink3_core::transport::ClientCert { cert_file, key_file });
-    }
+    let mut config = link.tls.link_options(flags).client_config(&target, &user, password, None)?;
     config.websocket.http_auth = match link.ws_auth {
         WsAuth::Auto => HttpAuth::Auto,
         WsAuth::None => HttpAuth::None,

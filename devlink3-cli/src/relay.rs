@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use devlink3_relay::follow::{From, follow};
-use devlink3_relay::{LinkOptions, Relay, RelayConfig, SiteConfig};
+use devlink3_relay::{Relay, RelayConfig, SiteConfig};
 
-use crate::{TailArgs, read_password};
+use crate::{TailArgs, TlsArgs, read_password};
 
 #[derive(Args)]
 pub(crate) struct RelayArgs {
@@ -35,21 +35,8 @@ pub(crate) struct RelayArgs {
     /// Event request flags of the --pbx sites, e.g. "_CMExtn"
     #[arg(long, default_value = "", allow_hyphen_values = true)]
     flags: String,
-    /// PEM file of CA certificates to trust for tls://
-    #[arg(long, value_name = "FILE")]
-    tls_ca: Option<PathBuf>,
-    /// SHA-256 fingerprint of the PBX certificate to accept
-    #[arg(long, value_name = "HEX")]
-    tls_pin: Option<String>,
-    /// Accept any TLS certificate (labs only)
-    #[arg(long)]
-    insecure_skip_verify: bool,
-    /// Client certificate (PEM) for mutual TLS
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// Client private key (PEM) for mutual TLS
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Serve /metrics (Prometheus) and /healthz here, e.g. 127.0.0.1:9797
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
@@ -101,14 +88,7 @@ fn config(args: &RelayArgs) -> Result<RelayConfig, String> {
             .collect::<Result<Vec<_>, _>>()?;
         let user = args.user.clone().ok_or("give --user (or set DEVLINK3_USER) for the --pbx sites")?;
         let password = read_password(args.password_env.as_deref(), &user)?;
-        let options = LinkOptions {
-            flags: args.flags.clone(),
-            tls_ca: args.tls_ca.clone(),
-            tls_pin: args.tls_pin.clone(),
-            insecure_skip_verify: args.insecure_skip_verify,
-            tls_cert: args.tls_cert.clone(),
-            tls_key: args.tls_key.clone(),
-        };
+        let options = args.tls.link_options(&args.flags);
         for (name, target) in sites {
             let client = options.client_config(target, &user, password.clone(), None)?;
             config.sites.push(SiteConfig { name: name.to_owned(), client });

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use devlink3_core::ClientConfig;
-use devlink3_core::transport::{ClientCert, parse_fingerprint};
+pub use devlink3_core::client::LinkOptions;
 
 /// The relay: its sites, the broker, the stream and its limits.
 #[derive(Debug, Clone)]
@@ -120,48 +120,6 @@ struct FileSite {
     insecure_skip_verify: bool,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
-}
-
-/// TLS and event options of one link, as the command line or the file gives them.
-#[derive(Debug, Clone, Default)]
-pub struct LinkOptions {
-    pub flags: String,
-    pub tls_ca: Option<PathBuf>,
-    pub tls_pin: Option<String>,
-    pub insecure_skip_verify: bool,
-    pub tls_cert: Option<PathBuf>,
-    pub tls_key: Option<PathBuf>,
-}
-
-impl LinkOptions {
-    /// A link's configuration; relative paths are relative to `base`.
-    pub fn client_config(
-        &self,
-        target: &str,
-        user: &str,
-        password: String,
-        base: Option<&Path>,
-    ) -> Result<ClientConfig, String> {
-        let resolve = |p: &PathBuf| match base {
-            Some(base) if p.is_relative() => base.join(p),
-            _ => p.clone(),
-        };
-        let mut config = ClientConfig::new(target, user, password);
-        config.flags = self.flags.clone();
-        config.tls.ca_file = self.tls_ca.as_ref().map(resolve);
-        config.tls.danger_accept_invalid_certs = self.insecure_skip_verify;
-        if let Some(pin) = &self.tls_pin {
-            config.tls.pin_sha256 = Some(parse_fingerprint(pin)?);
-        }
-        match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => {
-                config.tls.client_cert = Some(ClientCert { cert_file: resolve(cert), key_file: resolve(key) })
-            }
-            (None, None) => {}
-            _ => return Err("tls_cert and tls_key go together".into()),
-        }
-        Ok(config)
-    }
 }
 
 /// Reads a TOML configuration file; `nats` given on the command line wins.

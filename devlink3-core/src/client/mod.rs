@@ -18,6 +18,7 @@
 //! reconnects. It reports [`LinkState::Rejected`] and stops.
 
 mod backoff;
+mod link_options;
 mod session;
 
 use std::fmt;
@@ -35,6 +36,7 @@ use crate::transport::{Scheme, Target, TlsConnector, TlsOptions, WebSocketOption
 
 pub use crate::error::Error;
 pub use crate::event::{Event, LinkState, MissedReason, Origin, PbxInfo};
+pub use link_options::LinkOptions;
 
 /// Event request flags (specification §6.4.1), to combine with spaces.
 pub mod flags {
