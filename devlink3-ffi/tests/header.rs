@@ -36,3 +36,28 @@ fn devlink3_h_is_current() {
         );
     }
 }
+
+/// Every function of `include/devlink3.h` is exported by the Windows DLL: listed in
+/// `windows/devlink.def` (whose import libraries and export check use it), so that a new
+/// function cannot be forgotten there until the Windows build notices.
+#[test]
+fn devlink_def_lists_every_extended_function() {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let header = std::fs::read_to_string(crate_dir.join("../include/devlink3.h")).unwrap();
+    let def = std::fs::read_to_string(crate_dir.join("windows/devlink.def")).unwrap();
+    let exported: Vec<&str> = def.lines().map(str::trim).filter(|l| l.starts_with("devlink3_")).collect();
+    // Names followed by "(": the functions (types and fields are not).
+    let mut declared: Vec<String> = header
+        .match_indices("devlink3_")
+        .filter_map(|(at, _)| {
+            let name: String = header[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            header[at + name.len()..].starts_with('(').then_some(name)
+        })
+        .collect();
+    declared.sort();
+    declared.dedup();
+    let missing: Vec<&String> = declared.iter().filter(|name| !exported.contains(&name.as_str())).collect();
+    assert!(missing.is_empty(), "add to devlink3-ffi/windows/devlink.def: {missing:?}");
+    let extra: Vec<&&str> = exported.iter().filter(|name| !declared.iter().any(|d| d == *name)).collect();
+    assert!(extra.is_empty(), "devlink.def exports what devlink3.h does not declare: {extra:?}");
+}
