@@ -25,6 +25,9 @@ step "maturin develop (debug build into the venv)"
 export CARGO_TARGET_DIR="$root/target"
 VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --locked --manifest-path "$here/Cargo.toml"
 
+step "the type stubs are generated and current (stubgen.py --check)"
+"$venv/bin/python" "$here/stubgen.py" --check
+
 step "pytest"
 cd "$here"
 status=0

@@ -99,6 +99,16 @@ macro_rules! to_py_as_member {
                 member(py, self)
             }
         }
+
+        impl $crate::events::PyType for $ty {
+            fn py_type() -> String {
+                <$ty as PyEnumType>::NAME.to_owned()
+            }
+        }
+
+        impl $crate::events::Erase for $ty {
+            type Named = $ty;
+        }
     };
 }
 

@@ -9,6 +9,7 @@
 //! drift from the getters.
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 use devlink3_core::client::{
     Event, LinkState as CoreLinkState, MissedReason, Origin as CoreOrigin, PbxInfo as CorePbx,
@@ -101,11 +102,24 @@ macro_rules! py_record {
         $class:ident $(with $origin:ident)? {
             fields: [$($field:ident),* $(,)?],
             methods: [$($method:ident),* $(,)?],
-            computed: [$($computed:literal),* $(,)?],
+            computed: [$($computed:literal : $ctype:literal),* $(,)?],
             repr: [$($repr:literal),* $(,)?] $(,)?
         }
         $($extra:tt)*
     ) => {
+        impl $crate::events::Stub for $class {
+            const NAME: &'static str = stringify!($class);
+
+            fn members() -> Vec<(&'static str, String)> {
+                vec![
+                    $( ($computed, $ctype.to_owned()), )*
+                    $( (stringify!($field), $crate::events::stub_of(|c: &$class| $crate::events::erase(&c.data().$field))), )*
+                    $( (stringify!($method), $crate::events::stub_of(|c: &$class| $crate::events::erase(&c.data().$method()))), )*
+                    $( (stringify!($origin), "Origin".to_owned()), )?
+                ]
+            }
+        }
+
         #[pymethods]
         impl $class {
             $(
@@ -149,6 +163,118 @@ macro_rules! py_record {
             $($extra)*
         }
     };
+}
+
+/// A value class as `_devlink3.pyi` describes it: its name and its members' Python types
+/// (getters computed by hand say theirs in `py_record!`'s `computed` list). The stub is
+/// generated from these (`bindings/python/stubgen.py`); tests check it is current.
+pub(crate) trait Stub {
+    const NAME: &'static str;
+    fn members() -> Vec<(&'static str, String)>;
+}
+
+/// The Python type of a getter, from the closure reading it, which is never called: only
+/// its type is read. `erase` drops the lifetimes a borrowed field carries.
+pub(crate) fn stub_of<C, N: PyType>(_: impl Fn(&C) -> PhantomData<N>) -> String {
+    N::py_type()
+}
+
+pub(crate) fn erase<T: Erase + ?Sized>(_: &T) -> PhantomData<T::Named> {
+    PhantomData
+}
+
+/// A Rust type's lifetime-free stand-in for [`PyType`].
+pub(crate) trait Erase {
+    type Named: PyType;
+}
+
+/// The Python type [`ToPy`] makes of a Rust type.
+pub(crate) trait PyType {
+    fn py_type() -> String;
+}
+
+macro_rules! py_type {
+    ($name:literal: $($ty:ty),*) => {$(
+        impl PyType for $ty {
+            fn py_type() -> String {
+                $name.to_owned()
+            }
+        }
+
+        impl Erase for $ty {
+            type Named = $ty;
+        }
+    )*};
+}
+
+py_type!("str": String);
+py_type!("int": u32, u64, usize);
+py_type!("float": f64);
+py_type!("bool": bool);
+
+impl Erase for str {
+    type Named = String;
+}
+
+impl Erase for Cow<'_, str> {
+    type Named = String;
+}
+
+impl<T: Erase + ?Sized> Erase for &T {
+    type Named = T::Named;
+}
+
+impl<T: Erase> Erase for Option<T> {
+    type Named = Option<T::Named>;
+}
+
+impl<T: Erase> Erase for Result<T, RecordError> {
+    type Named = Option<T::Named>;
+}
+
+impl<T: Erase> Erase for Vec<T> {
+    type Named = Vec<T::Named>;
+}
+
+impl<T: PyType> PyType for Option<T> {
+    fn py_type() -> String {
+        format!("Optional[{}]", T::py_type())
+    }
+}
+
+impl<T: PyType> PyType for Vec<T> {
+    fn py_type() -> String {
+        format!("List[{}]", T::py_type())
+    }
+}
+
+/// Every value class's stub, in the order of `_devlink3.pyi`.
+pub(crate) fn stubs() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    fn one<T: Stub>() -> (&'static str, Vec<(&'static str, String)>) {
+        (T::NAME, T::members())
+    }
+    vec![
+        one::<Origin>(),
+        one::<Detail>(),
+        one::<Call>(),
+        one::<Party>(),
+        one::<Target>(),
+        one::<CallLost>(),
+        one::<LinkLost>(),
+        one::<AttemptReject>(),
+        one::<Delta2>(),
+        one::<SipTrack>(),
+        one::<CmExtn>(),
+        one::<CmExtnState>(),
+        one::<Unparsed>(),
+        one::<LinkState>(),
+        one::<PbxInfo>(),
+        one::<Missed>(),
+        one::<User>(),
+        one::<crate::sim::BlastReport>(),
+        one::<crate::sim::SimStats>(),
+        one::<crate::sim::UserStats>(),
+    ]
 }
 
 /// The document a class stands for (`devlink3_core::document`): events and their
@@ -271,7 +397,7 @@ impl Origin {
 py_record!(Origin {
     fields: [counter],
     methods: [],
-    computed: ["pbx_ip"],
+    computed: ["pbx_ip": "str"],
     repr: ["pbx_ip", "counter"],
 }
     /// The address of the IP Office that generated the event.
@@ -310,7 +436,7 @@ delta3_data!(Detail);
 py_record!(Detail with origin {
     fields: [raw],
     methods: [],
-    computed: ["call", "party_a", "party_b", "targets"],
+    computed: ["call": "Call", "party_a": "Party", "party_b": "Optional[Party]", "targets": "List[Target]"],
     repr: ["call", "party_a", "party_b", "targets"],
 }
     /// The `<Call>` section.
@@ -556,7 +682,7 @@ py_record!(Delta2 with origin {
         sending_complete, call_transport_type, owner_huntgroup, original_huntgroup, original_user,
         target_huntgroup, target_user, target_ras, tag, account_code,
     ],
-    computed: ["fields"],
+    computed: ["fields": "List[str]"],
     repr: ["kind", "call_id", "a_state", "a_name", "b_state", "b_name"],
 }
     /// Every comma-separated field after `CALL: S`, in order (field 1 is `fields[0]`).
@@ -599,7 +725,7 @@ boxed_record!(
 py_record!(CmExtnState with origin {
     fields: [v, p1, p2, extension],
     methods: [],
-    computed: ["new_state", "old_state", "raw"],
+    computed: ["new_state": "Optional[ExtnState]", "old_state": "Optional[ExtnState]", "raw": "str"],
     repr: ["extension", "v", "p1", "p2", "new_state", "old_state"],
 }
     /// For a state change (`v == 1`), the new state; else `None`.
@@ -653,7 +779,14 @@ pub struct LinkState(pub(crate) CoreLinkState);
 py_record!(LinkState {
     fields: [],
     methods: [],
-    computed: ["name", "attempt", "pbx", "reason", "retry_in", "code"],
+    computed: [
+        "name": "Literal[\"connecting\", \"operational\", \"no_response\", \"rejected\", \"closed\"]",
+        "attempt": "Optional[int]",
+        "pbx": "Optional[PbxInfo]",
+        "reason": "Optional[str]",
+        "retry_in": "Optional[float]",
+        "code": "Optional[ResultCode]",
+    ],
     repr: ["name", "attempt", "pbx", "reason", "retry_in", "code"],
 }
     #[getter]

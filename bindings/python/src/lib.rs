@@ -32,8 +32,16 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The value classes and their members' Python types, for `stubgen.py` (which writes
+/// `_devlink3.pyi`).
+#[pyfunction]
+fn _stubs() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    events::stubs()
+}
+
 #[pymodule]
 fn _devlink3(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_stubs, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ANSWERED_CALL_DETAIL", devlink3_sim::ANSWERED_CALL_DETAIL)?;
     codes::register(m)?;

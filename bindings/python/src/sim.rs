@@ -367,7 +367,7 @@ impl BlastReport {
 py_record!(BlastReport {
     fields: [connections, events_sent, complete],
     methods: [events_per_second],
-    computed: ["elapsed"],
+    computed: ["elapsed": "float"],
     repr: ["connections", "events_sent", "complete", "elapsed"],
 }
     /// Seconds from the start until the last socket took its last event.
@@ -394,7 +394,7 @@ py_record!(SimStats {
         http_auth_failures,
     ],
     methods: [],
-    computed: ["users"],
+    computed: ["users": "Dict[str, UserStats]"],
     repr: ["connections_active", "connections_authenticated", "auth_attempts", "auth_failures", "events_sent"],
 }
     /// Per service user: authentication attempts, failures, whether locked out now.
