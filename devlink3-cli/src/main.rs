@@ -203,18 +203,8 @@ pub(crate) struct TrackerArgs {
 
 impl TrackerArgs {
     pub(crate) fn config(&self) -> Result<TrackerConfig, String> {
-        let seconds = |name: &str, value: f64| {
-            if value > 0.0 && value <= 31_536_000.0 {
-                Ok(Duration::from_secs_f64(value))
-            } else {
-                Err(format!("--{name} {value}: give a number of seconds above 0 (a year at most)"))
-            }
-        };
-        Ok(TrackerConfig {
-            max_idle: seconds("max-idle", self.max_idle)?,
-            resync_window: seconds("resync-window", self.resync_window)?,
-            ..TrackerConfig::default()
-        })
+        TrackerConfig::from_seconds(self.max_idle, self.resync_window, TrackerConfig::default().max_calls)
+            .map_err(|e| format!("--{}", e.replace('_', "-")))
     }
 }
 

@@ -699,13 +699,10 @@ pub unsafe extern "C" fn devlink3_next_call_event(
             let wait = left.map_or(Duration::from_secs(1), |left| left.min(Duration::from_secs(1)));
             link.client.next_events(&mut events, 512, Some(wait))?;
             waited = true;
-            let now = unix_now();
             let mut calls = lock(&link.calls);
             let Calls { tracker, pending } = &mut *calls;
-            for event in events.drain(..) {
-                tracker.event(&event, now, &mut tracked);
-            }
-            tracker.tick(now, &mut tracked);
+            tracker.events(&events, unix_now(), &mut tracked);
+            events.clear();
             pending.extend(tracked.drain(..));
         }
     })

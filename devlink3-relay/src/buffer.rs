@@ -87,12 +87,13 @@ pub(crate) struct SiteBuffer {
     /// Woken when events arrive.
     pub notify: Notify,
     capacity: usize,
-    /// `<run>.<site>`.
+    site: String,
+    /// `<run>.<site>`: the start of every message id.
     id_prefix: String,
 }
 
 impl SiteBuffer {
-    pub fn new(capacity: usize, id_prefix: String, resume: Option<(String, u32)>) -> Self {
+    pub fn new(capacity: usize, run: &str, site: &str, resume: Option<(String, u32)>) -> Self {
         SiteBuffer {
             inner: Mutex::new(Inner {
                 queue: VecDeque::new(),
@@ -105,7 +106,8 @@ impl SiteBuffer {
             }),
             notify: Notify::new(),
             capacity,
-            id_prefix,
+            site: site.to_owned(),
+            id_prefix: format!("{run}.{site}"),
         }
     }
 
@@ -113,16 +115,12 @@ impl SiteBuffer {
         self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn site(&self) -> &str {
-        self.id_prefix.split_once('.').map_or("", |(_, site)| site)
-    }
-
     /// Appends `batch`, dropping the oldest past the capacity.
     pub fn push(&self, batch: Vec<Outgoing>) {
         let mut inner = self.lock();
         for outgoing in batch {
             if let (Some(origin), Some(last)) = (&outgoing.origin, inner.resume.as_ref()) {
-                let notice = resume_notice(self.site(), last, origin);
+                let notice = resume_notice(&self.site, last, origin);
                 inner.resume = None;
                 if let Some(notice) = notice {
                     self.enqueue(&mut inner, notice);
@@ -155,7 +153,7 @@ impl SiteBuffer {
         if inner.dropped > 0 {
             let count = inner.dropped;
             let mut notice = Outgoing::notice(
-                self.site(),
+                &self.site,
                 json!({"type": "missed", "count": count, "reason": "slow_consumer", "source": "relay_buffer"}),
             );
             // Its id names the count: a retry that carries a larger count is a new message

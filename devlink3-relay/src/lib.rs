@@ -32,10 +32,8 @@ use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream;
 use devlink3_core::Client;
 use devlink3_core::calls::{CallTracker, TrackerConfig, unix_now};
-use devlink3_core::client::Event;
 use tokio::sync::watch;
 
 pub use config::{LinkOptions, RelayConfig, SiteConfig};
@@ -104,7 +102,7 @@ impl Relay {
             let site = Arc::new(Site {
                 name: site.name.clone(),
                 client,
-                buffer: SiteBuffer::new(config.buffer, format!("{run}.{}", site.name), resume),
+                buffer: SiteBuffer::new(config.buffer, &run, &site.name, resume),
                 metrics: SiteMetrics::default(),
             });
             sites.push(site);
@@ -198,11 +196,3 @@ fn pump(site: &Site, stop: &std::sync::atomic::AtomicBool) {
         }
     }
 }
-
-/// For tests and tools: is `event` a record (it has a PBX counter)?
-pub fn is_record(event: &Event) -> bool {
-    event.origin().is_some()
-}
-
-/// The JetStream context type, for tools built on the relay's subjects.
-pub type JetStream = jetstream::Context;

@@ -137,19 +137,13 @@ fn run(client: &Client, deliver: &Deliver, gate: &Gate, calls: &Calls) {
         if client.drain_events(&mut events, BATCH, None).is_err() {
             return;
         }
+        if let Some(tracker) = calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut() {
+            tracker.events(&events, unix_now(), &mut tracked);
+        }
         let mut tape = Tape::with_capacity(events.len());
-        let mut tracker = calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = unix_now();
         for event in events.drain(..) {
             tape.push(&event);
-            if let Some(tracker) = tracker.as_mut() {
-                tracker.event(&event, now, &mut tracked);
-            }
         }
-        if let Some(tracker) = tracker.as_mut() {
-            tracker.tick(now, &mut tracked);
-        }
-        drop(tracker);
         let calls = (!tracked.is_empty()).then(|| call_documents(tracked.drain(..)));
         gate.update(|state| state.queued = true);
         if deliver.call(Batch { tape, calls }, ThreadsafeFunctionCallMode::Blocking) != Status::Ok {

@@ -339,8 +339,8 @@ impl Link {
         self.inbox.fill(&self.client, timeout)
     }
 
-    /// The next event of the inbox as the core's event (for the call tracker); a refusal
-    /// by the PBX is raised, as `take` does.
+    /// The next event of the inbox as the core's event (`take` and the call tracker); a
+    /// refusal by the PBX ends the stream: it is raised now and on every later call.
     pub(crate) fn pop_raw(&self, _py: Python<'_>) -> PyResult<Option<Event>> {
         if let Some((code, reason)) = self.inbox.rejection.get() {
             return Err(errors::rejected(*code, reason));
@@ -388,15 +388,8 @@ impl Link {
     /// The next event of the inbox as a Python object, `None` when the inbox is empty.
     /// A refusal by the PBX ends the stream: it is raised now and on every later call.
     fn take(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        if let Some((code, reason)) = self.inbox.rejection.get() {
-            return Err(errors::rejected(*code, reason));
-        }
-        while let Some(event) = self.inbox.pop() {
+        while let Some(event) = self.pop_raw(py)? {
             match event {
-                Event::LinkState(CoreLinkState::Rejected { code, reason }) => {
-                    let (code, reason) = self.inbox.rejection.get_or_init(|| (code, reason));
-                    return Err(errors::rejected(*code, reason));
-                }
                 // The end of the stream, not an event in it.
                 Event::LinkState(CoreLinkState::Closed) => {}
                 event => return events::to_py(py, event).map(Some),
@@ -579,16 +572,9 @@ fn route(handlers: &mut Handlers, callbacks: &Arc<Callbacks>) {
     });
 }
 
-/// The tracker's limits from `calls()`'s and `on_call`'s keyword arguments.
+/// The tracker's limits from `calls()`'s keyword arguments (checked by the core).
 pub(crate) fn tracker_config(max_idle: f64, resync_window: f64, max_calls: usize) -> PyResult<TrackerConfig> {
-    if max_calls == 0 {
-        return Err(PyValueError::new_err("max_calls must be at least 1"));
-    }
-    Ok(TrackerConfig {
-        max_idle: duration("max_idle", max_idle)?,
-        resync_window: duration("resync_window", resync_window)?,
-        max_calls,
-    })
+    TrackerConfig::from_seconds(max_idle, resync_window, max_calls).map_err(PyValueError::new_err)
 }
 
 /// The `tls=` argument: any object with these attributes (`devlink3.TlsOptions`).

@@ -59,11 +59,8 @@ impl<'c> CallStream<'c> {
                 None => Duration::from_secs(1),
             };
             self.client.next_events(&mut self.events, 512, Some(wait))?;
-            let now = unix_now();
-            for event in self.events.drain(..) {
-                self.tracker.event(&event, now, &mut self.out);
-            }
-            self.tracker.tick(now, &mut self.out);
+            self.tracker.events(&self.events, unix_now(), &mut self.out);
+            self.events.clear();
             self.pending.extend(self.out.drain(..));
             if self.pending.is_empty() && deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                 return Ok(None);

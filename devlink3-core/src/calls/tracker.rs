@@ -29,6 +29,28 @@ pub struct TrackerConfig {
     pub max_calls: usize,
 }
 
+impl TrackerConfig {
+    /// Limits as people give them (seconds, a count), checked: absurd values are refused
+    /// with the option named, for the faces that take them.
+    pub fn from_seconds(max_idle: f64, resync_window: f64, max_calls: usize) -> Result<Self, String> {
+        let seconds = |name: &str, value: f64| {
+            if value > 0.0 && value <= 31_536_000.0 {
+                Ok(Duration::from_secs_f64(value))
+            } else {
+                Err(format!("{name} {value}: give a number of seconds above 0 (a year at most)"))
+            }
+        };
+        if max_calls == 0 {
+            return Err("max_calls must be at least 1".to_owned());
+        }
+        Ok(TrackerConfig {
+            max_idle: seconds("max_idle", max_idle)?,
+            resync_window: seconds("resync_window", resync_window)?,
+            max_calls,
+        })
+    }
+}
+
 impl Default for TrackerConfig {
     fn default() -> Self {
         Self { max_idle: Duration::from_secs(12 * 3600), resync_window: Duration::from_secs(5), max_calls: 100_000 }
@@ -320,6 +342,14 @@ impl CallTracker {
             Event::Missed { .. } => self.missed(now, out),
             _ => self.tick(now, out),
         }
+    }
+
+    /// Feeds a batch of a link's events received at `now`, then lets time pass.
+    pub fn events<'e>(&mut self, events: impl IntoIterator<Item = &'e Event>, now: Seconds, out: &mut Vec<Tracked>) {
+        for event in events {
+            self.event(event, now, out);
+        }
+        self.tick(now, out);
     }
 
     /// Feeds one Delta3 record received at `now`.
