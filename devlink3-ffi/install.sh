@@ -3,7 +3,7 @@
 # pkg-config file devlink3.pc, and lib/devlink.ini.sample (copy it to lib/devlink.ini,
 # beside the library, to configure legacy applications) under PREFIX.
 #
-#   devlink3-ffi/install.sh /usr/local            # builds with `cargo build --profile dist` first
+#   devlink3-ffi/install.sh /usr/local            # builds with the dist profile first
 #   DEVLINK3_LIB_DIR=target/debug devlink3-ffi/install.sh "$HOME/.local"
 #                                                 # installs an existing build instead
 #
@@ -16,7 +16,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIB_DIR=${DEVLINK3_LIB_DIR:-}
 if [ -z "$LIB_DIR" ]; then
     # The dist profile: release code, stripped (what ships).
-    cargo build --profile dist -p devlink3-ffi --manifest-path "$ROOT/Cargo.toml"
+    # One crate type per build: beside the rlib, rustc skips link-time optimisation.
+    for crate_type in cdylib staticlib; do
+        cargo rustc --profile dist -p devlink3-ffi --lib --crate-type "$crate_type" --manifest-path "$ROOT/Cargo.toml"
+    done
     LIB_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/dist
 fi
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -n 1)

@@ -59,8 +59,12 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
-cargo build --manifest-path "$ROOT/Cargo.toml" --locked -p devlink3-ffi --profile "$PROFILE" \
-    --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
+# The DLL alone (`--crate-type cdylib`): built together with the crate's rlib and staticlib,
+# rustc skips link-time optimisation, and the x64 DLL weighs 3.1 MiB instead of 1.8.
+for target in i686-pc-windows-gnu x86_64-pc-windows-gnu; do
+    cargo rustc --manifest-path "$ROOT/Cargo.toml" --locked -p devlink3-ffi --lib --crate-type cdylib \
+        --profile "$PROFILE" --target "$target"
+done
 
 # The names the .def promises, without the stdcall @N.
 expected=$(sed -n '/^EXPORTS/,$ s/^ \{1,\}\([A-Za-z_][A-Za-z0-9_]*\)\(@[0-9]*\)\{0,1\} *$/\1/p' \
