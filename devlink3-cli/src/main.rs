@@ -333,7 +333,8 @@ fn open(link: LinkArgs, flags: &str) -> Result<Session, String> {
         let password = read_password(link.password_env.as_deref(), &user)?;
         (None, target, user, password)
     };
-    let mut config = link.tls.link_options(flags).client_config(&target, &user, password, None)?;
+    let mut config =
+        link.tls.link_options(flags).client_config(&target, &user, password, None).map_err(|e| e.to_string())?;
     config.websocket.http_auth = match link.ws_auth {
         WsAuth::Auto => HttpAuth::Auto,
         WsAuth::None => HttpAuth::None,

@@ -90,7 +90,9 @@ fn config(args: &RelayArgs) -> Result<RelayConfig, String> {
         let password = read_password(args.password_env.as_deref(), &user)?;
         let options = args.tls.link_options(&args.flags);
         for (name, target) in sites {
-            let client = options.client_config(target, &user, password.clone(), None)?;
+            let client = options
+                .client_config(target, &user, password.clone(), None)
+                .map_err(|e| format!("--pbx {name}: {e}"))?;
             config.sites.push(SiteConfig { name: name.to_owned(), client });
         }
     }

@@ -30,5 +30,5 @@ mod subscription;
 pub mod transport;
 
 pub use client::{Client, ClientConfig};
-pub use error::Error;
+pub use error::{ConfigError, Error};
 pub use event::{Event, LinkState, MissedReason, Origin, PbxInfo};

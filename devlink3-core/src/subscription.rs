@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::watch;
 
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 
 /// The link's event request: `None` until a consumer of records appears, then the flags
 /// to send. The session task watches it.
@@ -36,7 +36,7 @@ impl Subscription {
         }
         let wanted = flags.unwrap_or(&self.default_flags);
         if wanted.contains('\0') {
-            return Err(Error::Config("event flags must not contain NUL characters".into()));
+            return Err(ConfigError::NulCharacter("event flags").into());
         }
         let mut refused = None;
         self.requested.send_if_modified(|current| match current {
@@ -54,9 +54,9 @@ impl Subscription {
         self.done.store(true, Ordering::Release);
         match refused {
             None => Ok(()),
-            Some(existing) => Err(Error::Config(format!(
-                "this link already asked for events with flags {existing:?}; it cannot switch to {wanted:?}"
-            ))),
+            Some(existing) => {
+                Err(ConfigError::FlagsConflict { requested: existing, wanted: wanted.to_string() }.into())
+            }
         }
     }
 

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{WAIT, wait_for};
-use devlink3_core::client::{Client, ClientConfig, Error, Event, LinkState, MissedReason, Reconnect, flags};
+use devlink3_core::client::{
+    Client, ClientConfig, ConfigError, Error, Event, LinkState, MissedReason, Reconnect, flags,
+};
 use devlink3_core::records::Delta3;
 use devlink3_core::transport::parse_fingerprint;
 use devlink3_core::wire::ResultCode;
@@ -355,7 +357,7 @@ fn count(dir: &str) -> usize {
 fn bad_configuration_is_refused_at_once() {
     for (target, user) in [("ftp://x", "u"), ("255.255.255.255", "u"), ("127.0.0.1", "")] {
         let err = Client::connect(ClientConfig::new(target, user, "p")).unwrap_err();
-        assert!(matches!(err, Error::Config(_)), "{target}: {err}");
+        assert!(matches!(err, Error::Config(ConfigError::Target(_))), "{target}: {err}");
     }
     let mut c = ClientConfig::new("tls://127.0.0.1", "u", "p");
     c.tls.ca_file = Some("/nonexistent/ca.pem".into());
@@ -530,6 +532,42 @@ fn a_pbx_that_drops_every_link_after_login_is_not_hammered() {
     // Delays of at least 25, 50, 100, 200, 400, 400... ms: 4 s hold at most 13 logins. A
     // back-off that restarts at every login would make it about 80.
     assert!((3..=13).contains(&logins), "{logins} logins in 4 s");
+}
+
+/// Each configuration mistake is its own `ConfigError`, so an application can match on it.
+#[test]
+fn configuration_mistakes_are_typed() {
+    let refused = |change: &dyn Fn(&mut ClientConfig)| {
+        let mut c = ClientConfig::new("tcp://127.0.0.1:9", "devlink3", "secret");
+        change(&mut c);
+        match Client::connect(c) {
+            Err(Error::Config(e)) => e,
+            other => panic!("expected a configuration error, got {:?}", other.map(|_| "a client")),
+        }
+    };
+    assert_eq!(refused(&|c| c.user.clear()), ConfigError::MissingUser);
+    assert_eq!(refused(&|c| c.password = "a\0b".into()), ConfigError::NulCharacter("password"));
+    assert_eq!(refused(&|c| c.flags = "-CD2\0".into()), ConfigError::NulCharacter("flags"));
+    assert_eq!(refused(&|c| c.queue_capacity = 0), ConfigError::QueueCapacity { capacity: 0, max: 1_048_576 });
+    assert_eq!(
+        refused(&|c| c.keepalive_interval = std::time::Duration::ZERO),
+        ConfigError::ZeroDuration("keepalive interval")
+    );
+    assert_eq!(
+        refused(&|c| c.response_timeout = std::time::Duration::ZERO),
+        ConfigError::ZeroDuration("response timeout")
+    );
+    assert!(matches!(refused(&|c| c.target = "ftp://pbx".into()), ConfigError::Target(m) if m.contains("unknown scheme")));
+    let tls = refused(&|c| {
+        c.target = "tls://127.0.0.1:9".into();
+        c.tls.ca_file = Some("/nonexistent/ca.pem".into());
+    });
+    assert!(matches!(&tls, ConfigError::Tls(m) if m.contains("/nonexistent/ca.pem")), "{tls}");
+    // The message still says what is wrong, for the faces that show only the text.
+    assert_eq!(
+        Error::from(ConfigError::MissingUser).to_string(),
+        "invalid configuration: no service user name given"
+    );
 }
 
 #[test]

@@ -45,7 +45,7 @@ impl devlink3_status {
     /// The status for an error of the core library.
     fn of(error: &CoreError) -> Self {
         match error {
-            CoreError::Config(_) => Self::InvalidArgument,
+            CoreError::Config(_) | CoreError::BlockingOnRuntime(_) => Self::InvalidArgument,
             CoreError::Refused { .. } | CoreError::PlainOnCleartext | CoreError::ReadFile { .. } => Self::Refused,
             CoreError::Timeout(_) => Self::Timeout,
             CoreError::NotOperational(_) => Self::NotOperational,

@@ -164,7 +164,7 @@ impl LinkSettings {
 
     pub fn set_queue_capacity(&mut self, events: u64) -> Result<(), String> {
         let events = usize::try_from(events).unwrap_or(usize::MAX);
-        check_queue_capacity(events)?;
+        check_queue_capacity(events).map_err(|e| e.to_string())?;
         self.config.queue_capacity = events;
         Ok(())
     }

@@ -15,7 +15,7 @@ fn code_name(code: Option<ResultCode>, fallback: &'static str) -> &'static str {
 /// The `code` of a core error.
 fn error_code(error: &Error) -> &'static str {
     match error {
-        Error::Config(_) => "INVALID_CONFIG",
+        Error::Config(_) | Error::BlockingOnRuntime(_) => "INVALID_CONFIG",
         Error::Refused { code, .. } => code_name(Some(*code), "REFUSED"),
         Error::PlainOnCleartext => "PLAIN_ON_CLEARTEXT",
         Error::ReadFile { code, .. } => code_name(Some(*code), "READ_FILE_FAILED"),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use napi_derive::napi;
 
-use devlink3_core::client::{ClientConfig, Error, MAX_QUEUE_CAPACITY};
+use devlink3_core::client::{ClientConfig, ConfigError, Error, MAX_QUEUE_CAPACITY};
 use devlink3_core::transport::{ClientCert, HttpAuth, parse_fingerprint};
 
 /// How to reach the PBX and what to ask of it.
@@ -102,19 +102,21 @@ impl TryFrom<ConnectOptions> for ClientConfig {
         if let Some(tls) = options.tls {
             let core = &mut config.tls;
             core.ca_file = tls.ca_file.map(Into::into);
-            core.pin_sha256 = tls.pin_sha256.as_deref().map(parse_fingerprint).transpose().map_err(Error::Config)?;
+            core.pin_sha256 = tls.pin_sha256.as_deref().map(parse_fingerprint)
+                .transpose()
+                .map_err(|e| ConfigError::option("tls.pinSha256", e))?;
             core.danger_accept_invalid_certs = tls.danger_accept_invalid_certs.unwrap_or(false);
             core.server_name = tls.server_name;
             core.client_cert = match (tls.client_cert_file, tls.client_key_file) {
                 (Some(cert), Some(key)) => Some(ClientCert { cert_file: cert.into(), key_file: key.into() }),
                 (None, None) => None,
-                _ => return Err(Error::Config("clientCertFile and clientKeyFile go together".into())),
+                _ => return Err(ConfigError::option("tls.clientCertFile", "clientCertFile and clientKeyFile go together").into()),
             };
         }
         if let Some(ws) = options.websocket {
             let core = &mut config.websocket;
             core.http_auth = match ws.http_auth.as_deref() {
-                Some(value) => value.parse::<HttpAuth>().map_err(|e| Error::Config(format!("httpAuth: {e}")))?,
+                Some(value) => value.parse::<HttpAuth>().map_err(|e| ConfigError::option("websocket.httpAuth", e))?,
                 None => HttpAuth::Auto,
             };
             core.allow_basic_over_cleartext = ws.allow_basic_over_cleartext.unwrap_or(false);
@@ -122,7 +124,7 @@ impl TryFrom<ConnectOptions> for ClientConfig {
             core.protocols = ws.protocols.unwrap_or_default();
             for pair in ws.headers.unwrap_or_default() {
                 let [name, value] = <[String; 2]>::try_from(pair)
-                    .map_err(|_| Error::Config("websocket.headers: each header is [name, value]".into()))?;
+                    .map_err(|_| ConfigError::option("websocket.headers", "each header is [name, value]"))?;
                 core.headers.push((name, value));
             }
         }
@@ -142,9 +144,11 @@ impl TryFrom<ConnectOptions> for ClientConfig {
         if let Some(capacity) = options.queue_capacity {
             // A JS number: refuse what is not a whole number rather than let it wrap.
             if !(capacity.fract() == 0.0 && capacity >= 1.0 && capacity <= MAX_QUEUE_CAPACITY as f64) {
-                return Err(Error::Config(format!(
-                    "queueCapacity {capacity} is out of range: a whole number from 1 to {MAX_QUEUE_CAPACITY}"
-                )));
+                return Err(ConfigError::option(
+                    "queueCapacity",
+                    format!("{capacity} is out of range: a whole number from 1 to {MAX_QUEUE_CAPACITY}"),
+                )
+                .into());
             }
             config.queue_capacity = capacity as usize;
         }

@@ -42,7 +42,7 @@ test('absurd queue capacities are refused with the limit named', async (t) => {
   for (const queueCapacity of [-1, 0, 0.5, 1048577, 4294967295, 1e12, Number.NaN]) {
     await assert.rejects(
       connect({ target: sim.target, ...CREDENTIALS, queueCapacity }),
-      (error) => error.code === 'INVALID_CONFIG' && /queueCapacity .* out of range: a whole number from 1 to 1048576/.test(error.message),
+      (error) => error.code === 'INVALID_CONFIG' && /queueCapacity: .* out of range: a whole number from 1 to 1048576/.test(error.message),
       `queueCapacity ${queueCapacity}`,
     )
   }

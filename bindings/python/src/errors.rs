@@ -3,7 +3,7 @@
 //! The classes are plain Python (readable, documented, picklable); this module only decides
 //! which one fits and attaches the PBX's result code.
 
-use devlink3_core::client::Error;
+use devlink3_core::client::{ConfigError, Error};
 use devlink3_core::wire::ResultCode;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -14,7 +14,7 @@ use crate::events::ToPy;
 /// A core error as the matching Python exception.
 pub(crate) fn error(err: Error) -> PyErr {
     let class = match &err {
-        Error::Config(_) => "ConfigError",
+        Error::Config(_) | Error::BlockingOnRuntime(_) => "ConfigError",
         Error::Refused { code, .. } => refusal(Some(*code)),
         Error::PlainOnCleartext => "Refused",
         Error::ReadFile { .. } => "ReadFileError",
@@ -31,9 +31,9 @@ pub(crate) fn rejected(code: Option<ResultCode>, reason: &str) -> PyErr {
     exception(refusal(code), reason, code)
 }
 
-/// An invalid argument.
-pub(crate) fn config(message: impl Into<String>) -> PyErr {
-    error(Error::Config(message.into()))
+/// An invalid argument `option`, and why.
+pub(crate) fn config(option: &str, reason: impl Into<String>) -> PyErr {
+    error(ConfigError::option(option, reason).into())
 }
 
 /// The class for a refusal: the two that an application must handle by itself (fix the

@@ -625,7 +625,7 @@ impl TryFrom<WebSocketArgs> for WebSocketOptions {
     type Error = PyErr;
 
     fn try_from(args: WebSocketArgs) -> PyResult<WebSocketOptions> {
-        let http_auth = args.http_auth.parse::<HttpAuth>().map_err(|e| errors::config(format!("http_auth: {e}")))?;
+        let http_auth = args.http_auth.parse::<HttpAuth>().map_err(|e| errors::config("http_auth", e))?;
         Ok(WebSocketOptions {
             http_auth,
             allow_basic_over_cleartext: args.allow_basic_over_cleartext,
@@ -639,7 +639,7 @@ impl TryFrom<WebSocketArgs> for WebSocketOptions {
 /// A duration argument given in seconds.
 pub(crate) fn duration(name: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value)
-        .map_err(|_| errors::config(format!("{name} must be a number of seconds >= 0, not {value}")))
+        .map_err(|_| errors::config(name, format!("must be a number of seconds >= 0, not {value}")))
 }
 
 /// When a wait of `timeout` seconds from now ends; `None` for no limit.

@@ -68,7 +68,7 @@ impl Simulator {
         script: Option<&str>,
     ) -> PyResult<Self> {
         crate::logging::sync_level(py);
-        let ip = host.parse().map_err(|_| errors::config(format!("host must be an IP address, not {host:?}")))?;
+        let ip = host.parse().map_err(|_| errors::config("host", format!("must be an IP address, not {host:?}")))?;
         let defaults = SimConfig::default();
         let config = SimConfig {
             tcp: Some(SocketAddr::new(ip, port)),
@@ -86,7 +86,7 @@ impl Simulator {
             pbx_ip: match pbx_ip {
                 Some(text) => text
                     .parse::<Ipv4Addr>()
-                    .map_err(|_| errors::config(format!("pbx_ip must be an IPv4 address, not {text:?}")))?,
+                    .map_err(|_| errors::config("pbx_ip", format!("must be an IPv4 address, not {text:?}")))?,
                 None => defaults.pbx_ip,
             },
             script: match script {
@@ -104,13 +104,13 @@ impl Simulator {
             wss: (websocket && tls).then(|| SocketAddr::new(ip, 0)),
             websocket: SimWebSocket {
                 path: ws_path.to_owned(),
-                http_auth: ws_auth.parse::<SimHttpAuth>().map_err(|e| errors::config(format!("ws_auth: {e}")))?,
+                http_auth: ws_auth.parse::<SimHttpAuth>().map_err(|e| errors::config("ws_auth", e))?,
                 ..SimWebSocket::default()
             },
             ..defaults
         };
         let user = config.users.first().cloned().unwrap_or_default();
-        let sim = py.detach(|| sim::Simulator::start(config)).map_err(|e| errors::config(e.to_string()))?;
+        let sim = py.detach(|| sim::Simulator::start(config)).map_err(|e| errors::config("Simulator", e.to_string()))?;
         Ok(Simulator {
             target: sim.target(),
             tls_target: sim.tls_target(),
@@ -210,7 +210,7 @@ impl Simulator {
     /// Changes the traffic model's rate: calls started per second (0: none).
     fn set_rate(&self, calls_per_sec: f64) -> PyResult<()> {
         if !(calls_per_sec.is_finite() && calls_per_sec >= 0.0) {
-            return Err(errors::config(format!("the call rate must be a number >= 0, not {calls_per_sec}")));
+            return Err(errors::config("rate", format!("must be a number >= 0, not {calls_per_sec}")));
         }
         self.with(|sim| sim.set_rate(calls_per_sec))
     }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::ClientConfig;
+use crate::error::ConfigError;
 use crate::transport::{ClientCert, parse_fingerprint};
 
 /// TLS and event options of one link, as the command line or the file gives them.
@@ -25,7 +26,7 @@ impl LinkOptions {
         user: &str,
         password: String,
         base: Option<&Path>,
-    ) -> Result<ClientConfig, String> {
+    ) -> Result<ClientConfig, ConfigError> {
         let resolve = |p: &PathBuf| match base {
             Some(base) if p.is_relative() => base.join(p),
             _ => p.clone(),
@@ -35,14 +36,14 @@ impl LinkOptions {
         config.tls.ca_file = self.tls_ca.as_ref().map(resolve);
         config.tls.danger_accept_invalid_certs = self.insecure_skip_verify;
         if let Some(pin) = &self.tls_pin {
-            config.tls.pin_sha256 = Some(parse_fingerprint(pin)?);
+            config.tls.pin_sha256 = Some(parse_fingerprint(pin).map_err(|e| ConfigError::option("tls_pin", e))?);
         }
         match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => {
                 config.tls.client_cert = Some(ClientCert { cert_file: resolve(cert), key_file: resolve(key) })
             }
             (None, None) => {}
-            _ => return Err("tls_cert and tls_key go together".into()),
+            _ => return Err(ConfigError::option("tls_cert", "tls_cert and tls_key go together")),
         }
         Ok(config)
     }

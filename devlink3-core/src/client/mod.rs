@@ -34,7 +34,7 @@ use crate::runtime;
 use crate::subscription::Subscription;
 use crate::transport::{Scheme, Target, TlsConnector, TlsOptions, WebSocketOptions};
 
-pub use crate::error::Error;
+pub use crate::error::{ConfigError, Error};
 pub use crate::event::{Event, LinkState, MissedReason, Origin, PbxInfo};
 pub use link_options::LinkOptions;
 
@@ -163,19 +163,24 @@ pub(crate) struct Settings {
 
 impl Settings {
     fn new(config: ClientConfig) -> Result<Self, Error> {
-        let target: Target = config.target.parse().map_err(Error::Config)?;
+        let target: Target = config.target.parse().map_err(ConfigError::Target)?;
         if config.user.is_empty() {
-            return Err(Error::Config("no service user name given".into()));
+            return Err(ConfigError::MissingUser.into());
         }
-        if config.user.contains('\0') || config.password.contains('\0') || config.flags.contains('\0') {
-            return Err(Error::Config("user, password and flags must not contain NUL characters".into()));
+        for (name, text) in [("user", &config.user), ("password", &config.password), ("flags", &config.flags)] {
+            if text.contains('\0') {
+                return Err(ConfigError::NulCharacter(name).into());
+            }
         }
-        check_queue_capacity(config.queue_capacity).map_err(Error::Config)?;
-        if config.keepalive_interval.is_zero() || config.response_timeout.is_zero() {
-            return Err(Error::Config("keepalive interval and response timeout must be above zero".into()));
+        check_queue_capacity(config.queue_capacity)?;
+        if config.keepalive_interval.is_zero() {
+            return Err(ConfigError::ZeroDuration("keepalive interval").into());
+        }
+        if config.response_timeout.is_zero() {
+            return Err(ConfigError::ZeroDuration("response timeout").into());
         }
         let tls = match target.scheme {
-            Scheme::Tls | Scheme::Wss => Some(TlsConnector::new(&config.tls).map_err(Error::Config)?),
+            Scheme::Tls | Scheme::Wss => Some(TlsConnector::new(&config.tls).map_err(ConfigError::Tls)?),
             Scheme::Tcp | Scheme::Ws => None,
         };
         Ok(Settings { config, target, tls })
@@ -183,11 +188,11 @@ impl Settings {
 }
 
 /// Checks a queue capacity against `1..=MAX_QUEUE_CAPACITY`; the error names the limit.
-pub fn check_queue_capacity(capacity: usize) -> Result<(), String> {
+pub fn check_queue_capacity(capacity: usize) -> Result<(), ConfigError> {
     if (1..=MAX_QUEUE_CAPACITY).contains(&capacity) {
         Ok(())
     } else {
-        Err(format!("queue capacity {capacity} is out of range: 1 to {MAX_QUEUE_CAPACITY} events"))
+        Err(ConfigError::QueueCapacity { capacity, max: MAX_QUEUE_CAPACITY })
     }
 }
 
@@ -371,7 +376,7 @@ impl Client {
         if dispatcher.is_none() {
             let started =
                 Dispatcher::start("devlink3-dispatch".into(), self.shared.queue.clone(), self.handlers.clone())
-                    .map_err(|e| Error::Config(format!("cannot start the dispatcher thread: {e}")))?;
+                    .map_err(|e| Error::Thread { thread: "dispatcher", reason: e.to_string() })?;
             *dispatcher = Some(Arc::new(started));
         }
         Ok(())
@@ -381,7 +386,7 @@ impl Client {
     /// flowing. Waits for the link to be operational, up to the response timeout.
     pub fn read_file(&self, name: &str) -> Result<Vec<u8>, Error> {
         if runtime::on_runtime_thread() {
-            return Err(Error::Config("read_file blocks; use read_file_async on the runtime".into()));
+            return Err(Error::BlockingOnRuntime("read_file"));
         }
         runtime::handle().block_on(self.read_file_async(name))
     }
