@@ -357,7 +357,12 @@ fn count(dir: &str) -> usize {
 fn bad_configuration_is_refused_at_once() {
     for (target, user) in [("ftp://x", "u"), ("255.255.255.255", "u"), ("127.0.0.1", "")] {
         let err = Client::connect(ClientConfig::new(target, user, "p")).unwrap_err();
-        assert!(matches!(err, Error::Config(ConfigError::Target(_))), "{target}: {err}");
+        let expected = if user.is_empty() {
+            matches!(err, Error::Config(ConfigError::MissingUser))
+        } else {
+            matches!(err, Error::Config(ConfigError::Target(_)))
+        };
+        assert!(expected, "{target}: {err}");
     }
     let mut c = ClientConfig::new("tls://127.0.0.1", "u", "p");
     c.tls.ca_file = Some("/nonexistent/ca.pem".into());
@@ -557,17 +562,16 @@ fn configuration_mistakes_are_typed() {
         refused(&|c| c.response_timeout = std::time::Duration::ZERO),
         ConfigError::ZeroDuration("response timeout")
     );
-    assert!(matches!(refused(&|c| c.target = "ftp://pbx".into()), ConfigError::Target(m) if m.contains("unknown scheme")));
+    assert!(
+        matches!(refused(&|c| c.target = "ftp://pbx".into()), ConfigError::Target(m) if m.contains("unknown scheme"))
+    );
     let tls = refused(&|c| {
         c.target = "tls://127.0.0.1:9".into();
         c.tls.ca_file = Some("/nonexistent/ca.pem".into());
     });
     assert!(matches!(&tls, ConfigError::Tls(m) if m.contains("/nonexistent/ca.pem")), "{tls}");
     // The message still says what is wrong, for the faces that show only the text.
-    assert_eq!(
-        Error::from(ConfigError::MissingUser).to_string(),
-        "invalid configuration: no service user name given"
-    );
+    assert_eq!(Error::from(ConfigError::MissingUser).to_string(), "invalid configuration: no service user name given");
 }
 
 #[test]

@@ -102,7 +102,10 @@ impl TryFrom<ConnectOptions> for ClientConfig {
         if let Some(tls) = options.tls {
             let core = &mut config.tls;
             core.ca_file = tls.ca_file.map(Into::into);
-            core.pin_sha256 = tls.pin_sha256.as_deref().map(parse_fingerprint)
+            core.pin_sha256 = tls
+                .pin_sha256
+                .as_deref()
+                .map(parse_fingerprint)
                 .transpose()
                 .map_err(|e| ConfigError::option("tls.pinSha256", e))?;
             core.danger_accept_invalid_certs = tls.danger_accept_invalid_certs.unwrap_or(false);
@@ -110,7 +113,13 @@ impl TryFrom<ConnectOptions> for ClientConfig {
             core.client_cert = match (tls.client_cert_file, tls.client_key_file) {
                 (Some(cert), Some(key)) => Some(ClientCert { cert_file: cert.into(), key_file: key.into() }),
                 (None, None) => None,
-                _ => return Err(ConfigError::option("tls.clientCertFile", "clientCertFile and clientKeyFile go together").into()),
+                _ => {
+                    return Err(ConfigError::option(
+                        "tls.clientCertFile",
+                        "clientCertFile and clientKeyFile go together",
+                    )
+                    .into());
+                }
             };
         }
         if let Some(ws) = options.websocket {

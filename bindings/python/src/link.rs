@@ -598,7 +598,12 @@ impl TryFrom<TlsArgs> for TlsOptions {
     fn try_from(args: TlsArgs) -> PyResult<TlsOptions> {
         Ok(TlsOptions {
             ca_file: args.ca_file,
-            pin_sha256: args.pin_sha256.as_deref().map(parse_fingerprint).transpose().map_err(errors::config)?,
+            pin_sha256: args
+                .pin_sha256
+                .as_deref()
+                .map(parse_fingerprint)
+                .transpose()
+                .map_err(|e| errors::config("pin_sha256", e))?,
             danger_accept_invalid_certs: args.danger_accept_invalid_certs,
             client_cert: args.client_cert.map(|(cert_file, key_file)| ClientCert { cert_file, key_file }),
             server_name: args.server_name,

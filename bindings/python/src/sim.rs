@@ -90,7 +90,7 @@ impl Simulator {
                 None => defaults.pbx_ip,
             },
             script: match script {
-                Some(text) => sim::parse_script(text).map_err(errors::config)?,
+                Some(text) => sim::parse_script(text).map_err(|e| errors::config("script", e))?,
                 None => Vec::new(),
             },
             rate,
@@ -110,7 +110,8 @@ impl Simulator {
             ..defaults
         };
         let user = config.users.first().cloned().unwrap_or_default();
-        let sim = py.detach(|| sim::Simulator::start(config)).map_err(|e| errors::config("Simulator", e.to_string()))?;
+        let sim =
+            py.detach(|| sim::Simulator::start(config)).map_err(|e| errors::config("Simulator", e.to_string()))?;
         Ok(Simulator {
             target: sim.target(),
             tls_target: sim.tls_target(),
