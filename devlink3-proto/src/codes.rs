@@ -99,6 +99,42 @@ macro_rules! code_enum {
             }
         }
 
+        impl $crate::records::Coded for $name {
+            const NAME: &'static str = stringify!($name);
+            const ALL: &'static [Self] = $name::ALL;
+
+            #[inline]
+            fn from_raw(raw: u32) -> Self {
+                $name::from_raw(raw)
+            }
+
+            #[inline]
+            fn raw(self) -> u32 {
+                $name::raw(self)
+            }
+
+            fn name(self) -> Option<&'static str> {
+                $name::name(self)
+            }
+        }
+
+        impl $crate::records::section::FieldValue for $name {
+            type Static = $name;
+
+            #[inline]
+            fn visit_as<V: $crate::records::FieldVisitor>(
+                &self,
+                field: &'static $crate::records::Field,
+                visitor: &mut V,
+            ) {
+                visitor.code(field, *self);
+            }
+
+            fn into_static(self) -> $name {
+                self
+            }
+        }
+
         impl ::core::fmt::Display for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self.name() {

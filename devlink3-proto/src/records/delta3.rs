@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
-use super::{Cause, Fields, RecordError, excerpt, own, parse_u32, strip_nul};
+use super::{Cause, RecordError, excerpt, own, strip_nul};
 
 code_enum! {
     /// Party "State" (§6.7.3): the primary (Q931) call state of a call end.
@@ -345,202 +345,190 @@ pub struct Detail<'a> {
     pub raw: Cow<'a, str>,
 }
 
-/// The `<Call>` section of a Detail (§6.7.2, 18 fields).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Call<'a> {
-    /// 1. Node identifier: the IP Office (8 characters) reporting this view of the call.
-    pub node: Cow<'a, str>,
-    /// 2. CallID, local to this PBX.
-    pub call_id: u32,
-    /// 3. Account code.
-    pub account_code: Cow<'a, str>,
-    /// 4. Authorization code (masked as `*****` when present).
-    pub authorization_code: Cow<'a, str>,
-    /// 5. Tag: a scrap of text assigned to the call (UCID when interworking with Aura).
-    pub tag: Cow<'a, str>,
-    /// 6. Transfer cause (set to 0).
-    pub transfer_cause: u32,
-    /// 7. Owner huntgroup (extension number).
-    pub owner_huntgroup: Cow<'a, str>,
-    /// 8. Originally targeted huntgroup (extension number).
-    pub original_huntgroup: Cow<'a, str>,
-    /// 9. Originally targeted user (extension number).
-    pub original_user: Cow<'a, str>,
-    /// 10. Currently targeted huntgroup (extension number).
-    pub target_huntgroup: Cow<'a, str>,
-    /// 11. Currently targeted user (extension number).
-    pub target_user: Cow<'a, str>,
-    /// 12. Is a voicemail message being left (local VMPro only).
-    pub voicemail_leaving: u32,
-    /// 13. Length of the voicemail message left, in seconds.
-    pub voicemail_length: u32,
-    /// 14. Whether the call is queueing or listening to an announcement.
-    pub queueing: QueueState,
-    /// 15. Timestamp, in tenths of a second.
-    pub timestamp: u32,
-    /// 16. Huntgroup overflow.
-    pub huntgroup_overflow: u32,
-    /// 17. Transferred out of IVR callflow (a quoted string on the wire).
-    pub ivr_transferred_out: Cow<'a, str>,
-    /// 18. Time spent in the IVR callflow, in tenths of a second.
-    pub ivr_time: u32,
+section! {
+    /// The `<Call>` section of a Detail (§6.7.2, 18 fields).
+    pub struct Call<'a> {
+        /// Node identifier: the IP Office (8 characters) reporting this view of the call.
+        pub node: Cow<'a, str> = text("Node identifier"),
+        /// CallID, local to this PBX.
+        pub call_id: u32 = number("CallID"),
+        /// Account code.
+        pub account_code: Cow<'a, str> = text("Account code"),
+        /// Authorization code (masked as `*****` when present).
+        pub authorization_code: Cow<'a, str> = text("Authorization code"),
+        /// Tag: a scrap of text assigned to the call (UCID when interworking with Aura).
+        pub tag: Cow<'a, str> = text("Tag"),
+        /// Transfer cause (set to 0).
+        pub transfer_cause: u32 = number("Transfer cause"),
+        /// Owner huntgroup (extension number).
+        pub owner_huntgroup: Cow<'a, str> = text("Owner huntgroup"),
+        /// Originally targeted huntgroup (extension number).
+        pub original_huntgroup: Cow<'a, str> = text("Originally targeted huntgroup"),
+        /// Originally targeted user (extension number).
+        pub original_user: Cow<'a, str> = text("Originally targeted user"),
+        /// Currently targeted huntgroup (extension number).
+        pub target_huntgroup: Cow<'a, str> = text("Currently targeted huntgroup"),
+        /// Currently targeted user (extension number).
+        pub target_user: Cow<'a, str> = text("Currently targeted user"),
+        /// Non-zero while a voicemail message is being left (local VMPro only).
+        pub voicemail_leaving: u32 = number("Is a voicemail message being left"),
+        /// Length of the voicemail message left, in seconds.
+        pub voicemail_length: u32 = number("Length of voicemail message left"),
+        /// Whether the call is queueing or listening to an announcement.
+        pub queueing: QueueState = code("Is call queueing or listening to announcement"),
+        /// Timestamp, in tenths of a second.
+        pub timestamp: u32 = number("Timestamp"),
+        /// Huntgroup overflow.
+        pub huntgroup_overflow: u32 = number("Huntgroup Overflow"),
+        /// Transferred out of the IVR callflow.
+        pub ivr_transferred_out: Cow<'a, str> = quoted("Transferred out of IVR Callflow"),
+        /// Time spent in the IVR callflow, in tenths of a second.
+        pub ivr_time: u32 = number("Time spent in IVR Callflow"),
+    }
 }
 
-/// A `<PartyA>` or `<PartyB>` section (§6.7.3, 26 fields).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Party<'a> {
-    /// 1. End identifier: 16 characters, unique within the SCN; the first 8 name the node
-    ///    where the end is local. Kept as sent even when its length is wrong.
-    pub end_id: Cow<'a, str>,
-    /// 2. Direction: `true` (1) when the call came in on this end (an incoming trunk call, or
-    ///    a handset that made the call).
-    pub incoming: bool,
-    /// 3. State: the primary (Q931) call state.
-    pub state: PartyState,
-    /// 4. Audiopath: `false` when there is none (the call is on hold).
-    pub audio_path: bool,
-    /// 5. Tone the end is listening to.
-    pub tone: Tone,
-    /// 6. Remote: the end transits from another node (descriptive fields may be incomplete).
-    pub remote: bool,
-    /// 7. Public line: the end terminates a public line (ISDN, R2, T1, SIP).
-    pub public_line: bool,
-    /// 8. Flags.
-    pub flags: PartyFlags,
-    /// 9. Emergency location ID.
-    pub emergency_location: u32,
-    /// 10. Equipment classification.
-    pub equipment: EquipmentClass,
-    /// 11. Equipment type (e.g. 162 ACCS, 163 IPOCC for a SIP device).
-    pub equipment_type: u32,
-    /// 12. Description: SIP Call-ID, `lineID.BChannel`, conference role... by equipment.
-    pub description: Cow<'a, str>,
-    /// 13. Identity: extension number of the IP Office user on a handset.
-    pub identity: Cow<'a, str>,
-    /// 14. Called type.
-    pub called_type: CalledType,
-    /// 15. Called reason (for direction 0: why the call arrived here).
-    pub called_reason: u32,
-    /// 16. DID: called number received off a trunk.
-    pub did: Cow<'a, str>,
-    /// 17. Dialled: digits actually pressed on a local phone.
-    pub dialled: Cow<'a, str>,
-    /// 18. OnBehalf: apparent caller set by a bridge appearance or authorization code.
-    pub on_behalf: Cow<'a, str>,
-    /// 19. Target number sent to the trunk or equipment (outbound).
-    pub target_number: Cow<'a, str>,
-    /// 20. Target subaddress sent to the trunk or equipment (outbound).
-    pub target_subaddress: Cow<'a, str>,
-    /// 21. Purpose: nominal target (huntgroup, skill or diversion).
-    pub purpose: Cow<'a, str>,
-    /// 22. CLI: calling party number.
-    pub cli: Cow<'a, str>,
-    /// 23. CLI presentation.
-    pub cli_presentation: CliPresentation,
-    /// 24. Calling party name type.
-    pub calling_name_type: CallingNameType,
-    /// 25. Calling party name (a quoted string on the wire; may contain commas).
-    pub calling_name: Cow<'a, str>,
-    /// 26. Related end identifier (during certain transfers), 16 characters or empty.
-    pub related_end_id: Cow<'a, str>,
+section! {
+    /// A `<PartyA>` or `<PartyB>` section (§6.7.3, 26 fields): one end of a call.
+    pub struct Party<'a> {
+        /// End identifier: 16 characters, unique within the SCN; the first 8 name the node
+        /// where the end is local. Kept as sent even when its length is wrong.
+        pub end_id: Cow<'a, str> = text("End identifier"),
+        /// Direction: true when the call came in on this end (an incoming trunk call, or the
+        /// handset that made the call).
+        pub incoming: bool = flag("Direction"),
+        /// The primary (Q931) call state.
+        pub state: PartyState = code("State"),
+        /// Audiopath: false when there is none (the call is on hold).
+        pub audio_path: bool = flag("Audiopath"),
+        /// The tone the end is listening to.
+        pub tone: Tone = code("Tone"),
+        /// The end transits from another node (descriptive fields may be incomplete).
+        pub remote: bool = flag("Remote"),
+        /// The end terminates a public line (ISDN, R2, T1, SIP).
+        pub public_line: bool = flag("Public line"),
+        /// The flags set, by name; an undocumented bit as its number.
+        pub flags: PartyFlags = flags("Flags"),
+        /// Emergency location ID.
+        pub emergency_location: u32 = number("Emergency location"),
+        /// Equipment classification: what the call end is.
+        pub equipment: EquipmentClass = code("Equipment classification"),
+        /// Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).
+        pub equipment_type: u32 = number("Equipment type"),
+        /// SIP Call-ID, `line.channel`, conference role... by equipment.
+        pub description: Cow<'a, str> = text("Description"),
+        /// Extension number of the IP Office user on a handset.
+        pub identity: Cow<'a, str> = text("Identity"),
+        /// The type of call made or received.
+        pub called_type: CalledType = code("Called Type"),
+        /// Why the call arrived here (incoming ends).
+        pub called_reason: u32 = number("Called Reason"),
+        /// Called number received off a trunk.
+        pub did: Cow<'a, str> = text("DID"),
+        /// Digits actually dialled on a local phone.
+        pub dialled: Cow<'a, str> = text("Dialled"),
+        /// Apparent caller set by a bridged appearance or an authorization code.
+        pub on_behalf: Cow<'a, str> = text("OnBehalf"),
+        /// Number sent to the trunk or equipment (outgoing).
+        pub target_number: Cow<'a, str> = text("Target number"),
+        /// Subaddress sent to the trunk or equipment (outgoing).
+        pub target_subaddress: Cow<'a, str> = text("Target subaddr"),
+        /// Nominal target: hunt group, skill or diversion.
+        pub purpose: Cow<'a, str> = text("Purpose"),
+        /// Calling party number.
+        pub cli: Cow<'a, str> = text("CLI"),
+        /// Why the CLI is or is not present.
+        pub cli_presentation: CliPresentation = code("CLI Presentation"),
+        /// Where the calling party name came from.
+        pub calling_name_type: CallingNameType = code("Calling party name type"),
+        /// Calling party name (may contain commas).
+        pub calling_name: Cow<'a, str> = quoted("Calling party name"),
+        /// End identifier related to this one during some transfers (16 characters or empty).
+        pub related_end_id: Cow<'a, str> = text("Related End identifier"),
+    }
 }
 
-/// One `<Target>` of a `<Target_list>` (§6.7.4, 14 fields): a reduced Party, direction 0.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct Target<'a> {
-    /// 1. End identifier.
-    pub end_id: Cow<'a, str>,
-    /// 2. Remote.
-    pub remote: bool,
-    /// 3. Public line.
-    pub public_line: bool,
-    /// 4. Equipment classification.
-    pub equipment: EquipmentClass,
-    /// 5. Equipment type.
-    pub equipment_type: u32,
-    /// 6. Description.
-    pub description: Cow<'a, str>,
-    /// 7. Identity.
-    pub identity: Cow<'a, str>,
-    /// 8. Called type.
-    pub called_type: CalledType,
-    /// 9. Called reason.
-    pub called_reason: u32,
-    /// 10. Target number.
-    pub target_number: Cow<'a, str>,
-    /// 11. Target subaddress.
-    pub target_subaddress: Cow<'a, str>,
-    /// 12. Purpose.
-    pub purpose: Cow<'a, str>,
-    /// 13. CLI.
-    pub cli: Cow<'a, str>,
-    /// 14. CLI presentation.
-    pub cli_presentation: CliPresentation,
+section! {
+    /// One `<Target>` of a `<Target_list>` (§6.7.4, 14 fields): a call end being rung.
+    pub struct Target<'a> {
+        /// End identifier.
+        pub end_id: Cow<'a, str> = text("End identifier"),
+        /// The end transits from another node.
+        pub remote: bool = flag("Remote"),
+        /// The end terminates a public line.
+        pub public_line: bool = flag("Public line"),
+        /// Equipment classification.
+        pub equipment: EquipmentClass = code("Equipment classification"),
+        /// Equipment type.
+        pub equipment_type: u32 = number("Equipment type"),
+        /// Description.
+        pub description: Cow<'a, str> = text("Description"),
+        /// Identity.
+        pub identity: Cow<'a, str> = text("Identity"),
+        /// Called type.
+        pub called_type: CalledType = code("Called Type"),
+        /// Called reason.
+        pub called_reason: u32 = number("Called Reason"),
+        /// Target number.
+        pub target_number: Cow<'a, str> = text("Target number"),
+        /// Target subaddress.
+        pub target_subaddress: Cow<'a, str> = text("Target subaddr"),
+        /// Purpose: hunt group, skill or diversion.
+        pub purpose: Cow<'a, str> = text("Purpose"),
+        /// Calling party number.
+        pub cli: Cow<'a, str> = text("CLI"),
+        /// CLI presentation.
+        pub cli_presentation: CliPresentation = code("CLI Presentation"),
+    }
 }
 
-/// `<CallLost>` (§6.7.5): a call end reported as PartyA or PartyB was disconnected.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct CallLost<'a> {
-    /// 1. Node identifier of the node generating the record.
-    pub node: Cow<'a, str>,
-    /// 2. End identifier of the lost call end.
-    pub end_id: Cow<'a, str>,
-    /// 3. Cleared inbound: the call was cleared from this device.
-    pub cleared_inbound: bool,
-    /// 4. Clearing cause.
-    pub cause: Cause,
-    /// 5. Timestamp, in tenths of a second.
-    pub timestamp: u32,
-    /// The text this record was parsed from.
-    pub raw: Cow<'a, str>,
+record! {
+    /// `<CallLost>` (§6.7.5): a call end reported as PartyA or PartyB was disconnected.
+    pub struct CallLost<'a> as "CallLost" {
+        /// Node identifier of the node generating the record.
+        pub node: Cow<'a, str> = text("Node identifier"),
+        /// End identifier of the lost call end.
+        pub end_id: Cow<'a, str> = text("End identifier"),
+        /// The call was cleared from this device.
+        pub cleared_inbound: bool = flag("Cleared Inbound"),
+        /// Clearing cause.
+        pub cause: Cause = code("Cause"),
+        /// Timestamp, in tenths of a second.
+        pub timestamp: u32 = number("Timestamp"),
+    }
 }
 
-/// `<LinkLost>` (§6.7.6): a CallLost generated at an intermediate SCN node.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct LinkLost<'a> {
-    /// 1. Node identifier of the node generating the record.
-    pub node: Cow<'a, str>,
-    /// 2. End identifier of the lost call end.
-    pub end_id: Cow<'a, str>,
-    /// 3. Cleared inbound: the call was cleared from this device.
-    pub cleared_inbound: bool,
-    /// 4. Clearing cause.
-    pub cause: Cause,
-    /// 5. Timestamp, in tenths of a second.
-    pub timestamp: u32,
-    /// 6. Link local reference; matches the Party "description" field.
-    pub link_ref: Cow<'a, str>,
-    /// The text this record was parsed from.
-    pub raw: Cow<'a, str>,
+record! {
+    /// `<LinkLost>` (§6.7.6): a CallLost generated at an intermediate SCN node.
+    pub struct LinkLost<'a> as "LinkLost" {
+        /// Node identifier of the node generating the record.
+        pub node: Cow<'a, str> = text("Node identifier"),
+        /// End identifier of the lost call end.
+        pub end_id: Cow<'a, str> = text("End identifier"),
+        /// The call was cleared from this device.
+        pub cleared_inbound: bool = flag("Cleared Inbound"),
+        /// Clearing cause.
+        pub cause: Cause = code("Cause"),
+        /// Timestamp, in tenths of a second.
+        pub timestamp: u32 = number("Timestamp"),
+        /// Link local reference; matches a Party's `description`.
+        pub link_ref: Cow<'a, str> = text("Link local reference"),
+    }
 }
 
-/// `<AttemptReject>` (§6.7.7): a targeted user tried to send the ringing call away.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct AttemptReject<'a> {
-    /// 1. Node identifier of the node generating the record.
-    pub node: Cow<'a, str>,
-    /// 2. End identifier.
-    pub end_id: Cow<'a, str>,
-    /// 3. The user trying to deflect the call.
-    pub user: Cow<'a, str>,
-    /// 4. Qualifier: how (e.g. `dnd`).
-    pub qualifier: Cow<'a, str>,
-    /// 5. Timestamp, in tenths of a second.
-    pub timestamp: u32,
-    /// The text this record was parsed from.
-    pub raw: Cow<'a, str>,
+record! {
+    /// `<AttemptReject>` (§6.7.7): a targeted user tried to send the ringing call away.
+    pub struct AttemptReject<'a> as "AttemptReject" {
+        /// Node identifier of the node generating the record.
+        pub node: Cow<'a, str> = text("Node identifier"),
+        /// End identifier.
+        pub end_id: Cow<'a, str> = text("End identifier"),
+        /// The user trying to deflect the call.
+        pub user: Cow<'a, str> = text("User"),
+        /// How (e.g. `dnd`).
+        pub qualifier: Cow<'a, str> = text("Qualifier"),
+        /// Timestamp, in tenths of a second.
+        pub timestamp: u32 = number("Timestamp"),
+    }
 }
 
 /// Parses one Delta3 record.
@@ -640,89 +628,6 @@ impl<'a> Iterator for Elements<'a> {
     }
 }
 
-/// Positional reader of one section's fields, naming the section and field in errors.
-struct Section<'a> {
-    name: &'static str,
-    fields: Fields<'a>,
-}
-
-impl<'a> Section<'a> {
-    fn new(name: &'static str, content: &'a str) -> Self {
-        Self { name, fields: Fields::new(content.trim()) }
-    }
-
-    #[inline]
-    fn take(&mut self, field: &'static str) -> Result<&'a str, RecordError> {
-        self.fields.take_unquoted().map_err(|_| RecordError::UnterminatedQuote { section: self.name, field })
-    }
-
-    #[inline]
-    fn text(&mut self, field: &'static str) -> Result<Cow<'a, str>, RecordError> {
-        self.take(field).map(Cow::Borrowed)
-    }
-
-    #[inline]
-    fn number(&mut self, field: &'static str) -> Result<u32, RecordError> {
-        let value = self.take(field)?;
-        parse_u32(value).ok_or_else(|| RecordError::InvalidNumber { section: self.name, field, value: excerpt(value) })
-    }
-
-    #[inline]
-    fn flag(&mut self, field: &'static str) -> Result<bool, RecordError> {
-        self.number(field).map(|n| n != 0)
-    }
-
-    #[inline]
-    fn code<T: From<u32>>(&mut self, field: &'static str) -> Result<T, RecordError> {
-        self.number(field).map(T::from)
-    }
-}
-
-/// Writes a section's fields comma-separated, quoting strings that would not read back.
-struct FieldWriter<'f, 'b> {
-    f: &'f mut Formatter<'b>,
-    first: bool,
-}
-
-impl<'f, 'b> FieldWriter<'f, 'b> {
-    fn new(f: &'f mut Formatter<'b>) -> Self {
-        Self { f, first: true }
-    }
-
-    fn sep(&mut self) -> fmt::Result {
-        if !std::mem::take(&mut self.first) {
-            self.f.write_str(",")?;
-        }
-        Ok(())
-    }
-
-    /// A plain string field. The PBX sends these bare; we quote one only when it would
-    /// otherwise read back differently (a comma, a leading quote, edge whitespace).
-    fn text(&mut self, value: &str) -> fmt::Result {
-        self.sep()?;
-        let needs_quotes = value.contains(',')
-            || value.starts_with('"')
-            || value.starts_with(char::is_whitespace)
-            || value.ends_with(char::is_whitespace);
-        if needs_quotes { write!(self.f, "\"{value}\"") } else { self.f.write_str(value) }
-    }
-
-    /// A field the table calls "Quoted Utf8String": quoted unless empty.
-    fn quoted(&mut self, value: &str) -> fmt::Result {
-        self.sep()?;
-        if value.is_empty() { Ok(()) } else { write!(self.f, "\"{value}\"") }
-    }
-
-    fn number(&mut self, value: u32) -> fmt::Result {
-        self.sep()?;
-        write!(self.f, "{value}")
-    }
-
-    fn flag(&mut self, value: bool) -> fmt::Result {
-        self.number(u32::from(value))
-    }
-}
-
 impl<'a> Delta3<'a> {
     /// The text the record was parsed from.
     pub fn raw(&self) -> &str {
@@ -778,7 +683,7 @@ impl<'a> Detail<'a> {
             let (name, content) = element?;
             match name {
                 "Call" => {
-                    detail.call = Call::parse(content)?;
+                    detail.call = Call::parse("Call", content)?;
                     has_call = true;
                 }
                 "PartyA" => {
@@ -791,7 +696,7 @@ impl<'a> Detail<'a> {
                     for target in (Elements { rest: content }) {
                         let (name, content) = target?;
                         if name == "Target" {
-                            detail.targets.push(Target::parse(content)?);
+                            detail.targets.push(Target::parse("Target", content)?);
                         }
                     }
                 }
@@ -842,387 +747,6 @@ impl Display for Detail<'_> {
             f.write_str("</Target_list>")?;
         }
         f.write_str("</Detail>")
-    }
-}
-
-impl<'a> Call<'a> {
-    #[inline]
-    fn parse(content: &'a str) -> Result<Self, RecordError> {
-        let mut s = Section::new("Call", content);
-        // Struct fields are evaluated in the order written, i.e. the wire order.
-        Ok(Self {
-            node: s.text("Node identifier")?,
-            call_id: s.number("CallID")?,
-            account_code: s.text("Account code")?,
-            authorization_code: s.text("Authorization code")?,
-            tag: s.text("Tag")?,
-            transfer_cause: s.number("Transfer cause")?,
-            owner_huntgroup: s.text("Owner huntgroup")?,
-            original_huntgroup: s.text("Originally targeted huntgroup")?,
-            original_user: s.text("Originally targeted user")?,
-            target_huntgroup: s.text("Currently targeted huntgroup")?,
-            target_user: s.text("Currently targeted user")?,
-            voicemail_leaving: s.number("Is a voicemail message being left")?,
-            voicemail_length: s.number("Length of voicemail message left")?,
-            queueing: s.code("Is call queueing or listening to announcement")?,
-            timestamp: s.number("Timestamp")?,
-            huntgroup_overflow: s.number("Huntgroup Overflow")?,
-            ivr_transferred_out: s.text("Transferred out of IVR Callflow")?,
-            ivr_time: s.number("Time spent in IVR Callflow")?,
-        })
-    }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> Call<'static> {
-        Call {
-            node: own(self.node),
-            call_id: self.call_id,
-            account_code: own(self.account_code),
-            authorization_code: own(self.authorization_code),
-            tag: own(self.tag),
-            transfer_cause: self.transfer_cause,
-            owner_huntgroup: own(self.owner_huntgroup),
-            original_huntgroup: own(self.original_huntgroup),
-            original_user: own(self.original_user),
-            target_huntgroup: own(self.target_huntgroup),
-            target_user: own(self.target_user),
-            voicemail_leaving: self.voicemail_leaving,
-            voicemail_length: self.voicemail_length,
-            queueing: self.queueing,
-            timestamp: self.timestamp,
-            huntgroup_overflow: self.huntgroup_overflow,
-            ivr_transferred_out: own(self.ivr_transferred_out),
-            ivr_time: self.ivr_time,
-        }
-    }
-}
-
-impl Display for Call<'_> {
-    /// The section's 18 fields, comma-separated (without the `<Call>` tags).
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let mut w = FieldWriter::new(f);
-        w.text(&self.node)?;
-        w.number(self.call_id)?;
-        w.text(&self.account_code)?;
-        w.text(&self.authorization_code)?;
-        w.text(&self.tag)?;
-        w.number(self.transfer_cause)?;
-        w.text(&self.owner_huntgroup)?;
-        w.text(&self.original_huntgroup)?;
-        w.text(&self.original_user)?;
-        w.text(&self.target_huntgroup)?;
-        w.text(&self.target_user)?;
-        w.number(self.voicemail_leaving)?;
-        w.number(self.voicemail_length)?;
-        w.number(self.queueing.raw())?;
-        w.number(self.timestamp)?;
-        w.number(self.huntgroup_overflow)?;
-        w.quoted(&self.ivr_transferred_out)?;
-        w.number(self.ivr_time)
-    }
-}
-
-impl<'a> Party<'a> {
-    #[inline]
-    fn parse(section: &'static str, content: &'a str) -> Result<Self, RecordError> {
-        let mut s = Section::new(section, content);
-        Ok(Self {
-            end_id: s.text("End identifier")?,
-            incoming: s.flag("Direction")?,
-            state: s.code("State")?,
-            audio_path: s.flag("Audiopath")?,
-            tone: s.code("Tone")?,
-            remote: s.flag("Remote")?,
-            public_line: s.flag("Public line")?,
-            flags: s.code("Flags")?,
-            emergency_location: s.number("Emergency location")?,
-            equipment: s.code("Equipment classification")?,
-            equipment_type: s.number("Equipment type")?,
-            description: s.text("Description")?,
-            identity: s.text("Identity")?,
-            called_type: s.code("Called Type")?,
-            called_reason: s.number("Called Reason")?,
-            did: s.text("DID")?,
-            dialled: s.text("Dialled")?,
-            on_behalf: s.text("OnBehalf")?,
-            target_number: s.text("Target number")?,
-            target_subaddress: s.text("Target subaddr")?,
-            purpose: s.text("Purpose")?,
-            cli: s.text("CLI")?,
-            cli_presentation: s.code("CLI Presentation")?,
-            calling_name_type: s.code("Calling party name type")?,
-            calling_name: s.text("Calling party name")?,
-            related_end_id: s.text("Related End identifier")?,
-        })
-    }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> Party<'static> {
-        Party {
-            end_id: own(self.end_id),
-            incoming: self.incoming,
-            state: self.state,
-            audio_path: self.audio_path,
-            tone: self.tone,
-            remote: self.remote,
-            public_line: self.public_line,
-            flags: self.flags,
-            emergency_location: self.emergency_location,
-            equipment: self.equipment,
-            equipment_type: self.equipment_type,
-            description: own(self.description),
-            identity: own(self.identity),
-            called_type: self.called_type,
-            called_reason: self.called_reason,
-            did: own(self.did),
-            dialled: own(self.dialled),
-            on_behalf: own(self.on_behalf),
-            target_number: own(self.target_number),
-            target_subaddress: own(self.target_subaddress),
-            purpose: own(self.purpose),
-            cli: own(self.cli),
-            cli_presentation: self.cli_presentation,
-            calling_name_type: self.calling_name_type,
-            calling_name: own(self.calling_name),
-            related_end_id: own(self.related_end_id),
-        }
-    }
-}
-
-impl Display for Party<'_> {
-    /// The section's 26 fields, comma-separated (without the `<PartyA>`/`<PartyB>` tags).
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let mut w = FieldWriter::new(f);
-        w.text(&self.end_id)?;
-        w.flag(self.incoming)?;
-        w.number(self.state.raw())?;
-        w.flag(self.audio_path)?;
-        w.number(self.tone.raw())?;
-        w.flag(self.remote)?;
-        w.flag(self.public_line)?;
-        w.number(self.flags.bits())?;
-        w.number(self.emergency_location)?;
-        w.number(self.equipment.raw())?;
-        w.number(self.equipment_type)?;
-        w.text(&self.description)?;
-        w.text(&self.identity)?;
-        w.number(self.called_type.raw())?;
-        w.number(self.called_reason)?;
-        w.text(&self.did)?;
-        w.text(&self.dialled)?;
-        w.text(&self.on_behalf)?;
-        w.text(&self.target_number)?;
-        w.text(&self.target_subaddress)?;
-        w.text(&self.purpose)?;
-        w.text(&self.cli)?;
-        w.number(self.cli_presentation.raw())?;
-        w.number(self.calling_name_type.raw())?;
-        w.quoted(&self.calling_name)?;
-        w.text(&self.related_end_id)
-    }
-}
-
-impl<'a> Target<'a> {
-    fn parse(content: &'a str) -> Result<Self, RecordError> {
-        let mut s = Section::new("Target", content);
-        Ok(Self {
-            end_id: s.text("End identifier")?,
-            remote: s.flag("Remote")?,
-            public_line: s.flag("Public line")?,
-            equipment: s.code("Equipment classification")?,
-            equipment_type: s.number("Equipment type")?,
-            description: s.text("Description")?,
-            identity: s.text("Identity")?,
-            called_type: s.code("Called Type")?,
-            called_reason: s.number("Called Reason")?,
-            target_number: s.text("Target number")?,
-            target_subaddress: s.text("Target subaddr")?,
-            purpose: s.text("Purpose")?,
-            cli: s.text("CLI")?,
-            cli_presentation: s.code("CLI Presentation")?,
-        })
-    }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> Target<'static> {
-        Target {
-            end_id: own(self.end_id),
-            remote: self.remote,
-            public_line: self.public_line,
-            equipment: self.equipment,
-            equipment_type: self.equipment_type,
-            description: own(self.description),
-            identity: own(self.identity),
-            called_type: self.called_type,
-            called_reason: self.called_reason,
-            target_number: own(self.target_number),
-            target_subaddress: own(self.target_subaddress),
-            purpose: own(self.purpose),
-            cli: own(self.cli),
-            cli_presentation: self.cli_presentation,
-        }
-    }
-}
-
-impl Display for Target<'_> {
-    /// The section's 14 fields, comma-separated (without the `<Target>` tags).
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let mut w = FieldWriter::new(f);
-        w.text(&self.end_id)?;
-        w.flag(self.remote)?;
-        w.flag(self.public_line)?;
-        w.number(self.equipment.raw())?;
-        w.number(self.equipment_type)?;
-        w.text(&self.description)?;
-        w.text(&self.identity)?;
-        w.number(self.called_type.raw())?;
-        w.number(self.called_reason)?;
-        w.text(&self.target_number)?;
-        w.text(&self.target_subaddress)?;
-        w.text(&self.purpose)?;
-        w.text(&self.cli)?;
-        w.number(self.cli_presentation.raw())
-    }
-}
-
-impl<'a> CallLost<'a> {
-    fn parse(raw: &'a str, body: &'a str) -> Result<Self, RecordError> {
-        let mut s = Section::new("CallLost", body);
-        Ok(Self {
-            node: s.text("Node identifier")?,
-            end_id: s.text("End identifier")?,
-            cleared_inbound: s.flag("Cleared Inbound")?,
-            cause: s.code("Cause")?,
-            timestamp: s.number("Timestamp")?,
-            raw: Cow::Borrowed(raw),
-        })
-    }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> CallLost<'static> {
-        CallLost {
-            node: own(self.node),
-            end_id: own(self.end_id),
-            cleared_inbound: self.cleared_inbound,
-            cause: self.cause,
-            timestamp: self.timestamp,
-            raw: own(self.raw),
-        }
-    }
-
-    /// Sets `raw` to the canonical text of the fields (for records built in code).
-    pub fn with_canonical_raw(mut self) -> Self {
-        self.raw = Cow::Owned(self.to_string());
-        self
-    }
-}
-
-impl Display for CallLost<'_> {
-    /// The canonical text, `<CallLost>node,end,cleared,cause,timestamp</CallLost>`.
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str("<CallLost>")?;
-        let mut w = FieldWriter::new(f);
-        w.text(&self.node)?;
-        w.text(&self.end_id)?;
-        w.flag(self.cleared_inbound)?;
-        w.number(self.cause.raw())?;
-        w.number(self.timestamp)?;
-        f.write_str("</CallLost>")
-    }
-}
-
-impl<'a> LinkLost<'a> {
-    fn parse(raw: &'a str, body: &'a str) -> Result<Self, RecordError> {
-        let mut s = Section::new("LinkLost", body);
-        Ok(Self {
-            node: s.text("Node identifier")?,
-            end_id: s.text("End identifier")?,
-            cleared_inbound: s.flag("Cleared Inbound")?,
-            cause: s.code("Cause")?,
-            timestamp: s.number("Timestamp")?,
-            link_ref: s.text("Link local reference")?,
-            raw: Cow::Borrowed(raw),
-        })
-    }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> LinkLost<'static> {
-        LinkLost {
-            node: own(self.node),
-            end_id: own(self.end_id),
-            cleared_inbound: self.cleared_inbound,
-            cause: self.cause,
-            timestamp: self.timestamp,
-            link_ref: own(self.link_ref),
-            raw: own(self.raw),
-        }
-    }
-
-    /// Sets `raw` to the canonical text of the fields (for records built in code).
-    pub fn with_canonical_raw(mut self) -> Self {
-        self.raw = Cow::Owned(self.to_string());
-        self
-    }
-}
-
-impl Display for LinkLost<'_> {
-    /// The canonical text, `<LinkLost>node,end,cleared,cause,timestamp,link ref</LinkLost>`.
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str("<LinkLost>")?;
-        let mut w = FieldWriter::new(f);
-        w.text(&self.node)?;
-        w.text(&self.end_id)?;
-        w.flag(self.cleared_inbound)?;
-        w.number(self.cause.raw())?;
-        w.number(self.timestamp)?;
-        w.text(&self.link_ref)?;
-        f.write_str("</LinkLost>")
-    }
-}
-
-impl<'a> AttemptReject<'a> {
-    fn parse(raw: &'a str, body: &'a str) -> Result<Self, RecordError> {
-        let mut s = Section::new("AttemptReject", body);
-        Ok(Self {
-            node: s.text("Node identifier")?,
-            end_id: s.text("End identifier")?,
-            user: s.text("User")?,
-            qualifier: s.text("Qualifier")?,
-            timestamp: s.number("Timestamp")?,
-            raw: Cow::Borrowed(raw),
-        })
-    }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> AttemptReject<'static> {
-        AttemptReject {
-            node: own(self.node),
-            end_id: own(self.end_id),
-            user: own(self.user),
-            qualifier: own(self.qualifier),
-            timestamp: self.timestamp,
-            raw: own(self.raw),
-        }
-    }
-
-    /// Sets `raw` to the canonical text of the fields (for records built in code).
-    pub fn with_canonical_raw(mut self) -> Self {
-        self.raw = Cow::Owned(self.to_string());
-        self
-    }
-}
-
-impl Display for AttemptReject<'_> {
-    /// The canonical text, `<AttemptReject>node,end,user,qualifier,timestamp</AttemptReject>`.
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str("<AttemptReject>")?;
-        let mut w = FieldWriter::new(f);
-        w.text(&self.node)?;
-        w.text(&self.end_id)?;
-        w.text(&self.user)?;
-        w.text(&self.qualifier)?;
-        w.number(self.timestamp)?;
-        f.write_str("</AttemptReject>")
     }
 }
 

@@ -20,6 +20,8 @@
 
 use std::borrow::Cow;
 
+#[macro_use]
+pub(crate) mod section;
 mod cmextn;
 mod delta2;
 mod delta3;
@@ -33,6 +35,7 @@ pub use delta3::{
     LinkLost, Party, PartyFlags, PartyState, QueueState, Target, Tone, parse_delta3,
 };
 pub use owned::Delta3Record;
+pub use section::{Coded, Described, Field, FieldKind, FieldVisitor};
 pub use siptrack::{SipDirection, SipEvent, SipTrack, SipType, parse_siptrack};
 
 code_enum! {
