@@ -373,97 +373,276 @@ typedef struct devlink3_origin {
 } devlink3_origin;
 
 /**
- * The `<Call>` section of a Delta3 Detail (protocol §6.7.2). Coded fields are the PBX's
- * numbers; the specification's tables name them.
+ * The `<Call>` section of a Detail (§6.7.2, 18 fields).
  */
 typedef struct devlink3_call {
+    /**
+     * Node identifier: the IP Office (8 characters) reporting this view of the call.
+     */
     struct devlink3_str node;
+    /**
+     * CallID, local to this PBX.
+     */
     uint32_t call_id;
+    /**
+     * Account code.
+     */
     struct devlink3_str account_code;
+    /**
+     * Authorization code (masked as `*****` when present).
+     */
     struct devlink3_str authorization_code;
+    /**
+     * Tag: a scrap of text assigned to the call (UCID when interworking with Aura).
+     */
     struct devlink3_str tag;
+    /**
+     * Transfer cause (set to 0).
+     */
     uint32_t transfer_cause;
+    /**
+     * Owner huntgroup (extension number).
+     */
     struct devlink3_str owner_huntgroup;
+    /**
+     * Originally targeted huntgroup (extension number).
+     */
     struct devlink3_str original_huntgroup;
+    /**
+     * Originally targeted user (extension number).
+     */
     struct devlink3_str original_user;
+    /**
+     * Currently targeted huntgroup (extension number).
+     */
     struct devlink3_str target_huntgroup;
+    /**
+     * Currently targeted user (extension number).
+     */
     struct devlink3_str target_user;
+    /**
+     * Non-zero while a voicemail message is being left (local VMPro only).
+     */
     uint32_t voicemail_leaving;
+    /**
+     * Length of the voicemail message left, in seconds.
+     */
     uint32_t voicemail_length;
     /**
-     * 0 not queueing, 1 queueing, 3 listening to an announcement.
+     * Whether the call is queueing or listening to an announcement.
+     *
+     * `QueueState`: 0 not queueing, 1 queueing, 3 listening to announcement; other numbers as sent.
      */
     uint32_t queueing;
     /**
-     * Tenths of a second.
+     * Timestamp, in tenths of a second.
      */
     uint32_t timestamp;
+    /**
+     * Huntgroup overflow.
+     */
     uint32_t huntgroup_overflow;
+    /**
+     * Transferred out of the IVR callflow.
+     */
     struct devlink3_str ivr_transferred_out;
     /**
-     * Tenths of a second.
+     * Time spent in the IVR callflow, in tenths of a second.
      */
     uint32_t ivr_time;
 } devlink3_call;
 
 /**
- * A `<PartyA>` or `<PartyB>` section (protocol §6.7.3).
+ * A `<PartyA>` or `<PartyB>` section (§6.7.3, 26 fields): one end of a call.
  */
 typedef struct devlink3_party {
+    /**
+     * End identifier: 16 characters, unique within the SCN; the first 8 name the node
+     * where the end is local. Kept as sent even when its length is wrong.
+     */
     struct devlink3_str end_id;
     /**
-     * The call came in on this end.
+     * Direction: true when the call came in on this end (an incoming trunk call, or the
+     * handset that made the call).
      */
     bool incoming;
     /**
-     * Q931 call state (2 = Connected...).
+     * The primary (Q931) call state.
+     *
+     * `PartyState`: 0 Idle, 1 Ringing, 2 Connected, 3 Disconnecting, 7 Dialling, 8 Dialed, 9 Dial Initiated, 15 Offering, 16 Overlap receive, 17 Accept, 18 ConnectRequest, 19 Ringback, 20 OGConnect Request, 21 IC Disconnecting, 22 Seized, 23 Completed, 24 Completed Tone, 25 Preserved; other numbers as sent.
      */
     uint32_t state;
+    /**
+     * Audiopath: false when there is none (the call is on hold).
+     */
     bool audio_path;
+    /**
+     * The tone the end is listening to.
+     *
+     * `Tone`: 0 no tone, 1 hold music, 2 ringback tone, 3 dial tone, 6 busy tone; other numbers as sent.
+     */
     uint32_t tone;
+    /**
+     * The end transits from another node (descriptive fields may be incomplete).
+     */
     bool remote;
+    /**
+     * The end terminates a public line (ISDN, R2, T1, SIP).
+     */
     bool public_line;
     /**
-     * Bit set: 0x01 privacy, 0x02 auto-answered, 0x04 auto-recorded...
+     * Facts about the call end, a bit set (privacy, auto-answered, auto-recorded...).
+     *
+     * Bits: 0x01 PRIVACY, 0x02 AUTO_ANSWERED, 0x04 AUTO_RECORDED, 0x10 CONSENT_ANSWERED, 0x20 CONSENT_REFUSED; others as sent.
      */
     uint32_t flags;
+    /**
+     * Emergency location ID.
+     */
     uint32_t emergency_location;
+    /**
+     * Equipment classification: what the call end is.
+     *
+     * `EquipmentClass`: 1 Unknown, 2 ISDNTrunk, 3 AlogTrunk, 4 H323Trunk, 5 SIPTrunk, 6 T1Trunk, 7 R2Trunk, 8 TDMPhone, 9 H323Phone, 10 SIPDevice, 11 DECTPhone, 12 Voicemail, 13 WAVDriver, 14 Router, 15 DTEPort, 16 Parkslot, 17 Conference, 18 PagingConference, 19 RecordingHandler, 20 S0Trunk, 21 MobilePhone, 22 GhostHandler, 23 IPONotificationHandler, 24 Alarm call, 25 VoiceScreening, 26 ConferenceRecorder, 27 Outdialer, 28 WebRTCPhone, 29 ListenOrCoach, 30 ConferenceMeetMe; other numbers as sent.
+     */
     uint32_t equipment;
+    /**
+     * Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).
+     */
     uint32_t equipment_type;
+    /**
+     * SIP Call-ID, `line.channel`, conference role... by equipment.
+     */
     struct devlink3_str description;
+    /**
+     * Extension number of the IP Office user on a handset.
+     */
     struct devlink3_str identity;
+    /**
+     * The type of call made or received.
+     *
+     * `CalledType`: 0 Unspecified, 1 International, 2 National, 3 NetworkSpecific, 4 Subscriber, 100 Unspecified, 101 Internal, 102 Voicemail, 103 ACD, 104 Paging, 105 Direct, 106 Intrude, 107 Priority, 108 Pickup, 109 CampOn, 110 Steal, 111 Whisper, 112 Inclusionone, 113 Coverage, 114 EConf, 115 EConfDial, 116 Conf, 117 EConfInvite, 118 Restricted, 119 Emergency, 120 FNE, 121 Identifier, 122 Receiver, 123 Reminder, 124 Listen, 125 RemoteDial, 126 FaxCall, 127 WakeupCall, 129 LocalPhysExtn, 130 XferToTwinMobile, 131 Coach, 132 WhisperPage, 133 CallLog, 134 ParkCall, 135 UnParkCall, 136 Precision, 137 RequestSupervising, 138 RParkCall, 139 ACCSGroup, 140 BlendingAcquireCall; other numbers as sent.
+     */
     uint32_t called_type;
+    /**
+     * Why the call arrived here (incoming ends).
+     */
     uint32_t called_reason;
+    /**
+     * Called number received off a trunk.
+     */
     struct devlink3_str did;
+    /**
+     * Digits actually dialled on a local phone.
+     */
     struct devlink3_str dialled;
+    /**
+     * Apparent caller set by a bridged appearance or an authorization code.
+     */
     struct devlink3_str on_behalf;
+    /**
+     * Number sent to the trunk or equipment (outgoing).
+     */
     struct devlink3_str target_number;
+    /**
+     * Subaddress sent to the trunk or equipment (outgoing).
+     */
     struct devlink3_str target_subaddress;
+    /**
+     * Nominal target: hunt group, skill or diversion.
+     */
     struct devlink3_str purpose;
+    /**
+     * Calling party number.
+     */
     struct devlink3_str cli;
+    /**
+     * Why the CLI is or is not present.
+     *
+     * `CliPresentation`: 0 Allowed, 1 Withheld, 2 Not available, 100 Unspecified; other numbers as sent.
+     */
     uint32_t cli_presentation;
+    /**
+     * Where the calling party name came from.
+     *
+     * `CallingNameType`: 0 default, 1 directory match, 2 explicitly set, 4 restricted, 5 internal user, 6 huntgroup, 8 conference, 9 external trunk, 12 voicemail callflow; other numbers as sent.
+     */
     uint32_t calling_name_type;
+    /**
+     * Calling party name (may contain commas).
+     */
     struct devlink3_str calling_name;
+    /**
+     * End identifier related to this one during some transfers (16 characters or empty).
+     */
     struct devlink3_str related_end_id;
 } devlink3_party;
 
 /**
- * One `<Target>` of a Detail's target list (protocol §6.7.4).
+ * One `<Target>` of a `<Target_list>` (§6.7.4, 14 fields): a call end being rung.
  */
 typedef struct devlink3_target {
+    /**
+     * End identifier.
+     */
     struct devlink3_str end_id;
+    /**
+     * The end transits from another node.
+     */
     bool remote;
+    /**
+     * The end terminates a public line.
+     */
     bool public_line;
+    /**
+     * Equipment classification.
+     *
+     * `EquipmentClass`: 1 Unknown, 2 ISDNTrunk, 3 AlogTrunk, 4 H323Trunk, 5 SIPTrunk, 6 T1Trunk, 7 R2Trunk, 8 TDMPhone, 9 H323Phone, 10 SIPDevice, 11 DECTPhone, 12 Voicemail, 13 WAVDriver, 14 Router, 15 DTEPort, 16 Parkslot, 17 Conference, 18 PagingConference, 19 RecordingHandler, 20 S0Trunk, 21 MobilePhone, 22 GhostHandler, 23 IPONotificationHandler, 24 Alarm call, 25 VoiceScreening, 26 ConferenceRecorder, 27 Outdialer, 28 WebRTCPhone, 29 ListenOrCoach, 30 ConferenceMeetMe; other numbers as sent.
+     */
     uint32_t equipment;
+    /**
+     * Equipment type.
+     */
     uint32_t equipment_type;
+    /**
+     * Description.
+     */
     struct devlink3_str description;
+    /**
+     * Identity.
+     */
     struct devlink3_str identity;
+    /**
+     * Called type.
+     *
+     * `CalledType`: 0 Unspecified, 1 International, 2 National, 3 NetworkSpecific, 4 Subscriber, 100 Unspecified, 101 Internal, 102 Voicemail, 103 ACD, 104 Paging, 105 Direct, 106 Intrude, 107 Priority, 108 Pickup, 109 CampOn, 110 Steal, 111 Whisper, 112 Inclusionone, 113 Coverage, 114 EConf, 115 EConfDial, 116 Conf, 117 EConfInvite, 118 Restricted, 119 Emergency, 120 FNE, 121 Identifier, 122 Receiver, 123 Reminder, 124 Listen, 125 RemoteDial, 126 FaxCall, 127 WakeupCall, 129 LocalPhysExtn, 130 XferToTwinMobile, 131 Coach, 132 WhisperPage, 133 CallLog, 134 ParkCall, 135 UnParkCall, 136 Precision, 137 RequestSupervising, 138 RParkCall, 139 ACCSGroup, 140 BlendingAcquireCall; other numbers as sent.
+     */
     uint32_t called_type;
+    /**
+     * Called reason.
+     */
     uint32_t called_reason;
+    /**
+     * Target number.
+     */
     struct devlink3_str target_number;
+    /**
+     * Target subaddress.
+     */
     struct devlink3_str target_subaddress;
+    /**
+     * Purpose: hunt group, skill or diversion.
+     */
     struct devlink3_str purpose;
+    /**
+     * Calling party number.
+     */
     struct devlink3_str cli;
+    /**
+     * CLI presentation.
+     *
+     * `CliPresentation`: 0 Allowed, 1 Withheld, 2 Not available, 100 Unspecified; other numbers as sent.
+     */
     uint32_t cli_presentation;
 } devlink3_target;
 
@@ -485,39 +664,88 @@ typedef struct devlink3_detail {
 } devlink3_detail;
 
 /**
- * `<CallLost>`: a call end was disconnected.
+ * `<CallLost>` (§6.7.5): a call end reported as PartyA or PartyB was disconnected.
  */
 typedef struct devlink3_call_lost {
+    /**
+     * Node identifier of the node generating the record.
+     */
     struct devlink3_str node;
+    /**
+     * End identifier of the lost call end.
+     */
     struct devlink3_str end_id;
+    /**
+     * The call was cleared from this device.
+     */
     bool cleared_inbound;
     /**
-     * Clearing cause (16 normal, 126 transfer...).
+     * Clearing cause.
+     *
+     * `Cause`: 0 CMCauseUnknown, 1 CMCauseUnallocatedNumber, 2 CMCauseForceIdle, 3 CMCauseUnregister, 16 CMCauseNormal, 17 CMCauseBusy, 18 CMCauseNoUserResponding, 21 CMCauseCallRejected, 31 CMCauseNormalUnspecified, 34 CMCauseNoChannel, 38 CMCauseNetworkOOO, 88 CMCauseIncompatible, 113 CMCausePhoneInfo, 114 CMCauseReminderFree, 115 CMCauseReminderNoAns, 116 CMCauseE911Emergency, 117 CMCauseParked, 118 CMCauseUnParked, 119 CMCausePickup, 120 CMCauseReminder, 121 CMCauseRedirect, 122 CMCauseCallBarred, 123 CMCauseForwardToVoicemail, 124 CMCauseAnsweredByOther, 125 CMCauseNoAccountCode, 126 CMCauseTransfer, 127 CMCauseConferencingMove, 128 CMCauseRestrictedToPartner, 129 CMCauseHeldCall, 130 CMRingBackCheck, 131 CMCauseAppearanceCallSteal, 132 CMCauseAppearanceBridgeInto, 133 CMCauseBumpedCall, 134 CMCauseLineAppearanceCall, 135 CMCauseUnheldCall, 136 CMCauseReplaceCurrentCall, 137 CMCauseGlare, 138 CMCauseR21CompatConfMove; other numbers as sent.
      */
     uint32_t cause;
+    /**
+     * Timestamp, in tenths of a second.
+     */
     uint32_t timestamp;
 } devlink3_call_lost;
 
 /**
- * `<LinkLost>`: a CallLost generated at an intermediate SCN node.
+ * `<LinkLost>` (§6.7.6): a CallLost generated at an intermediate SCN node.
  */
 typedef struct devlink3_link_lost {
+    /**
+     * Node identifier of the node generating the record.
+     */
     struct devlink3_str node;
+    /**
+     * End identifier of the lost call end.
+     */
     struct devlink3_str end_id;
+    /**
+     * The call was cleared from this device.
+     */
     bool cleared_inbound;
+    /**
+     * Clearing cause.
+     *
+     * `Cause`: 0 CMCauseUnknown, 1 CMCauseUnallocatedNumber, 2 CMCauseForceIdle, 3 CMCauseUnregister, 16 CMCauseNormal, 17 CMCauseBusy, 18 CMCauseNoUserResponding, 21 CMCauseCallRejected, 31 CMCauseNormalUnspecified, 34 CMCauseNoChannel, 38 CMCauseNetworkOOO, 88 CMCauseIncompatible, 113 CMCausePhoneInfo, 114 CMCauseReminderFree, 115 CMCauseReminderNoAns, 116 CMCauseE911Emergency, 117 CMCauseParked, 118 CMCauseUnParked, 119 CMCausePickup, 120 CMCauseReminder, 121 CMCauseRedirect, 122 CMCauseCallBarred, 123 CMCauseForwardToVoicemail, 124 CMCauseAnsweredByOther, 125 CMCauseNoAccountCode, 126 CMCauseTransfer, 127 CMCauseConferencingMove, 128 CMCauseRestrictedToPartner, 129 CMCauseHeldCall, 130 CMRingBackCheck, 131 CMCauseAppearanceCallSteal, 132 CMCauseAppearanceBridgeInto, 133 CMCauseBumpedCall, 134 CMCauseLineAppearanceCall, 135 CMCauseUnheldCall, 136 CMCauseReplaceCurrentCall, 137 CMCauseGlare, 138 CMCauseR21CompatConfMove; other numbers as sent.
+     */
     uint32_t cause;
+    /**
+     * Timestamp, in tenths of a second.
+     */
     uint32_t timestamp;
+    /**
+     * Link local reference; matches a Party's `description`.
+     */
     struct devlink3_str link_ref;
 } devlink3_link_lost;
 
 /**
- * `<AttemptReject>`: a targeted user tried to send a ringing call away.
+ * `<AttemptReject>` (§6.7.7): a targeted user tried to send the ringing call away.
  */
 typedef struct devlink3_attempt_reject {
+    /**
+     * Node identifier of the node generating the record.
+     */
     struct devlink3_str node;
+    /**
+     * End identifier.
+     */
     struct devlink3_str end_id;
+    /**
+     * The user trying to deflect the call.
+     */
     struct devlink3_str user;
+    /**
+     * How (e.g. `dnd`).
+     */
     struct devlink3_str qualifier;
+    /**
+     * Timestamp, in tenths of a second.
+     */
     uint32_t timestamp;
 } devlink3_attempt_reject;
 

@@ -11,7 +11,13 @@ use std::ffi::c_char;
 use std::ptr;
 
 use devlink3_core::client::{Event, LinkState, MissedReason, Origin};
-use devlink3_core::records::{AttemptReject, Call, CallLost, Delta3, Detail, LinkLost, Party, Target};
+use devlink3_core::records::{Delta3, Detail};
+
+mod sections;
+use sections::{attempt_reject, call, call_lost, link_lost, party, target};
+pub use sections::{
+    devlink3_attempt_reject, devlink3_call, devlink3_call_lost, devlink3_link_lost, devlink3_party, devlink3_target,
+};
 
 /// A UTF-8 string view: `len` bytes at `ptr`, not NUL-terminated. `ptr` is never NULL
 /// (an empty view points at a NUL byte). Print with `printf("%.*s", (int)s.len, s.ptr)`.
@@ -119,89 +125,6 @@ pub struct devlink3_missed {
     pub reason: devlink3_missed_reason,
 }
 
-/// The `<Call>` section of a Delta3 Detail (protocol §6.7.2). Coded fields are the PBX's
-/// numbers; the specification's tables name them.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_call {
-    pub node: devlink3_str,
-    pub call_id: u32,
-    pub account_code: devlink3_str,
-    pub authorization_code: devlink3_str,
-    pub tag: devlink3_str,
-    pub transfer_cause: u32,
-    pub owner_huntgroup: devlink3_str,
-    pub original_huntgroup: devlink3_str,
-    pub original_user: devlink3_str,
-    pub target_huntgroup: devlink3_str,
-    pub target_user: devlink3_str,
-    pub voicemail_leaving: u32,
-    pub voicemail_length: u32,
-    /// 0 not queueing, 1 queueing, 3 listening to an announcement.
-    pub queueing: u32,
-    /// Tenths of a second.
-    pub timestamp: u32,
-    pub huntgroup_overflow: u32,
-    pub ivr_transferred_out: devlink3_str,
-    /// Tenths of a second.
-    pub ivr_time: u32,
-}
-
-/// A `<PartyA>` or `<PartyB>` section (protocol §6.7.3).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_party {
-    pub end_id: devlink3_str,
-    /// The call came in on this end.
-    pub incoming: bool,
-    /// Q931 call state (2 = Connected...).
-    pub state: u32,
-    pub audio_path: bool,
-    pub tone: u32,
-    pub remote: bool,
-    pub public_line: bool,
-    /// Bit set: 0x01 privacy, 0x02 auto-answered, 0x04 auto-recorded...
-    pub flags: u32,
-    pub emergency_location: u32,
-    pub equipment: u32,
-    pub equipment_type: u32,
-    pub description: devlink3_str,
-    pub identity: devlink3_str,
-    pub called_type: u32,
-    pub called_reason: u32,
-    pub did: devlink3_str,
-    pub dialled: devlink3_str,
-    pub on_behalf: devlink3_str,
-    pub target_number: devlink3_str,
-    pub target_subaddress: devlink3_str,
-    pub purpose: devlink3_str,
-    pub cli: devlink3_str,
-    pub cli_presentation: u32,
-    pub calling_name_type: u32,
-    pub calling_name: devlink3_str,
-    pub related_end_id: devlink3_str,
-}
-
-/// One `<Target>` of a Detail's target list (protocol §6.7.4).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_target {
-    pub end_id: devlink3_str,
-    pub remote: bool,
-    pub public_line: bool,
-    pub equipment: u32,
-    pub equipment_type: u32,
-    pub description: devlink3_str,
-    pub identity: devlink3_str,
-    pub called_type: u32,
-    pub called_reason: u32,
-    pub target_number: devlink3_str,
-    pub target_subaddress: devlink3_str,
-    pub purpose: devlink3_str,
-    pub cli: devlink3_str,
-    pub cli_presentation: u32,
-}
-
 /// `<Detail>`: a call, its A end, and its B end or its ringing targets.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -213,41 +136,6 @@ pub struct devlink3_detail {
     /// `targets_len` entries (NULL when there are none).
     pub targets: *const devlink3_target,
     pub targets_len: usize,
-}
-
-/// `<CallLost>`: a call end was disconnected.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_call_lost {
-    pub node: devlink3_str,
-    pub end_id: devlink3_str,
-    pub cleared_inbound: bool,
-    /// Clearing cause (16 normal, 126 transfer...).
-    pub cause: u32,
-    pub timestamp: u32,
-}
-
-/// `<LinkLost>`: a CallLost generated at an intermediate SCN node.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_link_lost {
-    pub node: devlink3_str,
-    pub end_id: devlink3_str,
-    pub cleared_inbound: bool,
-    pub cause: u32,
-    pub timestamp: u32,
-    pub link_ref: devlink3_str,
-}
-
-/// `<AttemptReject>`: a targeted user tried to send a ringing call away.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_attempt_reject {
-    pub node: devlink3_str,
-    pub end_id: devlink3_str,
-    pub user: devlink3_str,
-    pub qualifier: devlink3_str,
-    pub timestamp: u32,
 }
 
 /// The kind of a Delta3 record.
@@ -599,110 +487,6 @@ pub(crate) fn kind_of(event: &Event) -> devlink3_event_kind {
         Event::CmExtn { .. } | Event::CmExtnState { .. } => devlink3_event_kind::Cmextn,
         Event::Missed { .. } => devlink3_event_kind::Missed,
         Event::Unparsed { .. } => devlink3_event_kind::Unparsed,
-    }
-}
-
-fn call(c: &Call<'_>) -> devlink3_call {
-    devlink3_call {
-        node: devlink3_str::of(&c.node),
-        call_id: c.call_id,
-        account_code: devlink3_str::of(&c.account_code),
-        authorization_code: devlink3_str::of(&c.authorization_code),
-        tag: devlink3_str::of(&c.tag),
-        transfer_cause: c.transfer_cause,
-        owner_huntgroup: devlink3_str::of(&c.owner_huntgroup),
-        original_huntgroup: devlink3_str::of(&c.original_huntgroup),
-        original_user: devlink3_str::of(&c.original_user),
-        target_huntgroup: devlink3_str::of(&c.target_huntgroup),
-        target_user: devlink3_str::of(&c.target_user),
-        voicemail_leaving: c.voicemail_leaving,
-        voicemail_length: c.voicemail_length,
-        queueing: c.queueing.raw(),
-        timestamp: c.timestamp,
-        huntgroup_overflow: c.huntgroup_overflow,
-        ivr_transferred_out: devlink3_str::of(&c.ivr_transferred_out),
-        ivr_time: c.ivr_time,
-    }
-}
-
-fn party(p: &Party<'_>) -> devlink3_party {
-    devlink3_party {
-        end_id: devlink3_str::of(&p.end_id),
-        incoming: p.incoming,
-        state: p.state.raw(),
-        audio_path: p.audio_path,
-        tone: p.tone.raw(),
-        remote: p.remote,
-        public_line: p.public_line,
-        flags: p.flags.bits(),
-        emergency_location: p.emergency_location,
-        equipment: p.equipment.raw(),
-        equipment_type: p.equipment_type,
-        description: devlink3_str::of(&p.description),
-        identity: devlink3_str::of(&p.identity),
-        called_type: p.called_type.raw(),
-        called_reason: p.called_reason,
-        did: devlink3_str::of(&p.did),
-        dialled: devlink3_str::of(&p.dialled),
-        on_behalf: devlink3_str::of(&p.on_behalf),
-        target_number: devlink3_str::of(&p.target_number),
-        target_subaddress: devlink3_str::of(&p.target_subaddress),
-        purpose: devlink3_str::of(&p.purpose),
-        cli: devlink3_str::of(&p.cli),
-        cli_presentation: p.cli_presentation.raw(),
-        calling_name_type: p.calling_name_type.raw(),
-        calling_name: devlink3_str::of(&p.calling_name),
-        related_end_id: devlink3_str::of(&p.related_end_id),
-    }
-}
-
-fn target(t: &Target<'_>) -> devlink3_target {
-    devlink3_target {
-        end_id: devlink3_str::of(&t.end_id),
-        remote: t.remote,
-        public_line: t.public_line,
-        equipment: t.equipment.raw(),
-        equipment_type: t.equipment_type,
-        description: devlink3_str::of(&t.description),
-        identity: devlink3_str::of(&t.identity),
-        called_type: t.called_type.raw(),
-        called_reason: t.called_reason,
-        target_number: devlink3_str::of(&t.target_number),
-        target_subaddress: devlink3_str::of(&t.target_subaddress),
-        purpose: devlink3_str::of(&t.purpose),
-        cli: devlink3_str::of(&t.cli),
-        cli_presentation: t.cli_presentation.raw(),
-    }
-}
-
-fn call_lost(r: &CallLost<'_>) -> devlink3_call_lost {
-    devlink3_call_lost {
-        node: devlink3_str::of(&r.node),
-        end_id: devlink3_str::of(&r.end_id),
-        cleared_inbound: r.cleared_inbound,
-        cause: r.cause.raw(),
-        timestamp: r.timestamp,
-    }
-}
-
-fn link_lost(r: &LinkLost<'_>) -> devlink3_link_lost {
-    devlink3_link_lost {
-        node: devlink3_str::of(&r.node),
-        end_id: devlink3_str::of(&r.end_id),
-        cleared_inbound: r.cleared_inbound,
-        cause: r.cause.raw(),
-        timestamp: r.timestamp,
-        link_ref: devlink3_str::of(&r.link_ref),
-    }
-}
-
-fn attempt_reject(r: &AttemptReject<'_>) -> devlink3_attempt_reject {
-    devlink3_attempt_reject {
-        node: devlink3_str::of(&r.node),
-        end_id: devlink3_str::of(&r.end_id),
-        user: devlink3_str::of(&r.user),
-        qualifier: devlink3_str::of(&r.qualifier),
-        timestamp: r.timestamp,
     }
 }
 

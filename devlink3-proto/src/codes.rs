@@ -30,6 +30,9 @@ macro_rules! code_enum {
             /// Every documented value, in the specification's order.
             pub const ALL: &'static [Self] = &[$( Self::$variant, )*];
 
+            /// Every documented value's raw number and name, in the specification's order.
+            pub const NAMED: &'static [($raw, &'static str)] = &[$( ($value, $text), )*];
+
             /// Maps a raw wire value to its variant (`Other` when undocumented).
             #[inline]
             pub const fn from_raw(raw: $raw) -> Self {
@@ -102,6 +105,7 @@ macro_rules! code_enum {
         impl $crate::records::Coded for $name {
             const NAME: &'static str = stringify!($name);
             const ALL: &'static [Self] = $name::ALL;
+            const NAMED: &'static [(u32, &'static str)] = $name::NAMED;
 
             #[inline]
             fn from_raw(raw: u32) -> Self {

@@ -38,55 +38,72 @@ export type SipType = 'TRUNK' | 'PHONE'
 
 export interface AttemptRejectRecord {
   kind: 'attempt_reject'
+  /** Node identifier of the node generating the record. */
   node: string
+  /** End identifier. */
   endId: string
-  /** The user trying to send the call away. */
+  /** The user trying to deflect the call. */
   user: string
   /** How (e.g. `dnd`). */
   qualifier: string
+  /** Timestamp, in tenths of a second. */
   timestamp: number
+  /** The record's text as the PBX sent it. */
   raw: string
 }
 
 export interface Call {
-  /** Node identifier: the IP Office (8 hex digits) reporting this view of the call. */
+  /** Node identifier: the IP Office (8 characters) reporting this view of the call. */
   node: string
-  /** Call id, local to this node. */
+  /** CallID, local to this PBX. */
   callId: number
+  /** Account code. */
   accountCode: string
-  /** Masked as `*****` when present. */
+  /** Authorization code (masked as `*****` when present). */
   authorizationCode: string
-  /** Text assigned to the call (the UCID when interworking with Aura). */
+  /** Tag: a scrap of text assigned to the call (UCID when interworking with Aura). */
   tag: string
+  /** Transfer cause (set to 0). */
   transferCause: number
-  /** Hunt group (extension number) that owns the call. */
+  /** Owner huntgroup (extension number). */
   ownerHuntgroup: string
+  /** Originally targeted huntgroup (extension number). */
   originalHuntgroup: string
+  /** Originally targeted user (extension number). */
   originalUser: string
+  /** Currently targeted huntgroup (extension number). */
   targetHuntgroup: string
+  /** Currently targeted user (extension number). */
   targetUser: string
-  /** Non-zero while a voicemail message is being left (local VMPro). */
+  /** Non-zero while a voicemail message is being left (local VMPro only). */
   voicemailLeaving: number
   /** Length of the voicemail message left, in seconds. */
   voicemailLength: number
+  /** Whether the call is queueing or listening to an announcement. */
   queueing: QueueState | number
-  /** In tenths of a second. */
+  /** Timestamp, in tenths of a second. */
   timestamp: number
+  /** Huntgroup overflow. */
   huntgroupOverflow: number
-  /** Transferred out of the IVR call flow. */
+  /** Transferred out of the IVR callflow. */
   ivrTransferredOut: string
-  /** Time in the IVR call flow, in tenths of a second. */
+  /** Time spent in the IVR callflow, in tenths of a second. */
   ivrTime: number
 }
 
 export interface CallLostRecord {
   kind: 'call_lost'
+  /** Node identifier of the node generating the record. */
   node: string
+  /** End identifier of the lost call end. */
   endId: string
   /** The call was cleared from this device. */
   clearedInbound: boolean
+  /** Clearing cause. */
   cause: Cause | number
+  /** Timestamp, in tenths of a second. */
   timestamp: number
+  /** The record's text as the PBX sent it. */
   raw: string
 }
 
@@ -170,32 +187,42 @@ export interface DetailRecord {
 
 export interface LinkLostRecord {
   kind: 'link_lost'
+  /** Node identifier of the node generating the record. */
   node: string
+  /** End identifier of the lost call end. */
   endId: string
+  /** The call was cleared from this device. */
   clearedInbound: boolean
+  /** Clearing cause. */
   cause: Cause | number
+  /** Timestamp, in tenths of a second. */
   timestamp: number
   /** Link local reference; matches a Party's `description`. */
   linkRef: string
+  /** The record's text as the PBX sent it. */
   raw: string
 }
 
 export interface Party {
-  /** End identifier: 16 characters, unique within the SCN; the first 8 name the node where the end is local. */
+  /** End identifier: 16 characters, unique within the SCN; the first 8 name the node where the end is local. Kept as sent even when its length is wrong. */
   endId: string
-  /** The call came in on this end (an incoming trunk call, or the handset that made the call). */
+  /** Direction: true when the call came in on this end (an incoming trunk call, or the handset that made the call). */
   incoming: boolean
+  /** The primary (Q931) call state. */
   state: PartyState | number
-  /** False while on hold. */
+  /** Audiopath: false when there is none (the call is on hold). */
   audioPath: boolean
+  /** The tone the end is listening to. */
   tone: Tone | number
   /** The end transits from another node (descriptive fields may be incomplete). */
   remote: boolean
   /** The end terminates a public line (ISDN, R2, T1, SIP). */
   publicLine: boolean
-  /** The flags set, by name; an undocumented bit as its number, in decimal. */
+  /** Facts about the call end, a bit set (privacy, auto-answered, auto-recorded...). */
   flags: string[]
+  /** Emergency location ID. */
   emergencyLocation: number
+  /** Equipment classification: what the call end is. */
   equipment: EquipmentClass | number
   /** Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device). */
   equipmentType: number
@@ -203,6 +230,7 @@ export interface Party {
   description: string
   /** Extension number of the IP Office user on a handset. */
   identity: string
+  /** The type of call made or received. */
   calledType: CalledType | number
   /** Why the call arrived here (incoming ends). */
   calledReason: number
@@ -214,15 +242,19 @@ export interface Party {
   onBehalf: string
   /** Number sent to the trunk or equipment (outgoing). */
   targetNumber: string
+  /** Subaddress sent to the trunk or equipment (outgoing). */
   targetSubaddress: string
   /** Nominal target: hunt group, skill or diversion. */
   purpose: string
   /** Calling party number. */
   cli: string
+  /** Why the CLI is or is not present. */
   cliPresentation: CliPresentation | number
+  /** Where the calling party name came from. */
   callingNameType: CallingNameType | number
+  /** Calling party name (may contain commas). */
   callingName: string
-  /** End identifier related to this one during some transfers. */
+  /** End identifier related to this one during some transfers (16 characters or empty). */
   relatedEndId: string
 }
 
@@ -239,19 +271,33 @@ export interface SipTrackRecord {
 }
 
 export interface Target {
+  /** End identifier. */
   endId: string
+  /** The end transits from another node. */
   remote: boolean
+  /** The end terminates a public line. */
   publicLine: boolean
+  /** Equipment classification. */
   equipment: EquipmentClass | number
+  /** Equipment type. */
   equipmentType: number
+  /** Description. */
   description: string
+  /** Identity. */
   identity: string
+  /** Called type. */
   calledType: CalledType | number
+  /** Called reason. */
   calledReason: number
+  /** Target number. */
   targetNumber: string
+  /** Target subaddress. */
   targetSubaddress: string
+  /** Purpose: hunt group, skill or diversion. */
   purpose: string
+  /** Calling party number. */
   cli: string
+  /** CLI presentation. */
   cliPresentation: CliPresentation | number
 }
 

@@ -406,7 +406,7 @@ section! {
         pub remote: bool = flag("Remote"),
         /// The end terminates a public line (ISDN, R2, T1, SIP).
         pub public_line: bool = flag("Public line"),
-        /// The flags set, by name; an undocumented bit as its number.
+        /// Facts about the call end, a bit set (privacy, auto-answered, auto-recorded...).
         pub flags: PartyFlags = flags("Flags"),
         /// Emergency location ID.
         pub emergency_location: u32 = number("Emergency location"),

@@ -51,8 +51,13 @@ pub enum FieldKind {
     Number,
     /// A number read as a truth value (0 or not).
     Flag,
-    /// A coded number; the name is its enum's (`PartyState`), which names the values.
-    Code(&'static str),
+    /// A coded number, of the enum `name` (`PartyState`) whose documented values are `named`.
+    Code {
+        /// The enum's name.
+        name: &'static str,
+        /// The documented values and the specification's names for them.
+        named: &'static [(u32, &'static str)],
+    },
     /// A bit set ([`PartyFlags`]).
     Flags,
 }
@@ -61,6 +66,8 @@ pub enum FieldKind {
 pub trait Described {
     /// The section's name in the specification (`Call`, `Party`, `CallLost`...).
     const NAME: &'static str;
+    /// The section's documentation, one line per entry.
+    const DOC: &'static [&'static str];
     /// Every field, in wire order.
     const FIELDS: &'static [Field];
     /// Hands each field's value to `visitor`, in wire order.
@@ -87,6 +94,8 @@ pub trait Coded: Copy + Default + fmt::Debug + 'static {
     const NAME: &'static str;
     /// Every documented value, in the specification's order.
     const ALL: &'static [Self];
+    /// Every documented value's raw number and name, in the specification's order.
+    const NAMED: &'static [(u32, &'static str)];
     /// The value for a raw wire number.
     fn from_raw(raw: u32) -> Self;
     /// The raw wire number.
@@ -272,7 +281,10 @@ macro_rules! field_kind {
         $crate::records::FieldKind::Flag
     };
     (code, $ty:ty) => {
-        $crate::records::FieldKind::Code(<$ty as $crate::records::Coded>::NAME)
+        $crate::records::FieldKind::Code {
+            name: <$ty as $crate::records::Coded>::NAME,
+            named: <$ty as $crate::records::Coded>::NAMED,
+        }
     };
     (flags, $ty:ty) => {
         $crate::records::FieldKind::Flags
@@ -286,12 +298,12 @@ macro_rules! field_kind {
 /// whole record (`CallLost`...): it also keeps its `raw` text, and `Display` writes its tags.
 macro_rules! section {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $sdoc:literal])*
         pub struct $name:ident<'a> {
             $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $sdoc])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -324,12 +336,13 @@ macro_rules! section {
             }
         }
 
-        section!(@described $name { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
+        section!(@described $name [$($sdoc),*] { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
     };
 
-    (@described $name:ident { $( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $kind:ident($label:literal), )* }) => {
+    (@described $name:ident [$($sdoc:literal),*] { $( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $kind:ident($label:literal), )* }) => {
         impl $crate::records::Described for $name<'_> {
             const NAME: &'static str = stringify!($name);
+            const DOC: &'static [&'static str] = &[$($sdoc),*];
             const FIELDS: &'static [$crate::records::Field] = &[
                 $( $crate::records::Field {
                     name: stringify!($field),
@@ -352,12 +365,12 @@ macro_rules! section {
 /// A whole record defined by its fields (see [`section!`]): the fields, then `raw`.
 macro_rules! record {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $sdoc:literal])*
         pub struct $name:ident<'a> as $tag:literal {
             $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $sdoc])*
         #[derive(Debug, Clone, PartialEq, Eq, Default)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -397,7 +410,7 @@ macro_rules! record {
             }
         }
 
-        section!(@described $name { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
+        section!(@described $name [$($sdoc),*] { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
     };
 }
 
@@ -424,7 +437,7 @@ mod tests {
             self.0.push((field.name, u32::from(value).to_string()));
         }
         fn code<C: Coded>(&mut self, field: &'static Field, value: C) {
-            assert_eq!(field.kind, FieldKind::Code(C::NAME));
+            assert!(matches!(field.kind, FieldKind::Code { name, named } if name == C::NAME && named == C::NAMED));
             self.0.push((field.name, value.raw().to_string()));
         }
         fn flags(&mut self, field: &'static Field, value: PartyFlags) {

@@ -1,5 +1,7 @@
-//! Every event shape and its fields, in the order JS objects list them. Adding a field
-//! here (and running `npm run generate`) adds it to the decoder and the TypeScript types.
+//! Every event shape and its fields, in the order JS objects list them. The Delta3
+//! sections' fields come from their descriptions in `devlink3-proto` (`section!`): a field
+//! added there reaches the decoder and the TypeScript types with `npm run generate`; the
+//! other shapes are written here.
 //!
 //! The shapes are the event's document (`devlink3_core::document`, what `devlink3 tail`
 //! prints and Python's `to_dict()` gives) with camelCase keys: `type`, `pbxIp`, `counter`
@@ -8,15 +10,17 @@
 //! `cause`, a state change's `newState`/`oldState`, a refusal's `pbxCode`); `raw` is
 //! always there.
 
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
+use std::sync::Mutex;
 
 use devlink3_core::client::{Event, LinkState, MissedReason, Origin, PbxInfo};
 use devlink3_core::records::{
-    AttemptReject, Call, CallLost, CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3, Delta3Record, Detail, LinkLost,
-    Party, SipTrack, Target, parse_siptrack,
+    AttemptReject, CallLost, CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3, Delta3Record, Described, Detail, Field,
+    FieldVisitor, LinkLost, PartyFlags, SipTrack, parse_siptrack,
 };
 
-use super::{Sink, Words};
+use super::{Coded, Sink, Words};
 
 /// The shapes events take in JS, one TypeScript interface each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,14 +128,14 @@ pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
         Event::Delta3 { origin, record: delta3 } => match delta3.get() {
             Delta3::Detail(r) => record(s, Shape::Detail, origin, |s| s.object("record", "DetailRecord", r, detail)),
             Delta3::CallLost(r) => {
-                record(s, Shape::CallLost, origin, |s| s.object("record", "CallLostRecord", r, call_lost))
+                record(s, Shape::CallLost, origin, |s| s.object("record", "CallLostRecord", r, whole_record))
             }
             Delta3::LinkLost(r) => {
-                record(s, Shape::LinkLost, origin, |s| s.object("record", "LinkLostRecord", r, link_lost))
+                record(s, Shape::LinkLost, origin, |s| s.object("record", "LinkLostRecord", r, whole_record))
             }
-            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, origin, |s| {
-                s.object("record", "AttemptRejectRecord", r, attempt_reject)
-            }),
+            Delta3::AttemptReject(r) => {
+                record(s, Shape::AttemptReject, origin, |s| s.object("record", "AttemptRejectRecord", r, whole_record))
+            }
         },
         Event::Delta2 { origin, record: r } => {
             record(s, Shape::Delta2, origin, |s| s.object("record", "Delta2Record", &**r, delta2))
@@ -185,143 +189,118 @@ fn record<S: Sink>(s: &mut S, shape: Shape, origin: &Origin, fields: impl FnOnce
 
 fn detail<S: Sink>(s: &mut S, r: &Detail) {
     s.tag("kind", "detail");
-    s.object("call", "Call", &r.call, call);
-    s.object("partyA", "Party", &r.party_a, party);
-    s.optional_object("partyB", "Party", r.party_b.as_ref(), party);
-    s.list("targets", "Target", &r.targets, target);
+    s.object("call", "Call", &r.call, section);
+    s.object("partyA", "Party", &r.party_a, section);
+    s.optional_object("partyB", "Party", r.party_b.as_ref(), section);
+    s.list("targets", "Target", &r.targets, section);
     s.doc("The record's text as the PBX sent it.");
     s.text("raw", &r.raw);
 }
 
-fn call<S: Sink>(s: &mut S, c: &Call) {
-    s.doc("Node identifier: the IP Office (8 hex digits) reporting this view of the call.");
-    s.text("node", &c.node);
-    s.doc("Call id, local to this node.");
-    s.number("callId", c.call_id);
-    s.text("accountCode", &c.account_code);
-    s.doc("Masked as `*****` when present.");
-    s.text("authorizationCode", &c.authorization_code);
-    s.doc("Text assigned to the call (the UCID when interworking with Aura).");
-    s.text("tag", &c.tag);
-    s.number("transferCause", c.transfer_cause);
-    s.doc("Hunt group (extension number) that owns the call.");
-    s.text("ownerHuntgroup", &c.owner_huntgroup);
-    s.text("originalHuntgroup", &c.original_huntgroup);
-    s.text("originalUser", &c.original_user);
-    s.text("targetHuntgroup", &c.target_huntgroup);
-    s.text("targetUser", &c.target_user);
-    s.doc("Non-zero while a voicemail message is being left (local VMPro).");
-    s.number("voicemailLeaving", c.voicemail_leaving);
-    s.doc("Length of the voicemail message left, in seconds.");
-    s.number("voicemailLength", c.voicemail_length);
-    s.code("queueing", c.queueing);
-    s.doc("In tenths of a second.");
-    s.number("timestamp", c.timestamp);
-    s.number("huntgroupOverflow", c.huntgroup_overflow);
-    s.doc("Transferred out of the IVR call flow.");
-    s.text("ivrTransferredOut", &c.ivr_transferred_out);
-    s.doc("Time in the IVR call flow, in tenths of a second.");
-    s.number("ivrTime", c.ivr_time);
+/// A record section (a Delta3 `Call`, `Party`, `Target`) as its description lists it:
+/// the same fields in the same order as the document and every other face.
+fn section<S: Sink, T: Described>(s: &mut S, value: &T) {
+    value.visit(&mut Fields(s));
 }
 
-fn party<S: Sink>(s: &mut S, p: &Party) {
-    s.doc("End identifier: 16 characters, unique within the SCN; the first 8 name the node where the end is local.");
-    s.text("endId", &p.end_id);
-    s.doc("The call came in on this end (an incoming trunk call, or the handset that made the call).");
-    s.flag("incoming", p.incoming);
-    s.code("state", p.state);
-    s.doc("False while on hold.");
-    s.flag("audioPath", p.audio_path);
-    s.code("tone", p.tone);
-    s.doc("The end transits from another node (descriptive fields may be incomplete).");
-    s.flag("remote", p.remote);
-    s.doc("The end terminates a public line (ISDN, R2, T1, SIP).");
-    s.flag("publicLine", p.public_line);
-    s.doc("The flags set, by name; an undocumented bit as its number, in decimal.");
-    let undocumented = (p.flags.undocumented() != 0).then(|| p.flags.undocumented().to_string());
-    let names = p.flags.document_names().map(|name| -> &str { name });
-    s.texts("flags", names.chain(undocumented.as_deref()));
-    s.number("emergencyLocation", p.emergency_location);
-    s.code("equipment", p.equipment);
-    s.doc("Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).");
-    s.number("equipmentType", p.equipment_type);
-    s.doc("SIP Call-ID, `line.channel`, conference role... by equipment.");
-    s.text("description", &p.description);
-    s.doc("Extension number of the IP Office user on a handset.");
-    s.text("identity", &p.identity);
-    s.code("calledType", p.called_type);
-    s.doc("Why the call arrived here (incoming ends).");
-    s.number("calledReason", p.called_reason);
-    s.doc("Called number received off a trunk.");
-    s.text("did", &p.did);
-    s.doc("Digits actually dialled on a local phone.");
-    s.text("dialled", &p.dialled);
-    s.doc("Apparent caller set by a bridged appearance or an authorization code.");
-    s.text("onBehalf", &p.on_behalf);
-    s.doc("Number sent to the trunk or equipment (outgoing).");
-    s.text("targetNumber", &p.target_number);
-    s.text("targetSubaddress", &p.target_subaddress);
-    s.doc("Nominal target: hunt group, skill or diversion.");
-    s.text("purpose", &p.purpose);
-    s.doc("Calling party number.");
-    s.text("cli", &p.cli);
-    s.code("cliPresentation", p.cli_presentation);
-    s.code("callingNameType", p.calling_name_type);
-    s.text("callingName", &p.calling_name);
-    s.doc("End identifier related to this one during some transfers.");
-    s.text("relatedEndId", &p.related_end_id);
+/// A whole Delta3 record made of one section (`CallLost`...): its kind, fields and text.
+fn whole_record<S: Sink, T: Described + WholeRecord>(s: &mut S, r: &T) {
+    s.tag("kind", T::KIND);
+    section(s, r);
+    s.doc("The record's text as the PBX sent it.");
+    s.text("raw", r.raw());
 }
 
-fn target<S: Sink>(s: &mut S, t: &Target) {
-    s.text("endId", &t.end_id);
-    s.flag("remote", t.remote);
-    s.flag("publicLine", t.public_line);
-    s.code("equipment", t.equipment);
-    s.number("equipmentType", t.equipment_type);
-    s.text("description", &t.description);
-    s.text("identity", &t.identity);
-    s.code("calledType", t.called_type);
-    s.number("calledReason", t.called_reason);
-    s.text("targetNumber", &t.target_number);
-    s.text("targetSubaddress", &t.target_subaddress);
-    s.text("purpose", &t.purpose);
-    s.text("cli", &t.cli);
-    s.code("cliPresentation", t.cli_presentation);
+/// The Delta3 records made of one section: their document `kind`, and their text.
+trait WholeRecord {
+    const KIND: &'static str;
+    fn raw(&self) -> &str;
 }
 
-fn call_lost<S: Sink>(s: &mut S, r: &CallLost) {
-    s.tag("kind", "call_lost");
-    s.text("node", &r.node);
-    s.text("endId", &r.end_id);
-    s.doc("The call was cleared from this device.");
-    s.flag("clearedInbound", r.cleared_inbound);
-    s.code("cause", r.cause);
-    s.number("timestamp", r.timestamp);
-    s.text("raw", &r.raw);
+macro_rules! whole_record {
+    ($($ty:ident => $kind:literal),*) => {$(
+        impl WholeRecord for $ty<'_> {
+            const KIND: &'static str = $kind;
+            fn raw(&self) -> &str {
+                &self.raw
+            }
+        }
+    )*};
 }
 
-fn link_lost<S: Sink>(s: &mut S, r: &LinkLost) {
-    s.tag("kind", "link_lost");
-    s.text("node", &r.node);
-    s.text("endId", &r.end_id);
-    s.flag("clearedInbound", r.cleared_inbound);
-    s.code("cause", r.cause);
-    s.number("timestamp", r.timestamp);
-    s.doc("Link local reference; matches a Party's `description`.");
-    s.text("linkRef", &r.link_ref);
-    s.text("raw", &r.raw);
+whole_record!(CallLost => "call_lost", LinkLost => "link_lost", AttemptReject => "attempt_reject");
+
+/// A section's values handed on to a sink, with their camelCase names and docs when the
+/// sink describes (made once per name: the schema runs at build time and at load).
+struct Fields<'s, S>(&'s mut S);
+
+impl<S: Sink> Fields<'_, S> {
+    fn name(&mut self, field: &'static Field) -> &'static str {
+        if !S::DESCRIBES {
+            return field.name;
+        }
+        self.0.doc(intern(field.doc_text()));
+        intern(camel_case(field.name))
+    }
 }
 
-fn attempt_reject<S: Sink>(s: &mut S, r: &AttemptReject) {
-    s.tag("kind", "attempt_reject");
-    s.text("node", &r.node);
-    s.text("endId", &r.end_id);
-    s.doc("The user trying to send the call away.");
-    s.text("user", &r.user);
-    s.doc("How (e.g. `dnd`).");
-    s.text("qualifier", &r.qualifier);
-    s.number("timestamp", r.timestamp);
-    s.text("raw", &r.raw);
+impl<S: Sink> FieldVisitor for Fields<'_, S> {
+    fn text(&mut self, field: &'static Field, value: &str) {
+        let name = self.name(field);
+        self.0.text(name, value);
+    }
+
+    fn number(&mut self, field: &'static Field, value: u32) {
+        let name = self.name(field);
+        self.0.number(name, value);
+    }
+
+    fn flag(&mut self, field: &'static Field, value: bool) {
+        let name = self.name(field);
+        self.0.flag(name, value);
+    }
+
+    fn code<C: Coded>(&mut self, field: &'static Field, value: C) {
+        let name = self.name(field);
+        self.0.code(name, value);
+    }
+
+    /// The flags set by their document names; an undocumented bit as its number.
+    fn flags(&mut self, field: &'static Field, value: PartyFlags) {
+        let name = self.name(field);
+        let undocumented = (value.undocumented() != 0).then(|| value.undocumented().to_string());
+        let names = value.document_names().map(|name| -> &str { name });
+        self.0.texts(name, names.chain(undocumented.as_deref()));
+    }
+}
+
+/// `end_id` -> `endId`, `party_a` -> `partyA`.
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A `'static` copy of `text`, made once per distinct text.
+fn intern(text: String) -> &'static str {
+    static TEXTS: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut texts = TEXTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(known) = texts.get(text.as_str()) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(text.into_boxed_str());
+    texts.insert(leaked);
+    leaked
 }
 
 /// Delta2: as the document, the kind's letter, every field by position and the text; then

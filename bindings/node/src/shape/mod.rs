@@ -18,13 +18,13 @@ pub(crate) mod events;
 pub(crate) mod schema;
 pub(crate) mod tape;
 
-use devlink3_core::records::{
-    CalledType, CallingNameType, Cause, CliPresentation, Delta2State, EquipmentClass, ExtnState, PartyState,
-    QueueState, Tone,
-};
+pub(crate) use devlink3_core::records::Coded;
 
 /// Receives an event's fields, in order. Names are the JS property names.
 pub(crate) trait Sink: Sized {
+    /// Whether the sink reads names and docs (the schema does; the tape only values, so
+    /// record sections skip making their camelCase names for it).
+    const DESCRIBES: bool = false;
     /// Starts an event of `shape`; its fields follow.
     fn shape(&mut self, shape: events::Shape);
     /// Documents the next field (for the TypeScript types only).
@@ -61,42 +61,3 @@ pub(crate) struct Words {
     pub words: &'static [&'static str],
     pub open: bool,
 }
-
-/// The core's coded-field enums (made by `code_enum!`), as the sinks need them.
-pub(crate) trait Coded: Copy + Default {
-    /// The TypeScript type's name.
-    const NAME: &'static str;
-    fn raw(self) -> u32;
-    /// The specification's name for a raw value, if it has one.
-    fn name_of(raw: u32) -> Option<&'static str>;
-}
-
-/// Every named value of these enums is below this, so scanning `0..CODE_SCAN` finds them all.
-pub(crate) const CODE_SCAN: u32 = 256;
-
-macro_rules! coded {
-    ($($ty:ident),* $(,)?) => {
-        $(impl Coded for $ty {
-            const NAME: &'static str = stringify!($ty);
-            fn raw(self) -> u32 {
-                $ty::raw(self)
-            }
-            fn name_of(raw: u32) -> Option<&'static str> {
-                $ty::from_raw(raw).name()
-            }
-        })*
-    };
-}
-
-coded!(
-    PartyState,
-    Tone,
-    EquipmentClass,
-    CalledType,
-    CliPresentation,
-    CallingNameType,
-    QueueState,
-    Cause,
-    Delta2State,
-    ExtnState
-);

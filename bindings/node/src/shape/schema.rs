@@ -7,7 +7,7 @@ use devlink3_core::records::PartyFlags;
 use serde_json::{Value, json};
 
 use super::events::{self, Shape};
-use super::{CODE_SCAN, Coded, Sink, Words};
+use super::{Coded, Sink, Words};
 
 /// The schema as JSON, and a hash of it that the generated decoder carries.
 pub(crate) fn describe() -> (String, u32) {
@@ -97,6 +97,8 @@ impl Schema {
 }
 
 impl Sink for Schema {
+    const DESCRIBES: bool = true;
+
     fn doc(&mut self, text: &'static str) {
         self.doc = Some(text);
     }
@@ -130,9 +132,7 @@ impl Sink for Schema {
     }
 
     fn code<C: Coded>(&mut self, name: &'static str, _: C) {
-        self.codes
-            .entry(C::NAME)
-            .or_insert_with(|| (0..CODE_SCAN).filter_map(|raw| C::name_of(raw).map(|name| (raw, name))).collect());
+        self.codes.entry(C::NAME).or_insert_with(|| C::NAMED.to_vec());
         self.field(name, "code", json!({ "type": C::NAME }));
     }
 
