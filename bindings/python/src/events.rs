@@ -103,7 +103,7 @@ macro_rules! py_record {
             fields: [$($field:ident),* $(,)?],
             methods: [$($method:ident),* $(,)?],
             computed: [$($computed:literal : $ctype:literal),* $(,)?],
-            repr: [$($repr:literal),* $(,)?] $(,)?
+            repr: $repr:expr $(,)?
         }
         $($extra:tt)*
     ) => {
@@ -157,7 +157,7 @@ macro_rules! py_record {
             }
 
             fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-                $crate::events::repr(slf.as_any(), &[$($repr),*])
+                $crate::events::repr(slf.as_any(), $repr)
             }
 
             $($extra)*
@@ -398,7 +398,7 @@ py_record!(Origin {
     fields: [counter],
     methods: [],
     computed: ["pbx_ip": "str"],
-    repr: ["pbx_ip", "counter"],
+    repr: &["pbx_ip", "counter"],
 }
     /// The address of the IP Office that generated the event.
     #[getter]
@@ -437,7 +437,7 @@ py_record!(Detail with origin {
     fields: [raw],
     methods: [],
     computed: ["call": "Call", "party_a": "Party", "party_b": "Optional[Party]", "targets": "List[Target]"],
-    repr: ["call", "party_a", "party_b", "targets"],
+    repr: &["call", "party_a", "party_b", "targets"],
 }
     /// The `<Call>` section.
     #[getter]
@@ -481,31 +481,10 @@ impl Call {
     }
 }
 
-py_record!(Call {
-    fields: [
-        node,
-        call_id,
-        account_code,
-        authorization_code,
-        tag,
-        transfer_cause,
-        owner_huntgroup,
-        original_huntgroup,
-        original_user,
-        target_huntgroup,
-        target_user,
-        voicemail_leaving,
-        voicemail_length,
-        queueing,
-        timestamp,
-        huntgroup_overflow,
-        ivr_transferred_out,
-        ivr_time,
-    ],
-    methods: [],
-    computed: [],
-    repr: ["node", "call_id", "tag", "account_code", "owner_huntgroup", "target_huntgroup", "target_user", "queueing"],
-});
+impl Call {
+    const REPR: &'static [&'static str] =
+        &["node", "call_id", "tag", "account_code", "owner_huntgroup", "target_huntgroup", "target_user", "queueing"];
+}
 
 #[derive(Clone, Copy)]
 enum End {
@@ -530,39 +509,10 @@ impl Party {
     }
 }
 
-py_record!(Party {
-    fields: [
-        end_id,
-        incoming,
-        state,
-        audio_path,
-        tone,
-        remote,
-        public_line,
-        flags,
-        emergency_location,
-        equipment,
-        equipment_type,
-        description,
-        identity,
-        called_type,
-        called_reason,
-        did,
-        dialled,
-        on_behalf,
-        target_number,
-        target_subaddress,
-        purpose,
-        cli,
-        cli_presentation,
-        calling_name_type,
-        calling_name,
-        related_end_id,
-    ],
-    methods: [],
-    computed: [],
-    repr: ["end_id", "state", "equipment", "identity", "cli", "calling_name", "did", "dialled", "target_number"],
-});
+impl Party {
+    const REPR: &'static [&'static str] =
+        &["end_id", "state", "equipment", "identity", "cli", "calling_name", "did", "dialled", "target_number"];
+}
 
 /// One `<Target>` of a `Detail`'s target list: a call end being rung.
 #[pyclass(frozen, module = "devlink3")]
@@ -577,27 +527,9 @@ impl Target {
     }
 }
 
-py_record!(Target {
-    fields: [
-        end_id,
-        remote,
-        public_line,
-        equipment,
-        equipment_type,
-        description,
-        identity,
-        called_type,
-        called_reason,
-        target_number,
-        target_subaddress,
-        purpose,
-        cli,
-        cli_presentation,
-    ],
-    methods: [],
-    computed: [],
-    repr: ["end_id", "equipment", "identity", "target_number", "purpose", "cli"],
-});
+impl Target {
+    const REPR: &'static [&'static str] = &["end_id", "equipment", "identity", "target_number", "purpose", "cli"];
+}
 
 /// `<CallLost>`: a call end reported as PartyA or PartyB is gone.
 #[pyclass(frozen, module = "devlink3")]
@@ -608,12 +540,9 @@ pub struct CallLost {
 
 delta3_data!(CallLost);
 
-py_record!(CallLost with origin {
-    fields: [node, end_id, cleared_inbound, cause, timestamp, raw],
-    methods: [],
-    computed: [],
-    repr: ["node", "end_id", "cleared_inbound", "cause", "timestamp"],
-});
+impl CallLost {
+    const REPR: &'static [&'static str] = &["node", "end_id", "cleared_inbound", "cause", "timestamp"];
+}
 
 /// `<LinkLost>`: as `CallLost`, generated at an intermediate node of the network.
 #[pyclass(frozen, module = "devlink3")]
@@ -624,12 +553,9 @@ pub struct LinkLost {
 
 delta3_data!(LinkLost);
 
-py_record!(LinkLost with origin {
-    fields: [node, end_id, cleared_inbound, cause, timestamp, link_ref, raw],
-    methods: [],
-    computed: [],
-    repr: ["node", "end_id", "cleared_inbound", "cause", "timestamp", "link_ref"],
-});
+impl LinkLost {
+    const REPR: &'static [&'static str] = &["node", "end_id", "cleared_inbound", "cause", "timestamp", "link_ref"];
+}
 
 /// `<AttemptReject>`: a targeted user tried to push the ringing call away.
 #[pyclass(frozen, module = "devlink3")]
@@ -640,12 +566,26 @@ pub struct AttemptReject {
 
 delta3_data!(AttemptReject);
 
-py_record!(AttemptReject with origin {
-    fields: [node, end_id, user, qualifier, timestamp, raw],
-    methods: [],
-    computed: [],
-    repr: ["node", "end_id", "user", "qualifier", "timestamp"],
-});
+impl AttemptReject {
+    const REPR: &'static [&'static str] = &["node", "end_id", "user", "qualifier", "timestamp"];
+}
+
+/// The getters of the Delta3 section classes, from the sections' descriptions in the
+/// protocol crate (`delta3_sections!`): one per field, then `raw` for a whole record.
+macro_rules! py_section {
+    (section $(#[doc = $sdoc:literal])* pub struct $name:ident<'a> {
+        $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
+    }) => {
+        py_record!($name { fields: [$($field),*], methods: [], computed: [], repr: $name::REPR });
+    };
+    (record $(#[doc = $sdoc:literal])* pub struct $name:ident<'a> as $tag:literal {
+        $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
+    }) => {
+        py_record!($name with origin { fields: [$($field,)* raw], methods: [], computed: [], repr: $name::REPR });
+    };
+}
+
+devlink3_core::delta3_sections!(py_section);
 
 /// A class for a record type the core boxes whole (`data()` is the record): the struct
 /// and its `data()`, the same for each.
@@ -683,7 +623,7 @@ py_record!(Delta2 with origin {
         target_huntgroup, target_user, target_ras, tag, account_code,
     ],
     computed: ["fields": "List[str]"],
-    repr: ["kind", "call_id", "a_state", "a_name", "b_state", "b_name"],
+    repr: &["kind", "call_id", "a_state", "a_name", "b_state", "b_name"],
 }
     /// Every comma-separated field after `CALL: S`, in order (field 1 is `fields[0]`).
     #[getter]
@@ -701,7 +641,7 @@ py_record!(SipTrack with origin {
     fields: [event, epid, end_id, sip_type, direction, sip_call_id, raw],
     methods: [],
     computed: [],
-    repr: ["event", "end_id", "sip_type", "direction", "sip_call_id"],
+    repr: &["event", "end_id", "sip_type", "direction", "sip_call_id"],
 });
 
 boxed_record!(
@@ -713,7 +653,7 @@ py_record!(CmExtn with origin {
     fields: [extension, message, raw],
     methods: [cause],
     computed: [],
-    repr: ["extension", "message"],
+    repr: &["extension", "message"],
 });
 
 boxed_record!(
@@ -726,7 +666,7 @@ py_record!(CmExtnState with origin {
     fields: [v, p1, p2, extension],
     methods: [],
     computed: ["new_state": "Optional[ExtnState]", "old_state": "Optional[ExtnState]", "raw": "str"],
-    repr: ["extension", "v", "p1", "p2", "new_state", "old_state"],
+    repr: &["extension", "v", "p1", "p2", "new_state", "old_state"],
 }
     /// For a state change (`v == 1`), the new state; else `None`.
     #[getter]
@@ -767,7 +707,7 @@ py_record!(Unparsed with origin {
     fields: [tag, text, error],
     methods: [],
     computed: [],
-    repr: ["tag", "error", "text"],
+    repr: &["tag", "error", "text"],
 });
 
 /// The state of a link, reported on every change. `name` is one of `connecting`,
@@ -787,7 +727,7 @@ py_record!(LinkState {
         "retry_in": "Optional[float]",
         "code": "Optional[ResultCode]",
     ],
-    repr: ["name", "attempt", "pbx", "reason", "retry_in", "code"],
+    repr: &["name", "attempt", "pbx", "reason", "retry_in", "code"],
 }
     #[getter]
     fn name(&self) -> &'static str {
@@ -858,7 +798,7 @@ py_record!(PbxInfo {
     fields: [pbx_type, variant, accepted_flags, rejected_flags, encrypted],
     methods: [],
     computed: [],
-    repr: ["pbx_type", "variant", "accepted_flags", "rejected_flags", "encrypted"],
+    repr: &["pbx_type", "variant", "accepted_flags", "rejected_flags", "encrypted"],
 });
 
 /// Events that never reached the application: `count` of them, for `reason`
@@ -876,7 +816,7 @@ impl Missed {
     }
 }
 
-py_record!(Missed { fields: [count, reason], methods: [], computed: [], repr: ["count", "reason"] });
+py_record!(Missed { fields: [count, reason], methods: [], computed: [], repr: &["count", "reason"] });
 
 /// One user of the PBX, from `nasystem/user_list`.
 #[pyclass(frozen, module = "devlink3")]
@@ -892,7 +832,7 @@ py_record!(User {
     fields: [fields],
     methods: [name, extension, full_name],
     computed: [],
-    repr: ["name", "extension", "full_name"],
+    repr: &["name", "extension", "full_name"],
 });
 
 impl From<UserEntry> for User {

@@ -369,7 +369,7 @@ py_record!(BlastReport {
     fields: [connections, events_sent, complete],
     methods: [events_per_second],
     computed: ["elapsed": "float"],
-    repr: ["connections", "events_sent", "complete", "elapsed"],
+    repr: &["connections", "events_sent", "complete", "elapsed"],
 }
     /// Seconds from the start until the last socket took its last event.
     #[getter]
@@ -396,7 +396,7 @@ py_record!(SimStats {
     ],
     methods: [],
     computed: ["users": "Dict[str, UserStats]"],
-    repr: ["connections_active", "connections_authenticated", "auth_attempts", "auth_failures", "events_sent"],
+    repr: &["connections_active", "connections_authenticated", "auth_attempts", "auth_failures", "events_sent"],
 }
     /// Per service user: authentication attempts, failures, whether locked out now.
     #[getter]
@@ -423,7 +423,7 @@ py_record!(UserStats {
     fields: [attempts, failures, locked_out],
     methods: [],
     computed: [],
-    repr: ["attempts", "failures", "locked_out"],
+    repr: &["attempts", "failures", "locked_out"],
 });
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

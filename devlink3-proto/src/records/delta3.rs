@@ -345,191 +345,215 @@ pub struct Detail<'a> {
     pub raw: Cow<'a, str>,
 }
 
-section! {
-    /// The `<Call>` section of a Detail (§6.7.2, 18 fields).
-    pub struct Call<'a> {
-        /// Node identifier: the IP Office (8 characters) reporting this view of the call.
-        pub node: Cow<'a, str> = text("Node identifier"),
-        /// CallID, local to this PBX.
-        pub call_id: u32 = number("CallID"),
-        /// Account code.
-        pub account_code: Cow<'a, str> = text("Account code"),
-        /// Authorization code (masked as `*****` when present).
-        pub authorization_code: Cow<'a, str> = text("Authorization code"),
-        /// Tag: a scrap of text assigned to the call (UCID when interworking with Aura).
-        pub tag: Cow<'a, str> = text("Tag"),
-        /// Transfer cause (set to 0).
-        pub transfer_cause: u32 = number("Transfer cause"),
-        /// Owner huntgroup (extension number).
-        pub owner_huntgroup: Cow<'a, str> = text("Owner huntgroup"),
-        /// Originally targeted huntgroup (extension number).
-        pub original_huntgroup: Cow<'a, str> = text("Originally targeted huntgroup"),
-        /// Originally targeted user (extension number).
-        pub original_user: Cow<'a, str> = text("Originally targeted user"),
-        /// Currently targeted huntgroup (extension number).
-        pub target_huntgroup: Cow<'a, str> = text("Currently targeted huntgroup"),
-        /// Currently targeted user (extension number).
-        pub target_user: Cow<'a, str> = text("Currently targeted user"),
-        /// Non-zero while a voicemail message is being left (local VMPro only).
-        pub voicemail_leaving: u32 = number("Is a voicemail message being left"),
-        /// Length of the voicemail message left, in seconds.
-        pub voicemail_length: u32 = number("Length of voicemail message left"),
-        /// Whether the call is queueing or listening to an announcement.
-        pub queueing: QueueState = code("Is call queueing or listening to announcement"),
-        /// Timestamp, in tenths of a second.
-        pub timestamp: u32 = number("Timestamp"),
-        /// Huntgroup overflow.
-        pub huntgroup_overflow: u32 = number("Huntgroup Overflow"),
-        /// Transferred out of the IVR callflow.
-        pub ivr_transferred_out: Cow<'a, str> = quoted("Transferred out of IVR Callflow"),
-        /// Time spent in the IVR callflow, in tenths of a second.
-        pub ivr_time: u32 = number("Time spent in IVR Callflow"),
-    }
+/// The Delta3 sections, described once: for each, `$m! { section ... }` (a part of a
+/// Detail) or `$m! { record ... }` (a whole record), the fields one per line as
+/// `doc, pub name: Type = kind("label")`, in wire order.
+///
+/// This crate defines the types from it (`section!`, `record!`); the Python binding its
+/// classes' getters. Everything else reads the generated `Described` impls.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! delta3_sections {
+    ($m:ident) => {
+        $m! { section
+            /// The `<Call>` section of a Detail (§6.7.2, 18 fields).
+            pub struct Call<'a> {
+                /// Node identifier: the IP Office (8 characters) reporting this view of the call.
+                pub node: Cow<'a, str> = text("Node identifier"),
+                /// CallID, local to this PBX.
+                pub call_id: u32 = number("CallID"),
+                /// Account code.
+                pub account_code: Cow<'a, str> = text("Account code"),
+                /// Authorization code (masked as `*****` when present).
+                pub authorization_code: Cow<'a, str> = text("Authorization code"),
+                /// Tag: a scrap of text assigned to the call (UCID when interworking with Aura).
+                pub tag: Cow<'a, str> = text("Tag"),
+                /// Transfer cause (set to 0).
+                pub transfer_cause: u32 = number("Transfer cause"),
+                /// Owner huntgroup (extension number).
+                pub owner_huntgroup: Cow<'a, str> = text("Owner huntgroup"),
+                /// Originally targeted huntgroup (extension number).
+                pub original_huntgroup: Cow<'a, str> = text("Originally targeted huntgroup"),
+                /// Originally targeted user (extension number).
+                pub original_user: Cow<'a, str> = text("Originally targeted user"),
+                /// Currently targeted huntgroup (extension number).
+                pub target_huntgroup: Cow<'a, str> = text("Currently targeted huntgroup"),
+                /// Currently targeted user (extension number).
+                pub target_user: Cow<'a, str> = text("Currently targeted user"),
+                /// Non-zero while a voicemail message is being left (local VMPro only).
+                pub voicemail_leaving: u32 = number("Is a voicemail message being left"),
+                /// Length of the voicemail message left, in seconds.
+                pub voicemail_length: u32 = number("Length of voicemail message left"),
+                /// Whether the call is queueing or listening to an announcement.
+                pub queueing: QueueState = code("Is call queueing or listening to announcement"),
+                /// Timestamp, in tenths of a second.
+                pub timestamp: u32 = number("Timestamp"),
+                /// Huntgroup overflow.
+                pub huntgroup_overflow: u32 = number("Huntgroup Overflow"),
+                /// Transferred out of the IVR callflow.
+                pub ivr_transferred_out: Cow<'a, str> = quoted("Transferred out of IVR Callflow"),
+                /// Time spent in the IVR callflow, in tenths of a second.
+                pub ivr_time: u32 = number("Time spent in IVR Callflow"),
+            }
+        }
+
+        $m! { section
+            /// A `<PartyA>` or `<PartyB>` section (§6.7.3, 26 fields): one end of a call.
+            pub struct Party<'a> {
+                /// End identifier: 16 characters, unique within the SCN; the first 8 name the node
+                /// where the end is local. Kept as sent even when its length is wrong.
+                pub end_id: Cow<'a, str> = text("End identifier"),
+                /// Direction: true when the call came in on this end (an incoming trunk call, or the
+                /// handset that made the call).
+                pub incoming: bool = flag("Direction"),
+                /// The primary (Q931) call state.
+                pub state: PartyState = code("State"),
+                /// Audiopath: false when there is none (the call is on hold).
+                pub audio_path: bool = flag("Audiopath"),
+                /// The tone the end is listening to.
+                pub tone: Tone = code("Tone"),
+                /// The end transits from another node (descriptive fields may be incomplete).
+                pub remote: bool = flag("Remote"),
+                /// The end terminates a public line (ISDN, R2, T1, SIP).
+                pub public_line: bool = flag("Public line"),
+                /// Facts about the call end, a bit set (privacy, auto-answered, auto-recorded...).
+                pub flags: PartyFlags = flags("Flags"),
+                /// Emergency location ID.
+                pub emergency_location: u32 = number("Emergency location"),
+                /// Equipment classification: what the call end is.
+                pub equipment: EquipmentClass = code("Equipment classification"),
+                /// Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).
+                pub equipment_type: u32 = number("Equipment type"),
+                /// SIP Call-ID, `line.channel`, conference role... by equipment.
+                pub description: Cow<'a, str> = text("Description"),
+                /// Extension number of the IP Office user on a handset.
+                pub identity: Cow<'a, str> = text("Identity"),
+                /// The type of call made or received.
+                pub called_type: CalledType = code("Called Type"),
+                /// Why the call arrived here (incoming ends).
+                pub called_reason: u32 = number("Called Reason"),
+                /// Called number received off a trunk.
+                pub did: Cow<'a, str> = text("DID"),
+                /// Digits actually dialled on a local phone.
+                pub dialled: Cow<'a, str> = text("Dialled"),
+                /// Apparent caller set by a bridged appearance or an authorization code.
+                pub on_behalf: Cow<'a, str> = text("OnBehalf"),
+                /// Number sent to the trunk or equipment (outgoing).
+                pub target_number: Cow<'a, str> = text("Target number"),
+                /// Subaddress sent to the trunk or equipment (outgoing).
+                pub target_subaddress: Cow<'a, str> = text("Target subaddr"),
+                /// Nominal target: hunt group, skill or diversion.
+                pub purpose: Cow<'a, str> = text("Purpose"),
+                /// Calling party number.
+                pub cli: Cow<'a, str> = text("CLI"),
+                /// Why the CLI is or is not present.
+                pub cli_presentation: CliPresentation = code("CLI Presentation"),
+                /// Where the calling party name came from.
+                pub calling_name_type: CallingNameType = code("Calling party name type"),
+                /// Calling party name (may contain commas).
+                pub calling_name: Cow<'a, str> = quoted("Calling party name"),
+                /// End identifier related to this one during some transfers (16 characters or empty).
+                pub related_end_id: Cow<'a, str> = text("Related End identifier"),
+            }
+        }
+
+        $m! { section
+            /// One `<Target>` of a `<Target_list>` (§6.7.4, 14 fields): a call end being rung.
+            pub struct Target<'a> {
+                /// End identifier.
+                pub end_id: Cow<'a, str> = text("End identifier"),
+                /// The end transits from another node.
+                pub remote: bool = flag("Remote"),
+                /// The end terminates a public line.
+                pub public_line: bool = flag("Public line"),
+                /// Equipment classification.
+                pub equipment: EquipmentClass = code("Equipment classification"),
+                /// Equipment type.
+                pub equipment_type: u32 = number("Equipment type"),
+                /// Description.
+                pub description: Cow<'a, str> = text("Description"),
+                /// Identity.
+                pub identity: Cow<'a, str> = text("Identity"),
+                /// Called type.
+                pub called_type: CalledType = code("Called Type"),
+                /// Called reason.
+                pub called_reason: u32 = number("Called Reason"),
+                /// Target number.
+                pub target_number: Cow<'a, str> = text("Target number"),
+                /// Target subaddress.
+                pub target_subaddress: Cow<'a, str> = text("Target subaddr"),
+                /// Purpose: hunt group, skill or diversion.
+                pub purpose: Cow<'a, str> = text("Purpose"),
+                /// Calling party number.
+                pub cli: Cow<'a, str> = text("CLI"),
+                /// CLI presentation.
+                pub cli_presentation: CliPresentation = code("CLI Presentation"),
+            }
+        }
+
+        $m! { record
+            /// `<CallLost>` (§6.7.5): a call end reported as PartyA or PartyB was disconnected.
+            pub struct CallLost<'a> as "CallLost" {
+                /// Node identifier of the node generating the record.
+                pub node: Cow<'a, str> = text("Node identifier"),
+                /// End identifier of the lost call end.
+                pub end_id: Cow<'a, str> = text("End identifier"),
+                /// The call was cleared from this device.
+                pub cleared_inbound: bool = flag("Cleared Inbound"),
+                /// Clearing cause.
+                pub cause: Cause = code("Cause"),
+                /// Timestamp, in tenths of a second.
+                pub timestamp: u32 = number("Timestamp"),
+            }
+        }
+
+        $m! { record
+            /// `<LinkLost>` (§6.7.6): a CallLost generated at an intermediate SCN node.
+            pub struct LinkLost<'a> as "LinkLost" {
+                /// Node identifier of the node generating the record.
+                pub node: Cow<'a, str> = text("Node identifier"),
+                /// End identifier of the lost call end.
+                pub end_id: Cow<'a, str> = text("End identifier"),
+                /// The call was cleared from this device.
+                pub cleared_inbound: bool = flag("Cleared Inbound"),
+                /// Clearing cause.
+                pub cause: Cause = code("Cause"),
+                /// Timestamp, in tenths of a second.
+                pub timestamp: u32 = number("Timestamp"),
+                /// Link local reference; matches a Party's `description`.
+                pub link_ref: Cow<'a, str> = text("Link local reference"),
+            }
+        }
+
+        $m! { record
+            /// `<AttemptReject>` (§6.7.7): a targeted user tried to send the ringing call away.
+            pub struct AttemptReject<'a> as "AttemptReject" {
+                /// Node identifier of the node generating the record.
+                pub node: Cow<'a, str> = text("Node identifier"),
+                /// End identifier.
+                pub end_id: Cow<'a, str> = text("End identifier"),
+                /// The user trying to deflect the call.
+                pub user: Cow<'a, str> = text("User"),
+                /// How (e.g. `dnd`).
+                pub qualifier: Cow<'a, str> = text("Qualifier"),
+                /// Timestamp, in tenths of a second.
+                pub timestamp: u32 = number("Timestamp"),
+            }
+        }
+    };
 }
 
-section! {
-    /// A `<PartyA>` or `<PartyB>` section (§6.7.3, 26 fields): one end of a call.
-    pub struct Party<'a> {
-        /// End identifier: 16 characters, unique within the SCN; the first 8 name the node
-        /// where the end is local. Kept as sent even when its length is wrong.
-        pub end_id: Cow<'a, str> = text("End identifier"),
-        /// Direction: true when the call came in on this end (an incoming trunk call, or the
-        /// handset that made the call).
-        pub incoming: bool = flag("Direction"),
-        /// The primary (Q931) call state.
-        pub state: PartyState = code("State"),
-        /// Audiopath: false when there is none (the call is on hold).
-        pub audio_path: bool = flag("Audiopath"),
-        /// The tone the end is listening to.
-        pub tone: Tone = code("Tone"),
-        /// The end transits from another node (descriptive fields may be incomplete).
-        pub remote: bool = flag("Remote"),
-        /// The end terminates a public line (ISDN, R2, T1, SIP).
-        pub public_line: bool = flag("Public line"),
-        /// Facts about the call end, a bit set (privacy, auto-answered, auto-recorded...).
-        pub flags: PartyFlags = flags("Flags"),
-        /// Emergency location ID.
-        pub emergency_location: u32 = number("Emergency location"),
-        /// Equipment classification: what the call end is.
-        pub equipment: EquipmentClass = code("Equipment classification"),
-        /// Refines `equipment` (e.g. 162 ACCS, 163 IPOCC for a SIP device).
-        pub equipment_type: u32 = number("Equipment type"),
-        /// SIP Call-ID, `line.channel`, conference role... by equipment.
-        pub description: Cow<'a, str> = text("Description"),
-        /// Extension number of the IP Office user on a handset.
-        pub identity: Cow<'a, str> = text("Identity"),
-        /// The type of call made or received.
-        pub called_type: CalledType = code("Called Type"),
-        /// Why the call arrived here (incoming ends).
-        pub called_reason: u32 = number("Called Reason"),
-        /// Called number received off a trunk.
-        pub did: Cow<'a, str> = text("DID"),
-        /// Digits actually dialled on a local phone.
-        pub dialled: Cow<'a, str> = text("Dialled"),
-        /// Apparent caller set by a bridged appearance or an authorization code.
-        pub on_behalf: Cow<'a, str> = text("OnBehalf"),
-        /// Number sent to the trunk or equipment (outgoing).
-        pub target_number: Cow<'a, str> = text("Target number"),
-        /// Subaddress sent to the trunk or equipment (outgoing).
-        pub target_subaddress: Cow<'a, str> = text("Target subaddr"),
-        /// Nominal target: hunt group, skill or diversion.
-        pub purpose: Cow<'a, str> = text("Purpose"),
-        /// Calling party number.
-        pub cli: Cow<'a, str> = text("CLI"),
-        /// Why the CLI is or is not present.
-        pub cli_presentation: CliPresentation = code("CLI Presentation"),
-        /// Where the calling party name came from.
-        pub calling_name_type: CallingNameType = code("Calling party name type"),
-        /// Calling party name (may contain commas).
-        pub calling_name: Cow<'a, str> = quoted("Calling party name"),
-        /// End identifier related to this one during some transfers (16 characters or empty).
-        pub related_end_id: Cow<'a, str> = text("Related End identifier"),
-    }
+/// Defines one section of [`delta3_sections!`].
+macro_rules! define_section {
+    (section $($description:tt)*) => {
+        section! { $($description)* }
+    };
+    (record $($description:tt)*) => {
+        record! { $($description)* }
+    };
 }
 
-section! {
-    /// One `<Target>` of a `<Target_list>` (§6.7.4, 14 fields): a call end being rung.
-    pub struct Target<'a> {
-        /// End identifier.
-        pub end_id: Cow<'a, str> = text("End identifier"),
-        /// The end transits from another node.
-        pub remote: bool = flag("Remote"),
-        /// The end terminates a public line.
-        pub public_line: bool = flag("Public line"),
-        /// Equipment classification.
-        pub equipment: EquipmentClass = code("Equipment classification"),
-        /// Equipment type.
-        pub equipment_type: u32 = number("Equipment type"),
-        /// Description.
-        pub description: Cow<'a, str> = text("Description"),
-        /// Identity.
-        pub identity: Cow<'a, str> = text("Identity"),
-        /// Called type.
-        pub called_type: CalledType = code("Called Type"),
-        /// Called reason.
-        pub called_reason: u32 = number("Called Reason"),
-        /// Target number.
-        pub target_number: Cow<'a, str> = text("Target number"),
-        /// Target subaddress.
-        pub target_subaddress: Cow<'a, str> = text("Target subaddr"),
-        /// Purpose: hunt group, skill or diversion.
-        pub purpose: Cow<'a, str> = text("Purpose"),
-        /// Calling party number.
-        pub cli: Cow<'a, str> = text("CLI"),
-        /// CLI presentation.
-        pub cli_presentation: CliPresentation = code("CLI Presentation"),
-    }
-}
-
-record! {
-    /// `<CallLost>` (§6.7.5): a call end reported as PartyA or PartyB was disconnected.
-    pub struct CallLost<'a> as "CallLost" {
-        /// Node identifier of the node generating the record.
-        pub node: Cow<'a, str> = text("Node identifier"),
-        /// End identifier of the lost call end.
-        pub end_id: Cow<'a, str> = text("End identifier"),
-        /// The call was cleared from this device.
-        pub cleared_inbound: bool = flag("Cleared Inbound"),
-        /// Clearing cause.
-        pub cause: Cause = code("Cause"),
-        /// Timestamp, in tenths of a second.
-        pub timestamp: u32 = number("Timestamp"),
-    }
-}
-
-record! {
-    /// `<LinkLost>` (§6.7.6): a CallLost generated at an intermediate SCN node.
-    pub struct LinkLost<'a> as "LinkLost" {
-        /// Node identifier of the node generating the record.
-        pub node: Cow<'a, str> = text("Node identifier"),
-        /// End identifier of the lost call end.
-        pub end_id: Cow<'a, str> = text("End identifier"),
-        /// The call was cleared from this device.
-        pub cleared_inbound: bool = flag("Cleared Inbound"),
-        /// Clearing cause.
-        pub cause: Cause = code("Cause"),
-        /// Timestamp, in tenths of a second.
-        pub timestamp: u32 = number("Timestamp"),
-        /// Link local reference; matches a Party's `description`.
-        pub link_ref: Cow<'a, str> = text("Link local reference"),
-    }
-}
-
-record! {
-    /// `<AttemptReject>` (§6.7.7): a targeted user tried to send the ringing call away.
-    pub struct AttemptReject<'a> as "AttemptReject" {
-        /// Node identifier of the node generating the record.
-        pub node: Cow<'a, str> = text("Node identifier"),
-        /// End identifier.
-        pub end_id: Cow<'a, str> = text("End identifier"),
-        /// The user trying to deflect the call.
-        pub user: Cow<'a, str> = text("User"),
-        /// How (e.g. `dnd`).
-        pub qualifier: Cow<'a, str> = text("Qualifier"),
-        /// Timestamp, in tenths of a second.
-        pub timestamp: u32 = number("Timestamp"),
-    }
-}
+delta3_sections!(define_section);
 
 /// Parses one Delta3 record.
 ///
