@@ -138,41 +138,76 @@ export interface Delta2Record {
   callId: number | null
   aCallId: string
   bCallId: string
+  /** state of the A end. */
   aState: Delta2State | number | null
+  /** state of the B end; Idle if there is none. */
   bState: Delta2State | number | null
+  /** whether the A end is connected to the switch. */
   aConnected: boolean | null
+  /** whether the A end hears music on hold. */
   aIsMusic: boolean | null
+  /** whether the B end is connected to the switch. */
   bConnected: boolean | null
+  /** whether the B end hears music on hold. */
   bIsMusic: boolean | null
+  /** name of the A end (`Name (Number)`, or `Line number`). */
   aName: string
+  /** name of the B end; empty if there is none. */
   bName: string
+  /** possible targets, separated by semicolons. */
+  bList: string
+  /** slot and channel of the A end. */
+  aSlotChannel: string
+  /** slot and channel of the B end. */
+  bSlotChannel: string
+  /** `presentation.type` of the called party number. */
+  calledPresentationType: string
+  /** number of the called party. */
+  calledNumber: string
+  /** `presentation.type` of the calling party number. */
+  callingPresentationType: string
+  /** number of the calling party. */
+  callingNumber: string
+  /** subaddress of the called party. */
+  calledSubaddress: string
+  /** subaddress of the calling party. */
+  callingSubaddress: string
+  /** type of the dialled party number. */
+  dialledType: number | null
+  /** number of the dialled party. */
+  dialledNumber: string
+  /** type of the keypad number. */
+  keypadType: number | null
+  /** the digits dialled. */
+  keypadNumber: string
+  /** times the call has been presented to a target. */
+  ringAttemptCount: number | null
+  /** why the call is in its current state. */
+  cause: Cause | number | null
+  /** the call cannot divert to voicemail. */
+  voicemailDisallow: boolean | null
+  /** overlap dialling is complete. */
+  sendingComplete: boolean | null
+  /** `calltype.transport` (transport 0 circuit, 2 packet). */
+  callTransportType: string
+  /** hunt group the call is queued in. */
+  ownerHuntgroup: string
+  /** hunt group originally targeted. */
+  originalHuntgroup: string
+  /** user originally targeted. */
+  originalUser: string
+  /** hunt group currently targeted. */
+  targetHuntgroup: string
+  /** user currently targeted. */
+  targetUser: string
+  /** remote-access target name (name inferred). */
+  targetRas: string
+  /** call tag text (name inferred). */
+  tag: string
+  /** account code (name inferred). */
+  accountCode: string
   /** `bList` split at its semicolons. */
   bTargets: string[]
-  aSlotChannel: string
-  bSlotChannel: string
-  calledPresentationType: string
-  calledNumber: string
-  callingPresentationType: string
-  callingNumber: string
-  calledSubaddress: string
-  callingSubaddress: string
-  dialledType: number | null
-  dialledNumber: string
-  keypadType: number | null
-  keypadNumber: string
-  ringAttemptCount: number | null
-  cause: Cause | number | null
-  voicemailDisallow: boolean | null
-  sendingComplete: boolean | null
-  callTransportType: string
-  ownerHuntgroup: string
-  originalHuntgroup: string
-  originalUser: string
-  targetHuntgroup: string
-  targetUser: string
-  targetRas: string
-  tag: string
-  accountCode: string
 }
 
 export interface DetailRecord {

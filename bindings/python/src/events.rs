@@ -612,25 +612,32 @@ boxed_record!(
     Delta2
 );
 
-py_record!(Delta2 with origin {
-    fields: [],
-    methods: [
-        kind, raw, call_id, a_call_id, b_call_id, a_state, b_state, a_connected, a_is_music, b_connected, b_is_music,
-        a_name, b_name, b_list, a_slot_channel, b_slot_channel, called_presentation_type, called_number,
-        calling_presentation_type, calling_number, called_subaddress, calling_subaddress, dialled_type,
-        dialled_number, keypad_type, keypad_number, ring_attempt_count, cause, voicemail_disallow,
-        sending_complete, call_transport_type, owner_huntgroup, original_huntgroup, original_user,
-        target_huntgroup, target_user, target_ras, tag, account_code,
-    ],
-    computed: ["fields": "List[str]"],
-    repr: &["kind", "call_id", "a_state", "a_name", "b_state", "b_name"],
+/// `Delta2`'s getters: the record's kind, text and call ids, then the named S fields from
+/// their description in the protocol crate (`delta2_status_fields!`).
+macro_rules! py_delta2 {
+    ($($n:literal => $name:ident: $ty:tt, $label:literal, $doc:literal;)*) => {
+        py_delta2_class!(kind, raw, call_id, a_call_id, b_call_id, $($name,)*);
+    };
 }
-    /// Every comma-separated field after `CALL: S`, in order (field 1 is `fields[0]`).
-    #[getter]
-    fn fields(&self) -> Vec<&str> {
-        self.record.fields().collect()
-    }
-);
+
+macro_rules! py_delta2_class {
+    ($($method:ident,)*) => {
+        py_record!(Delta2 with origin {
+            fields: [],
+            methods: [$($method),*],
+            computed: ["fields": "List[str]"],
+            repr: &["kind", "call_id", "a_state", "a_name", "b_state", "b_name"],
+        }
+            /// Every comma-separated field after `CALL: S`, in order (field 1 is `fields[0]`).
+            #[getter]
+            fn fields(&self) -> Vec<&str> {
+                self.record.fields().collect()
+            }
+        );
+    };
+}
+
+devlink3_core::delta2_status_fields!(py_delta2);
 
 boxed_record!(
     /// A SIPTrack event (`_SIPTrack`): a SIP call starting or ending on a trunk or phone.

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
-use super::{Cause, Fields, RecordError, own, parse_u32};
+use super::{Cause, Coded, Described, Field, FieldKind, FieldVisitor, Fields, RecordError, own, parse_u32};
 
 code_enum! {
     /// Delta2 end state (S fields 3 and 4).
@@ -216,12 +216,27 @@ impl<'a> Delta2<'a> {
     }
 }
 
-/// Generates the named S-field accessors; each reads its field from the text on demand.
-/// On a D or A record they read as empty (strings) or 0 / the default (numbers).
+/// Generates the named S-field accessors, each reading its field from the text on demand
+/// (on a D or A record they read as empty, or 0 / the default), and the fields as data
+/// with their values in order ([`Described`] for `Delta2`).
 macro_rules! status_fields {
     ($($n:literal => $name:ident: $ty:tt, $label:literal, $doc:literal;)*) => {
         impl<'a> Delta2<'a> {
             $( status_fields!(@one $n, $name, $ty, $label, $doc); )*
+        }
+
+        impl Described for Delta2<'_> {
+            const NAME: &'static str = "Delta2";
+            const DOC: &'static [&'static str] = &[" The named fields of a `CALL: S` record."];
+            const FIELDS: &'static [Field] = &[
+                $( Field { name: stringify!($name), label: $label, kind: status_fields!(@kind $ty), doc: &[$doc] }, )*
+            ];
+
+            /// The named S fields; a number field that holds no number is `maybe_*(None)`.
+            fn visit<V: FieldVisitor>(&self, visitor: &mut V) {
+                let mut fields = Self::FIELDS.iter();
+                $( status_fields!(@visit self, visitor, fields.next().expect("one Field per field"), $name, $ty); )*
+            }
         }
     };
     (@one $n:literal, $name:ident, str, $label:literal, $doc:literal) => {
@@ -242,48 +257,69 @@ macro_rules! status_fields {
             self.status_number($n, $label).map(<$ty>::from)
         }
     };
+    (@kind str) => { FieldKind::Text };
+    (@kind bool) => { FieldKind::Flag };
+    (@kind u32) => { FieldKind::Number };
+    (@kind $ty:ident) => { FieldKind::Code { name: <$ty as Coded>::NAME, named: <$ty as Coded>::NAMED } };
+    (@visit $self:ident, $v:ident, $field:expr, $name:ident, str) => { $v.text($field, $self.$name()) };
+    (@visit $self:ident, $v:ident, $field:expr, $name:ident, bool) => { $v.maybe_flag($field, $self.$name().ok()) };
+    (@visit $self:ident, $v:ident, $field:expr, $name:ident, u32) => { $v.maybe_number($field, $self.$name().ok()) };
+    (@visit $self:ident, $v:ident, $field:expr, $name:ident, $ty:ident) => {
+        $v.maybe_code($field, $self.$name().ok())
+    };
 }
 
-status_fields! {
-    3 => a_state: Delta2State, "Astate", "state of the A end.";
-    4 => b_state: Delta2State, "Bstate", "state of the B end; Idle if there is none.";
-    5 => a_connected: bool, "Aconnected", "whether the A end is connected to the switch.";
-    6 => a_is_music: bool, "A is music", "whether the A end hears music on hold.";
-    7 => b_connected: bool, "Bconnected", "whether the B end is connected to the switch.";
-    8 => b_is_music: bool, "B is music", "whether the B end hears music on hold.";
-    9 => a_name: str, "Aname", "name of the A end (`Name (Number)`, or `Line number`).";
-    10 => b_name: str, "Bname", "name of the B end; empty if there is none.";
-    11 => b_list: str, "Blist", "possible targets, separated by semicolons.";
-    12 => a_slot_channel: str, "Aslot Achannel", "slot and channel of the A end.";
-    13 => b_slot_channel: str, "Bslot Bchannel", "slot and channel of the B end.";
-    14 => called_presentation_type: str, "Called party presentation & type",
-        "`presentation.type` of the called party number.";
-    15 => called_number: str, "Called party number", "number of the called party.";
-    16 => calling_presentation_type: str, "Calling party presentation & type",
-        "`presentation.type` of the calling party number.";
-    17 => calling_number: str, "Calling party number", "number of the calling party.";
-    18 => called_subaddress: str, "Called sub address", "subaddress of the called party.";
-    19 => calling_subaddress: str, "Calling sub address", "subaddress of the calling party.";
-    20 => dialled_type: u32, "Dialled party type", "type of the dialled party number.";
-    21 => dialled_number: str, "Dialled party number", "number of the dialled party.";
-    22 => keypad_type: u32, "Keypad type", "type of the keypad number.";
-    23 => keypad_number: str, "Keypad number", "the digits dialled.";
-    24 => ring_attempt_count: u32, "Ring attempt count",
-        "times the call has been presented to a target.";
-    25 => cause: Cause, "Cause", "why the call is in its current state.";
-    26 => voicemail_disallow: bool, "Voicemail disallow", "the call cannot divert to voicemail.";
-    27 => sending_complete: bool, "Sending complete", "overlap dialling is complete.";
-    28 => call_transport_type: str, "Call type & Transport type",
-        "`calltype.transport` (transport 0 circuit, 2 packet).";
-    29 => owner_huntgroup: str, "Owner hunt group name", "hunt group the call is queued in.";
-    30 => original_huntgroup: str, "Original hunt group name", "hunt group originally targeted.";
-    31 => original_user: str, "Original user name", "user originally targeted.";
-    32 => target_huntgroup: str, "Target hunt group name", "hunt group currently targeted.";
-    33 => target_user: str, "Target user name", "user currently targeted.";
-    34 => target_ras: str, "Target RAS name", "remote-access target name (name inferred).";
-    44 => tag: str, "Tag", "call tag text (name inferred).";
-    49 => account_code: str, "Account code", "account code (name inferred).";
+/// The named fields of a `CALL: S` record, described once: `position => name: type,
+/// "the legacy guide's label", "doc";`. Handed to `$m!`: this crate's `status_fields!`
+/// (accessors and [`Described`]), the Python binding's `Delta2` getters.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! delta2_status_fields {
+    ($m:ident) => {
+        $m! {
+            3 => a_state: Delta2State, "Astate", "state of the A end.";
+            4 => b_state: Delta2State, "Bstate", "state of the B end; Idle if there is none.";
+            5 => a_connected: bool, "Aconnected", "whether the A end is connected to the switch.";
+            6 => a_is_music: bool, "A is music", "whether the A end hears music on hold.";
+            7 => b_connected: bool, "Bconnected", "whether the B end is connected to the switch.";
+            8 => b_is_music: bool, "B is music", "whether the B end hears music on hold.";
+            9 => a_name: str, "Aname", "name of the A end (`Name (Number)`, or `Line number`).";
+            10 => b_name: str, "Bname", "name of the B end; empty if there is none.";
+            11 => b_list: str, "Blist", "possible targets, separated by semicolons.";
+            12 => a_slot_channel: str, "Aslot Achannel", "slot and channel of the A end.";
+            13 => b_slot_channel: str, "Bslot Bchannel", "slot and channel of the B end.";
+            14 => called_presentation_type: str, "Called party presentation & type",
+                "`presentation.type` of the called party number.";
+            15 => called_number: str, "Called party number", "number of the called party.";
+            16 => calling_presentation_type: str, "Calling party presentation & type",
+                "`presentation.type` of the calling party number.";
+            17 => calling_number: str, "Calling party number", "number of the calling party.";
+            18 => called_subaddress: str, "Called sub address", "subaddress of the called party.";
+            19 => calling_subaddress: str, "Calling sub address", "subaddress of the calling party.";
+            20 => dialled_type: u32, "Dialled party type", "type of the dialled party number.";
+            21 => dialled_number: str, "Dialled party number", "number of the dialled party.";
+            22 => keypad_type: u32, "Keypad type", "type of the keypad number.";
+            23 => keypad_number: str, "Keypad number", "the digits dialled.";
+            24 => ring_attempt_count: u32, "Ring attempt count",
+                "times the call has been presented to a target.";
+            25 => cause: Cause, "Cause", "why the call is in its current state.";
+            26 => voicemail_disallow: bool, "Voicemail disallow", "the call cannot divert to voicemail.";
+            27 => sending_complete: bool, "Sending complete", "overlap dialling is complete.";
+            28 => call_transport_type: str, "Call type & Transport type",
+                "`calltype.transport` (transport 0 circuit, 2 packet).";
+            29 => owner_huntgroup: str, "Owner hunt group name", "hunt group the call is queued in.";
+            30 => original_huntgroup: str, "Original hunt group name", "hunt group originally targeted.";
+            31 => original_user: str, "Original user name", "user originally targeted.";
+            32 => target_huntgroup: str, "Target hunt group name", "hunt group currently targeted.";
+            33 => target_user: str, "Target user name", "user currently targeted.";
+            34 => target_ras: str, "Target RAS name", "remote-access target name (name inferred).";
+            44 => tag: str, "Tag", "call tag text (name inferred).";
+            49 => account_code: str, "Account code", "account code (name inferred).";
+        }
+    };
 }
+
+delta2_status_fields!(status_fields);
 
 impl Display for Delta2<'_> {
     /// The record's text exactly as received or built.
@@ -331,6 +367,65 @@ impl schemars::JsonSchema for Delta2<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Collects the visited values as text, `None` for an unreadable one.
+    #[derive(Default)]
+    struct Values(Vec<(&'static str, Option<String>)>);
+
+    impl FieldVisitor for Values {
+        fn text(&mut self, field: &'static Field, value: &str) {
+            self.0.push((field.name, Some(value.to_owned())));
+        }
+        fn number(&mut self, field: &'static Field, value: u32) {
+            self.0.push((field.name, Some(value.to_string())));
+        }
+        fn flag(&mut self, field: &'static Field, value: bool) {
+            self.0.push((field.name, Some(value.to_string())));
+        }
+        fn code<C: Coded>(&mut self, field: &'static Field, value: C) {
+            self.0.push((field.name, Some(value.raw().to_string())));
+        }
+        fn flags(&mut self, _: &'static Field, _: crate::records::PartyFlags) {
+            unreachable!("Delta2 has no flags field")
+        }
+        fn maybe_number(&mut self, field: &'static Field, value: Option<u32>) {
+            self.0.push((field.name, value.map(|v| v.to_string())));
+        }
+        fn maybe_flag(&mut self, field: &'static Field, value: Option<bool>) {
+            self.0.push((field.name, value.map(|v| v.to_string())));
+        }
+        fn maybe_code<C: Coded>(&mut self, field: &'static Field, value: Option<C>) {
+            self.0.push((field.name, value.map(|v| v.raw().to_string())));
+        }
+    }
+
+    #[test]
+    fn status_fields_visit_in_wire_order() {
+        // Field n holds n: the visited values name their positions, which must ascend.
+        let fields: Vec<String> = (1..=50).map(|n| n.to_string()).collect();
+        let record = Delta2::build(Delta2Kind::Status, &fields);
+        let mut values = Values::default();
+        record.visit(&mut values);
+        let names: Vec<_> = Delta2::FIELDS.iter().map(|f| f.name).collect();
+        assert_eq!(values.0.iter().map(|(n, _)| *n).collect::<Vec<_>>(), names);
+        let mut last = 0;
+        for ((name, value), field) in values.0.iter().zip(Delta2::FIELDS) {
+            let value = value.as_deref().unwrap_or_else(|| panic!("{name} unreadable"));
+            if field.kind == FieldKind::Flag {
+                assert_eq!(value, "true", "{name}");
+                continue;
+            }
+            let position: u32 = value.parse().unwrap_or_else(|_| panic!("{name} = {value:?}"));
+            assert!(position > last && position <= 50, "{name} at {position} after {last}");
+            last = position;
+        }
+        assert_eq!(names.len(), 34);
+        // An unreadable number reads as None, not as a skipped field.
+        let record = Delta2::build(Delta2Kind::Status, &["a", "b", "x"]);
+        let mut values = Values::default();
+        record.visit(&mut values);
+        assert_eq!(values.0[0], ("a_state", None));
+    }
 
     #[test]
     fn an_owned_text_is_moved_not_copied() {

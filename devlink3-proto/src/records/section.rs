@@ -86,6 +86,26 @@ pub trait FieldVisitor {
     fn code<C: Coded>(&mut self, field: &'static Field, value: C);
     /// A [`FieldKind::Flags`] field.
     fn flags(&mut self, field: &'static Field, value: PartyFlags);
+
+    /// A number field read on demand (Delta2), `None` when it holds no number. By
+    /// default such a field is skipped.
+    fn maybe_number(&mut self, field: &'static Field, value: Option<u32>) {
+        if let Some(value) = value {
+            self.number(field, value);
+        }
+    }
+    /// A flag read on demand; see [`Self::maybe_number`].
+    fn maybe_flag(&mut self, field: &'static Field, value: Option<bool>) {
+        if let Some(value) = value {
+            self.flag(field, value);
+        }
+    }
+    /// A code read on demand; see [`Self::maybe_number`].
+    fn maybe_code<C: Coded>(&mut self, field: &'static Field, value: Option<C>) {
+        if let Some(value) = value {
+            self.code(field, value);
+        }
+    }
 }
 
 /// The enums of coded fields (made by `code_enum!`), as generic code needs them.

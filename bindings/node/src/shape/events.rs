@@ -265,6 +265,21 @@ impl<S: Sink> FieldVisitor for Fields<'_, S> {
         self.0.code(name, value);
     }
 
+    fn maybe_number(&mut self, field: &'static Field, value: Option<u32>) {
+        let name = self.name(field);
+        self.0.optional(name, value, S::number);
+    }
+
+    fn maybe_flag(&mut self, field: &'static Field, value: Option<bool>) {
+        let name = self.name(field);
+        self.0.optional(name, value, S::flag);
+    }
+
+    fn maybe_code<C: Coded>(&mut self, field: &'static Field, value: Option<C>) {
+        let name = self.name(field);
+        self.0.optional(name, value, S::code::<C>);
+    }
+
     /// The flags set by their document names; an undocumented bit as its number.
     fn flags(&mut self, field: &'static Field, value: PartyFlags) {
         let name = self.name(field);
@@ -304,8 +319,8 @@ fn intern(text: String) -> &'static str {
 }
 
 /// Delta2: as the document, the kind's letter, every field by position and the text; then
-/// the named S fields (empty or 0 on D and A records; `null` when a number field does not
-/// hold a number).
+/// the call ids and the named S fields from their description (empty or 0 on D and A
+/// records; `null` when a number field does not hold a number), and `bList` split.
 fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
     let kind = match r.kind() {
         Delta2Kind::Status => "S",
@@ -321,41 +336,9 @@ fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
     s.optional("callId", r.call_id().ok(), S::number);
     s.text("aCallId", r.a_call_id());
     s.text("bCallId", r.b_call_id());
-    s.optional("aState", r.a_state().ok(), S::code);
-    s.optional("bState", r.b_state().ok(), S::code);
-    s.optional("aConnected", r.a_connected().ok(), S::flag);
-    s.optional("aIsMusic", r.a_is_music().ok(), S::flag);
-    s.optional("bConnected", r.b_connected().ok(), S::flag);
-    s.optional("bIsMusic", r.b_is_music().ok(), S::flag);
-    s.text("aName", r.a_name());
-    s.text("bName", r.b_name());
+    section(s, r);
     s.doc("`bList` split at its semicolons.");
     s.texts("bTargets", r.b_targets());
-    s.text("aSlotChannel", r.a_slot_channel());
-    s.text("bSlotChannel", r.b_slot_channel());
-    s.text("calledPresentationType", r.called_presentation_type());
-    s.text("calledNumber", r.called_number());
-    s.text("callingPresentationType", r.calling_presentation_type());
-    s.text("callingNumber", r.calling_number());
-    s.text("calledSubaddress", r.called_subaddress());
-    s.text("callingSubaddress", r.calling_subaddress());
-    s.optional("dialledType", r.dialled_type().ok(), S::number);
-    s.text("dialledNumber", r.dialled_number());
-    s.optional("keypadType", r.keypad_type().ok(), S::number);
-    s.text("keypadNumber", r.keypad_number());
-    s.optional("ringAttemptCount", r.ring_attempt_count().ok(), S::number);
-    s.optional("cause", r.cause().ok(), S::code);
-    s.optional("voicemailDisallow", r.voicemail_disallow().ok(), S::flag);
-    s.optional("sendingComplete", r.sending_complete().ok(), S::flag);
-    s.text("callTransportType", r.call_transport_type());
-    s.text("ownerHuntgroup", r.owner_huntgroup());
-    s.text("originalHuntgroup", r.original_huntgroup());
-    s.text("originalUser", r.original_user());
-    s.text("targetHuntgroup", r.target_huntgroup());
-    s.text("targetUser", r.target_user());
-    s.text("targetRas", r.target_ras());
-    s.text("tag", r.tag());
-    s.text("accountCode", r.account_code());
 }
 
 fn siptrack<S: Sink>(s: &mut S, r: &SipTrack) {
