@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use devlink3_core::calls::{CallStream, Tracked, TrackerConfig};
 use devlink3_core::client::{Client, Event, LinkState};
-use devlink3_core::document::document;
+use devlink3_core::document::Documented;
 use devlink3_core::transport::HttpAuth;
 use devlink3_sim::{SimConfig, Simulator};
 
@@ -406,7 +406,7 @@ fn tail(args: TailArgs) -> Result<ExitCode, String> {
 }
 
 fn write_json(out: &mut impl Write, event: &Event, raw: bool) -> Result<(), String> {
-    write_line(out, &document(event, raw))
+    write_line(out, &Documented::new(event, raw))
 }
 
 /// One JSON line; a closed pipe (`devlink3 tail | head`) ends the program quietly.

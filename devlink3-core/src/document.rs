@@ -16,22 +16,29 @@ pub const SCHEMA_ID: &str = "https://github.com/devlink3/devlink3/blob/main/sche
 /// The document of `event`, with the records' `raw` text when `raw` is true.
 pub fn document(event: &Event, raw: bool) -> Value {
     // Serializing our own types into a Value cannot fail: no map has non-string keys.
-    let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
-    if !raw {
-        strip_raw(&mut value);
-    }
-    value
+    serde_json::to_value(Documented::new(event, raw)).unwrap_or(Value::Null)
 }
 
-/// Removes every `raw` member (what [`document`] does when `raw` is false).
-pub fn strip_raw(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.remove("raw");
-            map.values_mut().for_each(strip_raw);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_raw),
-        _ => {}
+/// An event (or a part of one: a Detail's party...) serialized as its document, with the
+/// records' `raw` texts only when asked for: serialize it straight to bytes
+/// (`serde_json::to_writer`) where no [`Value`] is needed, as `devlink3 tail` and the
+/// relay do.
+#[derive(Debug, Clone, Copy)]
+pub struct Documented<'a, T: ?Sized> {
+    value: &'a T,
+    raw: bool,
+}
+
+impl<'a, T: serde::Serialize + ?Sized> Documented<'a, T> {
+    /// `value`'s document; `raw` keeps the records' texts.
+    pub fn new(value: &'a T, raw: bool) -> Self {
+        Documented { value, raw }
+    }
+}
+
+impl<T: serde::Serialize + ?Sized> serde::Serialize for Documented<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::records::serialize_with_raw(self.raw, || self.value.serialize(serializer))
     }
 }
 
@@ -64,5 +71,37 @@ fn optional_raw(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(optional_raw),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Origin;
+    use crate::records::{Delta3Record, parse_delta2};
+
+    fn has_raw(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.contains_key("raw") || map.values().any(has_raw),
+            Value::Array(items) => items.iter().any(has_raw),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn raw_only_when_asked_and_the_choice_does_not_leak() {
+        let origin = Origin { pbx_ip: [192, 168, 42, 3].into(), counter: 1 };
+        let detail = Delta3Record::parse("<Detail><Call>n,1</Call><PartyA>e,1</PartyA></Detail>").unwrap();
+        let delta2 = parse_delta2("CALL: D 1.2.0,1.3.1,42").unwrap().into_owned();
+        let events =
+            [Event::Delta3 { origin, record: Box::new(detail) }, Event::Delta2 { origin, record: Box::new(delta2) }];
+        for event in &events {
+            assert!(!has_raw(&document(event, false)), "{event:?}");
+            let bytes = serde_json::to_vec(&Documented::new(event, false)).unwrap();
+            assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), document(event, false));
+            assert!(has_raw(&document(event, true)), "{event:?}");
+            // Plain serialization, after a document without raw, still has it.
+            assert!(has_raw(&serde_json::to_value(event).unwrap()), "{event:?}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use devlink3_core::calls::Tracked;
 use devlink3_core::client::Event;
-use devlink3_core::document::document;
+use devlink3_core::document::Documented;
 use devlink3_core::records::Delta3;
 use serde_json::json;
 use tokio::sync::Notify;
@@ -49,7 +49,7 @@ impl Outgoing {
             Event::Unparsed { .. } => "record.unparsed",
             Event::LinkState(_) | Event::Missed { .. } => "link",
         };
-        let payload = serde_json::to_vec(&document(event, false)).unwrap_or_default();
+        let payload = serde_json::to_vec(&Documented::new(event, false)).unwrap_or_default();
         let origin = event.origin().map(|o| (o.pbx_ip.to_string(), o.counter));
         Outgoing::new(format!("devlink3.{site}.{kind}"), payload, origin)
     }

@@ -293,11 +293,7 @@ fn event_document(event: &Event, raw: bool) -> Option<Value> {
 
 /// The document of a section of an event (a Detail's `call`, a party...).
 fn section_document(section: &impl serde::Serialize, raw: bool) -> Option<Value> {
-    let mut value = serde_json::to_value(section).ok()?;
-    if !raw {
-        document::strip_raw(&mut value);
-    }
-    Some(value)
+    serde_json::to_value(document::Documented::new(section, raw)).ok()
 }
 
 /// A JSON value as the Python value `json.loads` would make of it.

@@ -30,6 +30,7 @@ pub struct CmExtn<'a> {
     /// The rest, after `": "` (`CALL LOST (CMCauseForceIdle)`), or the whole text.
     pub message: Cow<'a, str>,
     /// The text this event was parsed from (without a trailing NUL).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
     pub raw: Cow<'a, str>,
 }
 

@@ -337,7 +337,11 @@ impl serde::Serialize for Delta2<'_> {
         let mut record = serializer.serialize_struct("Delta2", 3)?;
         record.serialize_field("kind", &self.kind().letter().to_string())?;
         record.serialize_field("fields", &self.fields().collect::<Vec<&str>>())?;
-        record.serialize_field("raw", self.raw())?;
+        if super::omit_raw(self.raw()) {
+            record.skip_field("raw")?;
+        } else {
+            record.serialize_field("raw", self.raw())?;
+        }
         record.end()
     }
 }

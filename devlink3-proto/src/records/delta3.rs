@@ -342,6 +342,7 @@ pub struct Detail<'a> {
     /// The `<Target_list>` entries, while the call is being established.
     pub targets: Vec<Target<'a>>,
     /// The text this record was parsed from.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
     pub raw: Cow<'a, str>,
 }
 

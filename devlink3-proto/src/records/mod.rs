@@ -93,6 +93,35 @@ impl Cause {
     }
 }
 
+#[cfg(feature = "serde")]
+thread_local! {
+    /// Set while [`serialize_with_raw`] serializes without the records' texts.
+    static OMIT_RAW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `serialize` with records serializing their `raw` text or not (feature `serde`).
+///
+/// A record's text repeats what its fields say and doubles a document's size, so the
+/// event documents leave it out unless asked; this decides it while serializing, rather
+/// than serializing the text and removing it afterwards.
+#[cfg(feature = "serde")]
+pub fn serialize_with_raw<R>(raw: bool, serialize: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OMIT_RAW.with(|omit| omit.set(self.0));
+        }
+    }
+    let _restore = Restore(OMIT_RAW.with(|omit| omit.replace(!raw)));
+    serialize()
+}
+
+/// `skip_serializing_if` of the records' `raw` fields: see [`serialize_with_raw`].
+#[cfg(feature = "serde")]
+pub(crate) fn omit_raw<T: ?Sized>(_: &T) -> bool {
+    OMIT_RAW.with(std::cell::Cell::get)
+}
+
 /// Why a record text could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -397,6 +397,7 @@ macro_rules! record {
         pub struct $name<'a> {
             $( $(#[doc = $doc])* pub $field: $ty, )*
             /// The text this record was parsed from.
+            #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
             pub raw: Cow<'a, str>,
         }
 

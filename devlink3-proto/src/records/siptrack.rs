@@ -127,6 +127,7 @@ pub struct SipTrack<'a> {
     /// `$sip_callid`: the SIP Call-ID.
     pub sip_call_id: Cow<'a, str>,
     /// The text this event was parsed from (without a trailing NUL).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
     pub raw: Cow<'a, str>,
 }
 
