@@ -12,128 +12,165 @@
 //! the link closed, and the dispatcher exits when the callback returns.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
-
-use crossbeam_channel::{Receiver, Sender};
 
 use crate::event::{Event, LinkState, MissedReason};
 use crate::subscription::Subscription;
 
 /// The queue between the session task and the consumer.
 ///
-/// An unbounded channel (its blocks are allocated as it fills and freed as it drains)
-/// held to `capacity` by `push`: a large capacity costs nothing until it is used.
+/// One lock around a deque: the session task adds every event of a socket read under one
+/// lock (`push_all`), and a consumer takes what is there in one go (`pop_batch`), so the
+/// cost of handing over is paid per batch, not per event; the consumer is woken only when
+/// it waits. The capacity is in events: a full queue drops its oldest to make room.
 #[derive(Debug)]
 pub(crate) struct EventQueue {
-    tx: Sender<Event>,
-    rx: Receiver<Event>,
+    inner: Mutex<Inner>,
+    /// Signalled when events arrive for a waiting consumer, and on close.
+    arrived: Condvar,
     capacity: usize,
-    /// Events dropped because the queue was full, not yet reported.
-    dropped: AtomicU64,
-    /// Control events (state, missed) displaced from the queue; delivered first.
-    displaced: Mutex<VecDeque<Event>>,
-    has_displaced: AtomicBool,
     closed: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    events: VecDeque<Event>,
+    /// Events dropped because the queue was full, not yet reported.
+    dropped: u64,
+    /// Control events (state changes) displaced from a full queue; delivered first.
+    displaced: VecDeque<Event>,
+    /// A consumer waits on `arrived`.
+    waiting: bool,
+}
+
+impl Inner {
+    /// Adds `event`; on a full queue the oldest makes room.
+    fn push(&mut self, event: Event, capacity: usize) {
+        while self.events.len() >= capacity {
+            match self.events.pop_front() {
+                Some(Event::Missed { count, .. }) => self.dropped += count,
+                Some(state @ Event::LinkState(_)) => self.displaced.push_back(state),
+                Some(_) => self.dropped += 1,
+                None => break,
+            }
+        }
+        self.events.push_back(event);
+    }
+
+    /// The next event to deliver: a displaced state change, then a report of the events
+    /// dropped (which were older than anything queued), then the queue's oldest.
+    fn pop(&mut self) -> Option<Event> {
+        if let Some(state) = self.displaced.pop_front() {
+            return Some(state);
+        }
+        if self.dropped > 0 {
+            let count = std::mem::take(&mut self.dropped);
+            return Some(Event::Missed { count, reason: MissedReason::SlowConsumer });
+        }
+        self.events.pop_front()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.displaced.is_empty() && self.dropped == 0 && self.events.is_empty()
+    }
 }
 
 impl EventQueue {
     pub(crate) fn new(capacity: usize) -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded();
         EventQueue {
-            tx,
-            rx,
+            inner: Mutex::default(),
+            arrived: Condvar::new(),
             capacity: capacity.max(1),
-            dropped: AtomicU64::new(0),
-            displaced: Mutex::new(VecDeque::new()),
-            has_displaced: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         }
     }
 
-    /// Queues an event; never blocks. On a full queue the oldest event makes room.
+    /// Queues an event; never blocks (beyond the lock). On a full queue the oldest event
+    /// makes room.
     pub(crate) fn push(&self, event: Event) {
-        // One producer (the session task; `close` adds one last event): the length only
-        // shrinks meanwhile, so the queue never exceeds its capacity by more than that one.
-        while self.rx.len() >= self.capacity {
-            match self.rx.try_recv() {
-                Ok(oldest) => self.displace(oldest),
-                Err(_) => break,
-            }
-        }
-        let _ = self.tx.send(event); // fails only when disconnected, and we hold `rx`
+        let mut inner = lock(&self.inner);
+        inner.push(event, self.capacity);
+        self.wake(inner);
     }
 
-    /// Accounts for an event taken out to make room.
-    fn displace(&self, oldest: Event) {
-        match oldest {
-            Event::Missed { count, .. } => {
-                self.dropped.fetch_add(count, Ordering::Relaxed);
-            }
-            Event::LinkState(_) => {
-                lock(&self.displaced).push_back(oldest);
-                self.has_displaced.store(true, Ordering::Release);
-            }
-            _ => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+    /// Queues every event of `events` (emptying it) under one lock, with one wake-up.
+    pub(crate) fn push_all(&self, events: &mut Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let mut inner = lock(&self.inner);
+        for event in events.drain(..) {
+            inner.push(event, self.capacity);
+        }
+        self.wake(inner);
+    }
+
+    fn wake(&self, mut inner: MutexGuard<'_, Inner>) {
+        if std::mem::take(&mut inner.waiting) {
+            drop(inner);
+            self.arrived.notify_one();
         }
     }
 
     /// Takes the next event, waiting up to `timeout` (forever when `None`).
     /// `None` on timeout or once the queue is closed.
     pub(crate) fn pop(&self, timeout: Option<Duration>) -> Option<Event> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        if self.is_closed() {
-            return None;
-        }
-        if let Some(event) = self.take_pending() {
-            return Some(event);
-        }
-        let received = match deadline {
-            None => self.rx.recv().ok(),
-            Some(deadline) => self.rx.recv_deadline(deadline).ok(),
-        };
-        let event = received?;
-        if self.is_closed() {
-            return None;
-        }
-        // Drops counted meanwhile are older than this event: report them first.
-        if let Some(missed) = self.take_pending() {
-            self.requeue_front(event);
-            return Some(missed);
-        }
-        Some(event)
+        let mut inner = self.wait_for_events(timeout)?;
+        inner.pop()
     }
 
-    /// A displaced control event or a missed report, if any is waiting.
-    fn take_pending(&self) -> Option<Event> {
-        if self.has_displaced.load(Ordering::Acquire) {
-            let mut displaced = lock(&self.displaced);
-            if let Some(event) = displaced.pop_front() {
-                self.has_displaced.store(!displaced.is_empty(), Ordering::Release);
-                return Some(event);
+    /// Moves up to `max` events into `out`, waiting up to `timeout` (forever when `None`)
+    /// for the first. Returns how many; 0 on timeout or once the queue is closed.
+    pub(crate) fn pop_batch(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> usize {
+        let Some(mut inner) = self.wait_for_events(timeout) else { return 0 };
+        let mut taken = 0;
+        while taken < max.max(1) {
+            match inner.pop() {
+                Some(event) => out.push(event),
+                None => break,
             }
+            taken += 1;
         }
-        match self.dropped.swap(0, Ordering::AcqRel) {
-            0 => None,
-            count => Some(Event::Missed { count, reason: MissedReason::SlowConsumer }),
-        }
+        taken
     }
 
-    /// Puts an event back ahead of the queue (it was taken just before a missed report).
-    fn requeue_front(&self, event: Event) {
-        let mut displaced = lock(&self.displaced);
-        displaced.push_back(event);
-        self.has_displaced.store(true, Ordering::Release);
+    /// The lock, once something is queued; `None` on timeout or once closed.
+    fn wait_for_events(&self, timeout: Option<Duration>) -> Option<MutexGuard<'_, Inner>> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut inner = lock(&self.inner);
+        loop {
+            if self.is_closed() {
+                return None;
+            }
+            if !inner.is_empty() {
+                return Some(inner);
+            }
+            inner.waiting = true;
+            inner = match deadline {
+                None => self.arrived.wait(inner).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        inner.waiting = false;
+                        return None;
+                    }
+                    self.arrived.wait_timeout(inner, left).unwrap_or_else(|e| e.into_inner()).0
+                }
+            };
+        }
     }
 
     /// Makes every current and future `pop` return `None`, waking a blocked one.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        self.push(Event::LinkState(LinkState::Closed));
+        let mut inner = lock(&self.inner);
+        inner.push(Event::LinkState(LinkState::Closed), self.capacity);
+        inner.waiting = false;
+        drop(inner);
+        self.arrived.notify_all();
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -272,6 +309,9 @@ impl std::fmt::Debug for HandlerSet {
     }
 }
 
+/// Events the dispatcher takes from the queue at a time.
+const DISPATCH_BATCH: usize = 256;
+
 /// The dispatcher thread of one link.
 #[derive(Debug)]
 pub(crate) struct Dispatcher {
@@ -283,19 +323,22 @@ impl Dispatcher {
     /// Starts the thread that drains `queue` into `handlers`.
     pub(crate) fn start(name: String, queue: Arc<EventQueue>, set: Arc<HandlerSet>) -> std::io::Result<Dispatcher> {
         let thread = thread::Builder::new().name(name).spawn(move || {
-            while let Some(event) = queue.pop(None) {
-                let mut handlers = lock(&set.handlers);
-                if queue.is_closed() {
-                    break;
+            let mut batch = Vec::with_capacity(DISPATCH_BATCH);
+            while queue.pop_batch(&mut batch, DISPATCH_BATCH, None) > 0 {
+                for event in batch.drain(..) {
+                    let mut handlers = lock(&set.handlers);
+                    if queue.is_closed() {
+                        return;
+                    }
+                    set.apply_pending(&mut handlers);
+                    // A panicking callback must not kill delivery for the others (and must
+                    // never unwind into C when the callback came through the FFI).
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handlers.deliver(&event)));
+                    if let Err(panic) = result {
+                        log::error!("devlink3: a callback panicked: {}", panic_message(&panic));
+                    }
+                    set.apply_pending(&mut handlers);
                 }
-                set.apply_pending(&mut handlers);
-                // A panicking callback must not kill delivery for the others (and must
-                // never unwind into C when the callback came through the FFI).
-                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handlers.deliver(&event)));
-                if let Err(panic) = result {
-                    log::error!("devlink3: a callback panicked: {}", panic_message(&panic));
-                }
-                set.apply_pending(&mut handlers);
             }
         })?;
         let thread_id = thread.thread().id();
@@ -328,4 +371,76 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Origin;
+
+    fn unparsed(counter: u32) -> Event {
+        let origin = Origin { pbx_ip: [10, 0, 0, 1].into(), counter };
+        Event::Unparsed { origin, tag: 0, text: String::new(), error: String::new() }
+    }
+
+    fn counter(event: &Event) -> Option<u32> {
+        event.origin().map(|o| o.counter)
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_oldest_and_reports_them_first() {
+        let queue = EventQueue::new(3);
+        queue.push(Event::LinkState(LinkState::Connecting { attempt: 1 }));
+        let mut batch: Vec<Event> = (1..=5).map(unparsed).collect();
+        queue.push_all(&mut batch);
+        assert!(batch.is_empty());
+        let mut out = Vec::new();
+        assert_eq!(queue.pop_batch(&mut out, 100, Some(Duration::ZERO)), 5);
+        // The displaced state change, then the 2 dropped records, then the newest 3.
+        assert!(matches!(out[0], Event::LinkState(LinkState::Connecting { attempt: 1 })));
+        assert!(matches!(out[1], Event::Missed { count: 2, reason: MissedReason::SlowConsumer }));
+        assert_eq!(out[2..].iter().map(counter).collect::<Vec<_>>(), [Some(3), Some(4), Some(5)]);
+        assert!(queue.pop(Some(Duration::ZERO)).is_none());
+    }
+
+    #[test]
+    fn batches_respect_max_and_keep_order() {
+        let queue = EventQueue::new(100);
+        queue.push_all(&mut (1..=10).map(unparsed).collect());
+        let mut out = Vec::new();
+        assert_eq!(queue.pop_batch(&mut out, 4, None), 4);
+        assert_eq!(counter(&queue.pop(None).unwrap()), Some(5));
+        assert_eq!(queue.pop_batch(&mut out, 100, None), 5);
+        assert_eq!(out.iter().map(counter).collect::<Vec<_>>(), [1, 2, 3, 4, 6, 7, 8, 9, 10].map(Some));
+    }
+
+    #[test]
+    fn a_waiting_consumer_is_woken_by_events_and_by_close() {
+        let queue = Arc::new(EventQueue::new(10));
+        let waiter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.pop(None).and_then(|e| counter(&e)))
+        };
+        thread::sleep(Duration::from_millis(20));
+        queue.push(unparsed(7));
+        assert_eq!(waiter.join().unwrap(), Some(7));
+
+        let waiter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.pop(None).is_none())
+        };
+        thread::sleep(Duration::from_millis(20));
+        queue.close();
+        assert!(waiter.join().unwrap(), "close ends a blocked pop");
+        assert!(queue.pop(Some(Duration::from_millis(1))).is_none());
+    }
+
+    #[test]
+    fn a_timeout_returns_empty_handed() {
+        let queue = EventQueue::new(10);
+        let started = Instant::now();
+        assert!(queue.pop(Some(Duration::from_millis(30))).is_none());
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        assert_eq!(queue.pop_batch(&mut Vec::new(), 10, Some(Duration::ZERO)), 0);
+    }
 }

@@ -334,19 +334,10 @@ impl Client {
     /// appears there.
     pub fn drain_events(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> Result<usize, Error> {
         self.check_pull()?;
-        let Some(first) = self.pop(timeout)? else { return Ok(0) };
-        out.push(first);
-        let mut added = 1;
-        while added < max {
-            match self.shared.queue.pop(Some(Duration::ZERO)) {
-                Some(event) => {
-                    out.push(event);
-                    added += 1;
-                }
-                None => break,
-            }
+        match self.shared.queue.pop_batch(out, max, timeout) {
+            0 if self.closed.load(Ordering::Acquire) => Err(Error::Closed),
+            added => Ok(added),
         }
-        Ok(added)
     }
 
     fn check_pull(&self) -> Result<(), Error> {

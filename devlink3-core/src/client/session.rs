@@ -367,6 +367,8 @@ async fn stream_events(
     let mut unanswered_tests = 0u32;
     // ReadFile requests in flight, by request id.
     let mut reads: HashMap<u32, (String, FileReply)> = HashMap::new();
+    // The events of one read, queued together: one hand-over per read, not per event.
+    let mut batch = Vec::new();
 
     let outcome = loop {
         // Handle every whole frame already buffered.
@@ -388,7 +390,7 @@ async fn stream_events(
                 }
             };
             match packet {
-                Packet::Event(event) => deliver(&event, shared, counters),
+                Packet::Event(event) => decode_events(&event, counters, &mut batch),
                 Packet::TestResponse(r) => match r.result {
                     ResultCode::Success => unanswered_tests = 0,
                     ResultCode::StreamIntegrityLost => {
@@ -411,6 +413,8 @@ async fn stream_events(
                         break;
                     }
                     log::info!("devlink3: subscribed to events ({})", info.accepted_flags.join(" "));
+                    // The events before this response go first.
+                    shared.queue.push_all(&mut batch);
                     // Reported again: what the PBX accepted is part of the state.
                     if let Some(mut current) = shared.operational_info() {
                         current.accepted_flags = info.accepted_flags;
@@ -432,6 +436,7 @@ async fn stream_events(
                 other => log::debug!("devlink3: ignoring {other:?}"),
             }
         }
+        shared.queue.push_all(&mut batch);
         if let Some(outcome) = failure {
             break outcome;
         }
@@ -488,18 +493,18 @@ async fn stream_events(
     outcome
 }
 
-/// Decodes an event's tuples into owned events and queues them, after a missed report if
-/// the PBX's counter jumped.
-fn deliver(event: &wire::Event<'_>, shared: &Shared, counters: &mut Counters) {
+/// Decodes an event's tuples into owned events for `batch`, after a missed report if the
+/// PBX's counter jumped.
+fn decode_events(event: &wire::Event<'_>, counters: &mut Counters, batch: &mut Vec<Event>) {
     let origin = Origin { pbx_ip: event.pbx_ip, counter: event.counter };
     if let Some(count) = counters.observe(event.pbx_ip, event.counter) {
-        shared.queue.push(Event::Missed { count, reason: MissedReason::CounterGap });
+        batch.push(Event::Missed { count, reason: MissedReason::CounterGap });
     }
     for tuple in event.tuples.iter() {
         let tuple = match tuple {
             Ok(raw) => raw,
             Err(e) => {
-                shared.queue.push(unparsed(origin, 0, String::new(), e.to_string()));
+                batch.push(unparsed(origin, 0, String::new(), e.to_string()));
                 break;
             }
         };
@@ -537,7 +542,7 @@ fn deliver(event: &wire::Event<'_>, shared: &Shared, counters: &mut Counters) {
                 format!("unknown tuple tag 0x{tag:08X}"),
             ),
         };
-        shared.queue.push(item);
+        batch.push(item);
     }
 }
 
