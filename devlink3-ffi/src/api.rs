@@ -13,8 +13,9 @@ use std::ptr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use devlink3_core::ConfigError;
 use devlink3_core::calls::{CallTracker, Tracked, unix_now};
-use devlink3_core::client::{Client, Event, LinkState};
+use devlink3_core::client::{Client, Error as CoreError, Event, LinkState};
 use devlink3_core::dispatch::Handlers;
 
 use crate::calls::{CallEventView, devlink3_call_event};
@@ -202,12 +203,12 @@ unsafe fn config_mut<'a>(config: *mut devlink3_config) -> Result<&'a mut devlink
 /// As [`config_mut`].
 unsafe fn update(
     config: *mut devlink3_config,
-    change: impl FnOnce(&mut LinkSettings) -> Result<(), String>,
+    change: impl FnOnce(&mut LinkSettings) -> Result<(), ConfigError>,
 ) -> Result<(), Error> {
     // SAFETY: forwarded.
     let config = unsafe { config_mut(config) }?;
     let mut settings = config.settings.clone();
-    change(&mut settings).map_err(Error::invalid)?;
+    change(&mut settings).map_err(|e| Error::from(CoreError::Config(e)))?;
     config.settings = settings;
     Ok(())
 }
@@ -446,7 +447,7 @@ pub unsafe extern "C" fn devlink3_open(
         let out = out_ptr(link_out, "link_out")?;
         // SAFETY: the caller's contract.
         let config = unsafe { config.as_ref() }.ok_or_else(|| Error::null("config"))?;
-        let client = Client::connect(config.settings.client_config().map_err(Error::invalid)?)?;
+        let client = Client::connect(config.settings.client_config().map_err(|e| Error::from(CoreError::Config(e)))?)?;
         let link = Arc::new(devlink3_link { client, callbacks: Arc::default(), calls: Arc::default() });
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { out.write(Arc::into_raw(link).cast_mut()) };

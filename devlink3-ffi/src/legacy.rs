@@ -461,6 +461,12 @@ impl From<String> for OpenError {
     }
 }
 
+impl From<devlink3_core::ConfigError> for OpenError {
+    fn from(error: devlink3_core::ConfigError) -> Self {
+        OpenError::Bad(error.to_string())
+    }
+}
+
 /// Configures and starts the link.
 ///
 /// # Safety

@@ -13,6 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
+use devlink3_core::ConfigError;
 use devlink3_core::transport::Scheme;
 
 use crate::logging::{LogSettings, parse_level};
@@ -196,12 +197,12 @@ pub(crate) fn env_name(key: &str) -> String {
     format!("DEVLINK3_{}", key.to_ascii_uppercase())
 }
 
-/// An option's message without its leading key (`tls_pin: ...`, `queue=...`): the caller
+/// An option's message without its key when it names it (`tls_pin: ...`): the caller
 /// names the key once.
-fn without_key(key: &str, message: String) -> String {
-    match message.strip_prefix(key) {
-        Some(rest) if rest.starts_with([':', '=']) => rest.trim_start_matches([':', '=', ' ']).to_string(),
-        _ => message,
+fn without_key(key: &str, error: ConfigError) -> String {
+    match error {
+        ConfigError::Option { option, reason } if option == key => reason,
+        other => other.to_string(),
     }
 }
 

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use devlink3_core::ConfigError;
 use devlink3_core::client::{ClientConfig, check_queue_capacity, flags};
 use devlink3_core::transport::{ClientCert, HttpAuth, parse_fingerprint};
 
@@ -82,7 +83,7 @@ impl LinkSettings {
     /// Applies a `key=value;key=value` string. Keys are case-insensitive, whitespace around
     /// keys and values is ignored, empty entries are skipped, a later key overrides an
     /// earlier one. Boolean keys may stand alone (`tls_insecure` = `tls_insecure=1`).
-    pub fn apply_options(&mut self, options: &str) -> Result<(), String> {
+    pub fn apply_options(&mut self, options: &str) -> Result<(), ConfigError> {
         for (key, value) in entries(options) {
             self.set(&key, value)?;
         }
@@ -90,14 +91,14 @@ impl LinkSettings {
     }
 
     /// Sets one option from its text.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
         match key {
             "app" => self.config.application_name = value.to_string(),
             "events" => {
                 self.records = match value.to_ascii_lowercase().as_str() {
                     "delta2" => Records::Delta2,
                     "delta3" => Records::Delta3,
-                    _ => return Err(format!("events={value:?}: expected delta2 or delta3")),
+                    _ => return Err(ConfigError::option(key, format!("{value:?}: expected delta2 or delta3"))),
                 };
                 self.records_chosen = true;
             }
@@ -113,31 +114,33 @@ impl LinkSettings {
             "timeout" => {
                 let timeout = Duration::from_secs(number(key, value)?);
                 if timeout.is_zero() {
-                    return Err("timeout must be at least 1 second".into());
+                    return Err(ConfigError::option(key, "must be at least 1 second"));
                 }
                 self.config.connect_timeout = timeout;
                 self.config.response_timeout = timeout;
             }
             "ws_auth" => {
-                self.config.websocket.http_auth = value.parse::<HttpAuth>().map_err(|e| format!("ws_auth: {e}"))?
+                self.config.websocket.http_auth =
+                    value.parse::<HttpAuth>().map_err(|e| ConfigError::option(key, e.to_string()))?
             }
             "ws_basic_cleartext" => self.config.websocket.allow_basic_over_cleartext = boolean(key, value)?,
             "ws_devlink_auth" => self.config.websocket.devlink_auth = boolean(key, value)?,
             "ws_protocol" => self.config.websocket.protocols.push(non_empty(key, value)?.to_string()),
             "ws_header" => {
-                let (name, header_value) =
-                    value.split_once(':').ok_or_else(|| format!("ws_header={value:?}: expected \"Name: value\""))?;
+                let (name, header_value) = value
+                    .split_once(':')
+                    .ok_or_else(|| ConfigError::option(key, format!("{value:?}: expected \"Name: value\"")))?;
                 self.config.websocket.headers.push((name.trim().to_string(), header_value.trim().to_string()));
             }
-            "text" => self.text = Some(Text::parse(value)?),
-            _ => return Err(format!("unknown option {key:?} (known: {})", KEYS.join(", "))),
+            "text" => self.text = Some(Text::parse(value).map_err(|reason| ConfigError::option(key, reason))?),
+            _ => return Err(ConfigError::option(key, format!("unknown option (known: {})", KEYS.join(", ")))),
         }
         Ok(())
     }
 
     /// Extra event request flags, space-separated (`-SCN`, `-CONN`, `-TEXT`, `_SIPTrack`,
     /// `_CMExtn`). `-CD2` is accepted and means `events=delta2`.
-    pub fn set_flags(&mut self, value: &str) -> Result<(), String> {
+    pub fn set_flags(&mut self, value: &str) -> Result<(), ConfigError> {
         let mut extra = Vec::new();
         for flag in value.split_whitespace() {
             if flag.eq_ignore_ascii_case(flags::CD2) {
@@ -151,33 +154,33 @@ impl LinkSettings {
         Ok(())
     }
 
-    pub fn set_tls_pin(&mut self, value: &str) -> Result<(), String> {
-        self.config.tls.pin_sha256 = Some(parse_fingerprint(value).map_err(|e| format!("tls_pin: {e}"))?);
+    pub fn set_tls_pin(&mut self, value: &str) -> Result<(), ConfigError> {
+        self.config.tls.pin_sha256 = Some(parse_fingerprint(value).map_err(|e| ConfigError::option("tls_pin", e))?);
         Ok(())
     }
 
-    pub fn set_tls_client_cert(&mut self, cert: &str, key: &str) -> Result<(), String> {
+    pub fn set_tls_client_cert(&mut self, cert: &str, key: &str) -> Result<(), ConfigError> {
         self.tls_cert = Some(non_empty("tls_cert", cert)?.into());
         self.tls_key = Some(non_empty("tls_key", key)?.into());
         Ok(())
     }
 
-    pub fn set_queue_capacity(&mut self, events: u64) -> Result<(), String> {
+    pub fn set_queue_capacity(&mut self, events: u64) -> Result<(), ConfigError> {
         let events = usize::try_from(events).unwrap_or(usize::MAX);
-        check_queue_capacity(events).map_err(|e| e.to_string())?;
+        check_queue_capacity(events)?;
         self.config.queue_capacity = events;
         Ok(())
     }
 
     /// The Test packet interval and, when given, how many may go unanswered.
-    pub fn set_keepalive(&mut self, interval: Duration, misses: Option<u32>) -> Result<(), String> {
+    pub fn set_keepalive(&mut self, interval: Duration, misses: Option<u32>) -> Result<(), ConfigError> {
         if interval.is_zero() {
-            return Err("the keepalive interval must be above zero".into());
+            return Err(ConfigError::ZeroDuration("the keepalive interval"));
         }
         self.config.keepalive_interval = interval;
         if let Some(misses) = misses {
             if misses == 0 {
-                return Err("keepalive misses must be at least 1".into());
+                return Err(ConfigError::option("keepalive misses", "must be at least 1"));
             }
             self.config.keepalive_misses = misses;
         }
@@ -198,17 +201,18 @@ impl LinkSettings {
     }
 
     /// Refuses what only the legacy API can honour: the extended API's strings are UTF-8.
-    pub fn check_extended(&self) -> Result<(), String> {
+    pub fn check_extended(&self) -> Result<(), ConfigError> {
         match self.text {
-            Some(Text::Ansi) => Err("text=ansi is for the TEXT * records of DLOpen's callbacks; \
-                                     the extended API's strings are always UTF-8"
-                .into()),
+            Some(Text::Ansi) => Err(ConfigError::option(
+                "text",
+                "ansi is for the TEXT * records of DLOpen's callbacks; the extended API's strings are always UTF-8",
+            )),
             _ => Ok(()),
         }
     }
 
     /// The configuration to connect with: flags composed, option pairs checked.
-    pub fn client_config(&self) -> Result<ClientConfig, String> {
+    pub fn client_config(&self) -> Result<ClientConfig, ConfigError> {
         let mut config = self.config.clone();
         config.flags = self.event_flags(self.records);
         config.tls.client_cert = match (&self.tls_cert, &self.tls_key) {
@@ -216,7 +220,7 @@ impl LinkSettings {
                 Some(ClientCert { cert_file: cert_file.clone(), key_file: key_file.clone() })
             }
             (None, None) => None,
-            _ => return Err("tls_cert and tls_key go together: give both or neither".into()),
+            _ => return Err(ConfigError::option("tls_cert", "tls_cert and tls_key go together: give both or neither")),
         };
         Ok(config)
     }
@@ -231,27 +235,27 @@ pub(crate) fn entries(options: &str) -> impl Iterator<Item = (String, &str)> {
     })
 }
 
-fn non_empty<'v>(key: &str, value: &'v str) -> Result<&'v str, String> {
-    if value.is_empty() { Err(format!("{key} needs a value")) } else { Ok(value) }
+fn non_empty<'v>(key: &str, value: &'v str) -> Result<&'v str, ConfigError> {
+    if value.is_empty() { Err(ConfigError::option(key, "needs a value")) } else { Ok(value) }
 }
 
-fn boolean(key: &str, value: &str) -> Result<bool, String> {
+fn boolean(key: &str, value: &str) -> Result<bool, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(format!("{key}={value:?}: expected 1 or 0")),
+        _ => Err(ConfigError::option(key, format!("{value:?}: expected 1 or 0"))),
     }
 }
 
-fn number(key: &str, value: &str) -> Result<u64, String> {
-    value.parse().map_err(|_| format!("{key}={value:?}: expected a whole number"))
+fn number(key: &str, value: &str) -> Result<u64, ConfigError> {
+    value.parse().map_err(|_| ConfigError::option(key, format!("{value:?}: expected a whole number")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn settings(options: &str) -> Result<LinkSettings, String> {
+    fn settings(options: &str) -> Result<LinkSettings, ConfigError> {
         let mut s = LinkSettings::new("ipo", "user", "pw", Records::Delta2);
         s.apply_options(options)?;
         Ok(s)
@@ -298,9 +302,9 @@ mod tests {
         if cfg!(windows) {
             let ansi = settings("TEXT = ANSI").unwrap();
             assert_eq!(ansi.text(), Text::Ansi);
-            assert!(ansi.check_extended().unwrap_err().contains("always UTF-8"));
+            assert!(ansi.check_extended().unwrap_err().to_string().contains("always UTF-8"));
         } else {
-            assert!(settings("text=ansi").unwrap_err().contains("only on Windows"));
+            assert!(settings("text=ansi").unwrap_err().to_string().contains("only on Windows"));
         }
     }
 
@@ -321,7 +325,7 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         for (options, needle) in [
-            ("colour=blue", "unknown option \"colour\""),
+            ("colour=blue", "colour: unknown option"),
             ("events=delta4", "delta2 or delta3"),
             ("tls_pin=abc", "64 hex digits"),
             ("tls_insecure=maybe", "expected 1 or 0"),
@@ -333,10 +337,10 @@ mod tests {
             ("timeout=0", "at least 1 second"),
             ("text=latin1", "expected ansi or utf8"),
         ] {
-            let error = settings(options).unwrap_err();
+            let error = settings(options).unwrap_err().to_string();
             assert!(error.contains(needle), "{options}: {error}");
         }
-        let half = settings("tls_cert=/c.pem").unwrap().client_config().unwrap_err();
+        let half = settings("tls_cert=/c.pem").unwrap().client_config().unwrap_err().to_string();
         assert!(half.contains("tls_key"), "{half}");
     }
 }
