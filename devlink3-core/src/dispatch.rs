@@ -201,7 +201,15 @@ pub struct Handlers {
     pub missed: Option<Callback<Event>>,
     /// Everything else (unparsed records, unknown tuples); `None` ignores them.
     pub other: Option<Callback<Event>>,
+    /// Every event, a batch at a time, in order, instead of the callbacks above: for a
+    /// binding that crosses into another runtime once per batch (Node). The batch is the
+    /// handler's to empty or leave; it is cleared after the call. Setting it does not
+    /// subscribe (see [`Client::subscribe`](crate::Client::subscribe)).
+    pub batch: Option<BatchCallback>,
 }
+
+/// A callback taking events a batch at a time (see [`Handlers::batch`]).
+pub type BatchCallback = Box<dyn FnMut(&mut Vec<Event>) + Send + 'static>;
 
 impl std::fmt::Debug for Handlers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -213,6 +221,7 @@ impl std::fmt::Debug for Handlers {
             .field("link_state", &self.link_state.is_some())
             .field("missed", &self.missed.is_some())
             .field("other", &self.other.is_some())
+            .field("batch", &self.batch.is_some())
             .finish()
     }
 }
@@ -309,6 +318,42 @@ impl std::fmt::Debug for HandlerSet {
     }
 }
 
+/// Delivers `batch` to the batch callback, or event by event to the others; `false` once
+/// the link is closed. Emptied either way.
+fn deliver_batch(queue: &EventQueue, set: &HandlerSet, batch: &mut Vec<Event>) -> bool {
+    {
+        let mut handlers = lock(&set.handlers);
+        if queue.is_closed() {
+            return false;
+        }
+        set.apply_pending(&mut handlers);
+        if let Some(deliver) = &mut handlers.batch {
+            guarded(|| deliver(batch));
+            batch.clear();
+            set.apply_pending(&mut handlers);
+            return true;
+        }
+    }
+    for event in batch.drain(..) {
+        let mut handlers = lock(&set.handlers);
+        if queue.is_closed() {
+            return false;
+        }
+        set.apply_pending(&mut handlers);
+        guarded(|| handlers.deliver(&event));
+        set.apply_pending(&mut handlers);
+    }
+    true
+}
+
+/// Runs a callback. A panic must not kill delivery for the others (and must never unwind
+/// into C when the callback came through the FFI): it is logged.
+fn guarded(callback: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback)) {
+        log::error!("devlink3: a callback panicked: {}", panic_message(&panic));
+    }
+}
+
 /// Events the dispatcher takes from the queue at a time.
 const DISPATCH_BATCH: usize = 256;
 
@@ -325,19 +370,8 @@ impl Dispatcher {
         let thread = thread::Builder::new().name(name).spawn(move || {
             let mut batch = Vec::with_capacity(DISPATCH_BATCH);
             while queue.pop_batch(&mut batch, DISPATCH_BATCH, None) > 0 {
-                for event in batch.drain(..) {
-                    let mut handlers = lock(&set.handlers);
-                    if queue.is_closed() {
-                        return;
-                    }
-                    set.apply_pending(&mut handlers);
-                    // A panicking callback must not kill delivery for the others (and must
-                    // never unwind into C when the callback came through the FFI).
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handlers.deliver(&event)));
-                    if let Err(panic) = result {
-                        log::error!("devlink3: a callback panicked: {}", panic_message(&panic));
-                    }
-                    set.apply_pending(&mut handlers);
+                if !deliver_batch(&queue, &set, &mut batch) {
+                    return;
                 }
             }
         })?;

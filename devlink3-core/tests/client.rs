@@ -314,6 +314,46 @@ fn callbacks_get_states_then_records_and_none_after_close() {
     assert!(matches!(client.next_event(None), Err(Error::Closed)));
 }
 
+/// A batch handler gets every event in order, states and records alike, instead of the
+/// per-kind callbacks; it does not subscribe by itself; nothing follows close.
+#[test]
+fn a_batch_handler_takes_every_event_in_order() {
+    let sim = sim(SimConfig { rate: 200.0, ..SimConfig::default() });
+    let client = Client::connect(config(&sim.target())).unwrap();
+    // (is a link state, record counter) of each event delivered.
+    let log = Arc::new(Mutex::new(Vec::<(bool, Option<u32>)>::new()));
+    let per_kind = Arc::new(AtomicUsize::new(0));
+    let (batches, unused) = (log.clone(), per_kind.clone());
+    client
+        .set_handlers(move |h| {
+            h.batch = Some(Box::new(move |events: &mut Vec<Event>| {
+                let mut log = batches.lock().unwrap();
+                log.extend(events.drain(..).map(|e| (matches!(e, Event::LinkState(_)), e.origin().map(|o| o.counter))));
+            }));
+            h.link_state = Some(Box::new(move |_| {
+                unused.fetch_add(1, Ordering::Relaxed);
+            }));
+        })
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !log.lock().unwrap().iter().any(|(_, c)| c.is_some()) && Instant::now() < deadline {
+        if log.lock().unwrap().iter().any(|(state, _)| *state) {
+            client.subscribe(None).unwrap(); // the batch handler does not subscribe by itself
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    client.close();
+    let seen = log.lock().unwrap().clone();
+    let counters: Vec<u32> = seen.iter().filter_map(|(_, c)| *c).collect();
+    assert!(counters.len() > 2, "{seen:?}");
+    assert!(counters.windows(2).all(|w| w[1] == w[0] + 1), "in order, none missing: {counters:?}");
+    assert_eq!(per_kind.load(Ordering::Relaxed), 0, "the batch handler replaces the per-kind callbacks");
+    let after_close = seen.len();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(log.lock().unwrap().len(), after_close, "a batch arrived after close returned");
+}
+
 #[test]
 fn delta2_under_cd2_keeps_the_text() {
     let sim = sim(SimConfig { rate: 50.0, ..SimConfig::default() });

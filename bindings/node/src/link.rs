@@ -59,7 +59,7 @@ impl NativeLink {
     ) -> Result<Self> {
         let config = ClientConfig::try_from(options).map_err(|error| errors::to_js(&env, &error))?;
         let client = Arc::new(Client::connect(config).map_err(|error| errors::to_js(&env, &error))?);
-        let (pump, hold) = Pump::start(client.clone(), on_batch)?;
+        let (pump, hold) = Pump::start(&client, on_batch)?;
         Ok(NativeLink { client, pump: Some(pump), hold: Some(hold) })
     }
 
@@ -136,16 +136,16 @@ impl NativeLink {
 }
 
 impl Drop for NativeLink {
-    /// Collected without `close()` (at environment teardown): close, without waiting for
-    /// the delivery thread.
+    /// Collected without `close()` (at environment teardown): stop delivery, then close.
     fn drop(&mut self) {
-        if self.pump.is_some() {
+        if let Some(pump) = self.pump.take() {
+            pump.stop();
             self.client.close();
         }
     }
 }
 
-/// `close()` off the JS thread: closing waits for the connection and the delivery thread.
+/// `close()` off the JS thread: closing waits for the connection and the dispatcher.
 pub struct Close {
     client: Arc<Client>,
     pump: Option<Pump>,
@@ -156,10 +156,12 @@ impl Task for Close {
     type JsValue = ();
 
     fn compute(&mut self) -> Result<()> {
-        self.client.close();
-        if let Some(pump) = &mut self.pump {
+        // Delivery first: the close waits for the dispatcher, whose batch handler may be
+        // waiting for JS.
+        if let Some(pump) = &self.pump {
             pump.stop();
         }
+        self.client.close();
         Ok(())
     }
 

@@ -1,12 +1,11 @@
-//! A link's delivery thread: takes events from the core's queue in batches, flattens each
-//! batch onto a tape and hands it to JS through a threadsafe function, one crossing per
-//! batch rather than per event.
+//! A link's delivery to JS: the core's dispatcher thread hands each batch of events to a
+//! batch handler, which flattens it onto a tape and passes it to JS through a threadsafe
+//! function, one crossing per batch rather than per event.
 //!
-//! Batching: one batch waits for the JS thread at most. The next is taken from the core's
-//! queue only once JS has started on the previous one, so it holds whatever arrived
-//! meanwhile: batches grow with the load (up to [`BATCH`]), and under light load each event
-//! crosses at once. The thread then sleeps on the gate, not on the core's queue, so the
-//! network side does not pay a wake-up per event.
+//! Batching: one batch waits for the JS thread at most. The handler returns (and the
+//! dispatcher takes the next batch from the core's queue) only once JS has started on the
+//! previous one, so the next holds whatever arrived meanwhile: batches grow with the load,
+//! and under light load each event crosses at once.
 //!
 //! Calls: once JS asks for call events, each batch also feeds the core's call tracker, and
 //! the call events it produced cross with the batch as one JSON array (after its records).
@@ -15,8 +14,7 @@
 //! core drops the oldest and reports them as `missed`, as for any slow consumer. `pause`
 //! holds delivery for the same effect when JS asks for it (an async iterator that is behind).
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use napi::bindgen_prelude::{FnArgs, Function, Uint32Array};
 use napi::threadsafe_function::{
@@ -25,12 +23,9 @@ use napi::threadsafe_function::{
 use napi::{Env, Status, Unknown, sys};
 
 use devlink3_core::calls::{CallTracker, Tracked, unix_now};
-use devlink3_core::client::Client;
+use devlink3_core::client::{Client, Event};
 
 use crate::shape::tape::{EventTexts, Tape};
-
-/// Events taken from the core's queue for one crossing at most.
-const BATCH: usize = 512;
 
 /// The JS batch callback: `(numbers: Uint32Array, texts: string[], calls: string | null) => void`;
 /// `calls` is the JSON array of the call model's events the batch produced, if any.
@@ -48,16 +43,19 @@ pub(crate) struct Batch {
 /// The call model, fed on the delivery thread while JS asks for call events.
 pub(crate) type Calls = Arc<Mutex<Option<CallTracker>>>;
 
+/// The threadsafe function, until delivery stops (dropping it releases the event loop).
+type DeliverSlot = Arc<Mutex<Option<Deliver>>>;
+
 pub(crate) struct Pump {
     gate: Arc<Gate>,
     calls: Calls,
-    thread: Option<JoinHandle<()>>,
+    deliver: DeliverSlot,
 }
 
 impl Pump {
-    /// Starts delivering the events of `client` to `on_batch`; the returned hold keeps the
-    /// process alive until it is dropped.
-    pub fn start(client: Arc<Client>, on_batch: OnBatch<'_>) -> napi::Result<(Pump, LoopHold)> {
+    /// Starts delivering the events of `client` to `on_batch`, from the client's dispatcher
+    /// thread; the returned hold keeps the process alive until it is dropped.
+    pub fn start(client: &Client, on_batch: OnBatch<'_>) -> napi::Result<(Pump, LoopHold)> {
         let gate = Arc::new(Gate::default());
         let deliver: Deliver = on_batch.build_threadsafe_function().callee_handled::<false>().build_callback({
             let gate = gate.clone();
@@ -70,19 +68,23 @@ impl Pump {
         })?;
         let hold = LoopHold(deliver.handle.clone());
         let calls: Calls = Arc::default();
-        let thread = thread::Builder::new().name("devlink3-node".into()).spawn({
-            let gate = gate.clone();
-            let calls = calls.clone();
-            move || run(&client, &deliver, &gate, &calls)
-        })?;
-        Ok((Pump { gate, calls, thread: Some(thread) }, hold))
+        let slot: DeliverSlot = Arc::new(Mutex::new(Some(deliver)));
+        let handler = {
+            let (gate, calls, slot) = (gate.clone(), calls.clone(), slot.clone());
+            let mut tracked = Vec::new();
+            move |events: &mut Vec<Event>| deliver_batch(events, &gate, &calls, &slot, &mut tracked)
+        };
+        client
+            .set_handlers(move |handlers| handlers.batch = Some(Box::new(handler)))
+            .map_err(|error| napi::Error::from_reason(error.to_string()))?;
+        Ok((Pump { gate, calls, deliver: slot }, hold))
     }
 
     /// The calls in progress and every extension's state, as a JSON document (camelCase
     /// keys): `{"calls": [...], "extensions": {"4001": "talking"}}`. Empty before
     /// `track_calls`.
     pub fn call_snapshot(&self) -> String {
-        let calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
         let mut snapshot = serde_json::json!({"calls": [], "extensions": {}});
         if let Some(tracker) = calls.as_ref() {
             let mut list: Vec<_> = tracker.calls().collect();
@@ -102,7 +104,7 @@ impl Pump {
 
     /// Starts the call model (from the next batch on), once.
     pub fn track_calls(&self) {
-        let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
         calls.get_or_insert_with(CallTracker::default);
     }
 
@@ -111,44 +113,42 @@ impl Pump {
         self.gate.update(|state| state.paused = paused);
     }
 
-    /// Ends the thread and waits for it. Close the client first: the thread may be
-    /// waiting for its next event.
-    pub fn stop(&mut self) {
+    /// Stops delivery and releases the threadsafe function, without waiting: call it before
+    /// closing the client, whose close waits for a batch handler that may be waiting here
+    /// for JS (which may be the thread closing).
+    pub fn stop(&self) {
         self.gate.update(|state| state.stopped = true);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.deliver.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 }
 
 impl Drop for Pump {
-    /// Without waiting: a finalizer runs on the JS thread, which a blocked delivery awaits.
     fn drop(&mut self) {
-        self.gate.update(|state| state.stopped = true);
+        self.stop();
     }
 }
 
-fn run(client: &Client, deliver: &Deliver, gate: &Gate, calls: &Calls) {
-    let mut events = Vec::with_capacity(BATCH);
-    let mut tracked = Vec::new();
-    while gate.wait_ready() {
-        // Fails only once the link is closed. Relaying events is no reason to subscribe:
-        // the JS side subscribes when a record listener or an iterator appears.
-        if client.drain_events(&mut events, BATCH, None).is_err() {
-            return;
-        }
-        if let Some(tracker) = calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut() {
-            tracker.events(&events, unix_now(), &mut tracked);
-        }
-        let mut tape = Tape::with_capacity(events.len());
-        for event in events.drain(..) {
-            tape.push(&event);
-        }
-        let calls = (!tracked.is_empty()).then(|| call_documents(tracked.drain(..)));
+/// The batch handler, on the dispatcher thread: waits until JS has started on the previous
+/// batch (or is no longer paused), then feeds the call model and sends the batch across.
+/// Relaying events is no reason to subscribe: the JS side subscribes when a record
+/// listener or an iterator appears.
+fn deliver_batch(events: &mut Vec<Event>, gate: &Gate, calls: &Calls, slot: &DeliverSlot, tracked: &mut Vec<Tracked>) {
+    if !gate.wait_ready() {
+        return;
+    }
+    if let Some(tracker) = calls.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+        tracker.events(events.iter(), unix_now(), tracked);
+    }
+    let mut tape = Tape::with_capacity(events.len());
+    for event in events.drain(..) {
+        tape.push(&event);
+    }
+    let calls = (!tracked.is_empty()).then(|| call_documents(tracked.drain(..)));
+    let deliver = slot.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(deliver) = deliver.as_ref() {
         gate.update(|state| state.queued = true);
-        if deliver.call(Batch { tape, calls }, ThreadsafeFunctionCallMode::Blocking) != Status::Ok {
-            return; // the JS environment is going away
-        }
+        // Fails only when the JS environment is going away; the link closes with it.
+        let _ = deliver.call(Batch { tape, calls }, ThreadsafeFunctionCallMode::Blocking);
     }
 }
 
