@@ -22,7 +22,7 @@ if [ -z "$LIB_DIR" ]; then
     done
     LIB_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/dist
 fi
-VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -n 1)
+VERSION=$("$ROOT/scripts/version")
 case $(uname -s) in
     Darwin) SHARED=libdevlink.dylib ;;
     *) SHARED=libdevlink.so ;;
