@@ -28,7 +28,10 @@ def main() -> None:
     with devlink3.Simulator() as sim, sim.connect(queue_capacity=args.queue) as link:
         link.wait_operational(timeout=10)
         while link.next_event(timeout=0) is not None:
-            pass  # the link states so far
+            pass  # the link states so far (the first call subscribes the link)
+        # The simulator blasts only to subscribed connections: wait until it has seen ours.
+        if not sim.wait_subscribed(1, timeout=10):
+            raise SystemExit("the link did not subscribe within 10 s")
 
         received = missed = 0
         start = time.perf_counter()

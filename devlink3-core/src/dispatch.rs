@@ -42,8 +42,8 @@ struct Inner {
     dropped: u64,
     /// Control events (state changes) displaced from a full queue; delivered first.
     displaced: VecDeque<Event>,
-    /// A consumer waits on `arrived`.
-    waiting: bool,
+    /// Consumers waiting on `arrived` (a link may be pulled from several threads).
+    waiters: usize,
 }
 
 impl Inner {
@@ -108,10 +108,12 @@ impl EventQueue {
         self.wake(inner);
     }
 
-    fn wake(&self, mut inner: MutexGuard<'_, Inner>) {
-        if std::mem::take(&mut inner.waiting) {
-            drop(inner);
-            self.arrived.notify_one();
+    /// Wakes the waiting consumers, if any: each takes what it can and waits again.
+    fn wake(&self, inner: MutexGuard<'_, Inner>) {
+        let waiting = inner.waiters > 0;
+        drop(inner);
+        if waiting {
+            self.arrived.notify_all();
         }
     }
 
@@ -148,18 +150,16 @@ impl EventQueue {
             if !inner.is_empty() {
                 return Some(inner);
             }
-            inner.waiting = true;
-            inner = match deadline {
+            let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|left| left.is_zero()) {
+                return None;
+            }
+            inner.waiters += 1;
+            inner = match left {
                 None => self.arrived.wait(inner).unwrap_or_else(|e| e.into_inner()),
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        inner.waiting = false;
-                        return None;
-                    }
-                    self.arrived.wait_timeout(inner, left).unwrap_or_else(|e| e.into_inner()).0
-                }
+                Some(left) => self.arrived.wait_timeout(inner, left).unwrap_or_else(|e| e.into_inner()).0,
             };
+            inner.waiters -= 1;
         }
     }
 
@@ -168,7 +168,6 @@ impl EventQueue {
         self.closed.store(true, Ordering::Release);
         let mut inner = lock(&self.inner);
         inner.push(Event::LinkState(LinkState::Closed), self.capacity);
-        inner.waiting = false;
         drop(inner);
         self.arrived.notify_all();
     }
@@ -190,7 +189,9 @@ pub type Callback<T> = Box<dyn FnMut(&T) + Send + 'static>;
 
 /// One optional callback per event kind. A link subscribes to records once one of the
 /// record callbacks (`delta3`, `delta2`, `siptrack`, `cmextn`, `other`) is set.
+/// Set through [`Client::set_handlers`](crate::Client::set_handlers); more may be added.
 #[derive(Default)]
+#[non_exhaustive]
 pub struct Handlers {
     pub delta3: Option<Callback<Event>>,
     pub delta2: Option<Callback<Event>>,
@@ -355,7 +356,7 @@ fn guarded(callback: impl FnOnce()) {
 }
 
 /// Events the dispatcher takes from the queue at a time.
-const DISPATCH_BATCH: usize = 256;
+const DISPATCH_BATCH: usize = 512;
 
 /// The dispatcher thread of one link.
 #[derive(Debug)]
@@ -467,6 +468,26 @@ mod tests {
         queue.close();
         assert!(waiter.join().unwrap(), "close ends a blocked pop");
         assert!(queue.pop(Some(Duration::from_millis(1))).is_none());
+    }
+
+    #[test]
+    fn two_waiting_consumers_are_both_served() {
+        let queue = Arc::new(EventQueue::new(10));
+        let patient = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.pop(None).and_then(|e| counter(&e)))
+        };
+        // One waiting with a timeout that runs out must not stop the other being woken.
+        assert!(queue.pop(Some(Duration::from_millis(50))).is_none());
+        let waiters = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.pop(None).and_then(|e| counter(&e)))
+        };
+        thread::sleep(Duration::from_millis(20));
+        queue.push_all(&mut vec![unparsed(1), unparsed(2)]);
+        let mut got = [patient.join().unwrap(), waiters.join().unwrap()];
+        got.sort();
+        assert_eq!(got, [Some(1), Some(2)]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use devlink3_core::ConfigError;
 use devlink3_core::calls::{CallTracker, Tracked, unix_now};
-use devlink3_core::client::{Client, Error as CoreError, Event, LinkState};
+use devlink3_core::client::{Client, Event, LinkState};
 use devlink3_core::dispatch::Handlers;
 
 use crate::calls::{CallEventView, devlink3_call_event};
@@ -208,7 +208,7 @@ unsafe fn update(
     // SAFETY: forwarded.
     let config = unsafe { config_mut(config) }?;
     let mut settings = config.settings.clone();
-    change(&mut settings).map_err(|e| Error::from(CoreError::Config(e)))?;
+    change(&mut settings).map_err(|e| Error::invalid(e.to_string()))?;
     config.settings = settings;
     Ok(())
 }
@@ -447,7 +447,7 @@ pub unsafe extern "C" fn devlink3_open(
         let out = out_ptr(link_out, "link_out")?;
         // SAFETY: the caller's contract.
         let config = unsafe { config.as_ref() }.ok_or_else(|| Error::null("config"))?;
-        let client = Client::connect(config.settings.client_config().map_err(|e| Error::from(CoreError::Config(e)))?)?;
+        let client = Client::connect(config.settings.client_config().map_err(|e| Error::invalid(e.to_string()))?)?;
         let link = Arc::new(devlink3_link { client, callbacks: Arc::default(), calls: Arc::default() });
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { out.write(Arc::into_raw(link).cast_mut()) };

@@ -220,7 +220,12 @@ impl LinkSettings {
                 Some(ClientCert { cert_file: cert_file.clone(), key_file: key_file.clone() })
             }
             (None, None) => None,
-            _ => return Err(ConfigError::option("tls_cert", "tls_cert and tls_key go together: give both or neither")),
+            _ => {
+                return Err(ConfigError::option(
+                    "tls_cert",
+                    "needs tls_key too (they go together: give both or neither)",
+                ));
+            }
         };
         Ok(config)
     }

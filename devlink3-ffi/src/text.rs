@@ -27,8 +27,8 @@ impl Text {
             #[cfg(windows)]
             "ansi" => Ok(Text::Ansi),
             #[cfg(not(windows))]
-            "ansi" => Err("text=ansi: ANSI code pages exist only on Windows; elsewhere record text is UTF-8".into()),
-            _ => Err(format!("text={value:?}: expected ansi or utf8")),
+            "ansi" => Err("ansi: ANSI code pages exist only on Windows; elsewhere record text is UTF-8".into()),
+            _ => Err(format!("{value:?}: expected ansi or utf8")),
         }
     }
 

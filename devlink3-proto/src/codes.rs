@@ -7,9 +7,8 @@
 /// Defines an enum of documented codes with an `Other(raw)` fallback.
 ///
 /// Generates `from_raw`, `raw`, `name` (the PBX's own spelling, `None` for `Other`),
-/// `From<raw>` and a `Display` that prints the name, or the raw number when unnamed.
-#[macro_export]
-#[doc(hidden)]
+/// `From<raw>` and a `Display` that prints the name, or the raw number when unnamed, and
+/// the crate's `Coded` for generic code.
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*

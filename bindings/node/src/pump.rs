@@ -4,7 +4,7 @@
 //!
 //! Batching: one batch waits for the JS thread at most. The handler returns (and the
 //! dispatcher takes the next batch from the core's queue) only once JS has started on the
-//! previous one, so the next holds whatever arrived meanwhile: batches grow with the load,
+//! one it sent, so the next holds whatever arrived meanwhile: batches grow with the load,
 //! and under light load each event crosses at once.
 //!
 //! Calls: once JS asks for call events, each batch also feeds the core's call tracker, and
@@ -128,10 +128,12 @@ impl Drop for Pump {
     }
 }
 
-/// The batch handler, on the dispatcher thread: waits until JS has started on the previous
-/// batch (or is no longer paused), then feeds the call model and sends the batch across.
-/// Relaying events is no reason to subscribe: the JS side subscribes when a record
-/// listener or an iterator appears.
+/// The batch handler, on the dispatcher thread: feeds the call model, sends the batch
+/// across, and returns once JS has started on it (and is not paused), so that events
+/// arriving meanwhile wait in the core's queue, under its drop-oldest rule. (A pause that
+/// begins between batches holds the batch the dispatcher has just taken.) Relaying events
+/// is no reason to subscribe: the JS side subscribes when a record listener or an iterator
+/// appears.
 fn deliver_batch(events: &mut Vec<Event>, gate: &Gate, calls: &Calls, slot: &DeliverSlot, tracked: &mut Vec<Tracked>) {
     if !gate.wait_ready() {
         return;
@@ -144,12 +146,15 @@ fn deliver_batch(events: &mut Vec<Event>, gate: &Gate, calls: &Calls, slot: &Del
         tape.push(&event);
     }
     let calls = (!tracked.is_empty()).then(|| call_documents(tracked.drain(..)));
-    let deliver = slot.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(deliver) = deliver.as_ref() {
+    {
+        let deliver = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(deliver) = deliver.as_ref() else { return };
         gate.update(|state| state.queued = true);
+        // The gate keeps at most one batch in the function's queue, so it never blocks.
         // Fails only when the JS environment is going away; the link closes with it.
-        let _ = deliver.call(Batch { tape, calls }, ThreadsafeFunctionCallMode::Blocking);
+        let _ = deliver.call(Batch { tape, calls }, ThreadsafeFunctionCallMode::NonBlocking);
     }
+    gate.wait_ready();
 }
 
 /// The call model's events as one JSON array of their documents, keys in camelCase.

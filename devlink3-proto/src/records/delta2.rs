@@ -334,10 +334,11 @@ impl serde::Serialize for Delta2<'_> {
     /// meanings beyond the first 33 are not documented.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut record = serializer.serialize_struct("Delta2", 3)?;
+        let omit_raw = super::omit_raw(self.raw());
+        let mut record = serializer.serialize_struct("Delta2", 2 + usize::from(!omit_raw))?;
         record.serialize_field("kind", &self.kind().letter().to_string())?;
         record.serialize_field("fields", &self.fields().collect::<Vec<&str>>())?;
-        if super::omit_raw(self.raw()) {
+        if omit_raw {
             record.skip_field("raw")?;
         } else {
             record.serialize_field("raw", self.raw())?;
