@@ -1,7 +1,7 @@
 //! C views of the Delta3 record sections.
 //!
 //! @generated from the section descriptions in `devlink3-proto` (`section!`, `record!`) by
-//! `DEVLINK3_BLESS=1 cargo test -p devlink3-ffi --test header`; do not edit.
+//! `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.
 
 use devlink3_core::records::{AttemptReject, Call, CallLost, LinkLost, Party, Target};
 
