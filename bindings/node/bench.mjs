@@ -33,6 +33,13 @@ link.on('missed', (event) => {
   if (received + missed >= events) done()
 })
 
+// The simulator blasts only to subscribed links: wait until it has seen ours (the 'delta3'
+// listener subscribed it).
+for (const deadline = Date.now() + 10_000; sim.stats().connectionsSubscribed < 1; ) {
+  if (Date.now() > deadline) throw new Error('the link did not subscribe within 10 s')
+  await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
 const cpuBefore = process.cpuUsage()
 const start = process.hrtime.bigint()
 const blast = sim.blast(events, ANSWERED_CALL_DETAIL)
