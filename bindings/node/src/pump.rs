@@ -25,6 +25,7 @@ use napi::{Env, Status, Unknown, sys};
 use devlink3_core::calls::{CallTracker, Tracked, unix_now};
 use devlink3_core::client::{Client, Event};
 
+use crate::shape::camel_case;
 use crate::shape::tape::{EventTexts, Tape};
 
 /// The JS batch callback: `(numbers: Uint32Array, texts: string[], calls: string | null) => void`;
@@ -173,22 +174,9 @@ fn call_documents(tracked: impl Iterator<Item = Tracked>) -> String {
 fn camel_case_keys(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
-            let entries = std::mem::take(map);
-            for (key, mut inner) in entries {
+            for (key, mut inner) in std::mem::take(map) {
                 camel_case_keys(&mut inner);
-                let mut camel = String::with_capacity(key.len());
-                let mut upper = false;
-                for c in key.chars() {
-                    if c == '_' {
-                        upper = true;
-                    } else if upper {
-                        camel.extend(c.to_uppercase());
-                        upper = false;
-                    } else {
-                        camel.push(c);
-                    }
-                }
-                map.insert(camel, inner);
+                map.insert(camel_case(&key), inner);
             }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(camel_case_keys),

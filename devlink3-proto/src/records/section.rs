@@ -145,44 +145,25 @@ impl FieldValue for Cow<'_, str> {
     }
 }
 
-impl FieldValue for u32 {
-    type Static = u32;
+/// The plain values: visited as their kind, owned already.
+macro_rules! copy_field_value {
+    ($($ty:ty => $visit:ident),*) => {$(
+        impl FieldValue for $ty {
+            type Static = $ty;
 
-    #[inline]
-    fn visit_as<V: FieldVisitor>(&self, field: &'static Field, visitor: &mut V) {
-        visitor.number(field, *self);
-    }
+            #[inline]
+            fn visit_as<V: FieldVisitor>(&self, field: &'static Field, visitor: &mut V) {
+                visitor.$visit(field, *self);
+            }
 
-    fn into_static(self) -> u32 {
-        self
-    }
+            fn into_static(self) -> $ty {
+                self
+            }
+        }
+    )*};
 }
 
-impl FieldValue for bool {
-    type Static = bool;
-
-    #[inline]
-    fn visit_as<V: FieldVisitor>(&self, field: &'static Field, visitor: &mut V) {
-        visitor.flag(field, *self);
-    }
-
-    fn into_static(self) -> bool {
-        self
-    }
-}
-
-impl FieldValue for PartyFlags {
-    type Static = PartyFlags;
-
-    #[inline]
-    fn visit_as<V: FieldVisitor>(&self, field: &'static Field, visitor: &mut V) {
-        visitor.flags(field, *self);
-    }
-
-    fn into_static(self) -> PartyFlags {
-        self
-    }
-}
+copy_field_value!(u32 => number, bool => flag, PartyFlags => flags);
 
 /// Positional reader of one section's fields, naming the section and field in errors.
 pub(crate) struct SectionReader<'a> {

@@ -240,7 +240,7 @@ impl<S: Sink> Fields<'_, S> {
             return field.name;
         }
         self.0.doc(intern(field.doc_text()));
-        intern(camel_case(field.name))
+        intern(super::camel_case(field.name))
     }
 }
 
@@ -287,23 +287,6 @@ impl<S: Sink> FieldVisitor for Fields<'_, S> {
         let names = value.document_names().map(|name| -> &str { name });
         self.0.texts(name, names.chain(undocumented.as_deref()));
     }
-}
-
-/// `end_id` -> `endId`, `party_a` -> `partyA`.
-fn camel_case(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.push(c.to_ascii_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A `'static` copy of `text`, made once per distinct text.

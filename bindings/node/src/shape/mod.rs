@@ -61,3 +61,20 @@ pub(crate) struct Words {
     pub words: &'static [&'static str],
     pub open: bool,
 }
+
+/// `end_id` -> `endId`, `party_a` -> `partyA`.
+pub(crate) fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
