@@ -326,14 +326,6 @@ impl Client {
     pub fn next_events(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> Result<usize, Error> {
         self.check_pull()?;
         self.subscription.request(None)?;
-        self.drain_events(out, max, timeout)
-    }
-
-    /// [`Client::next_events`] without subscribing: for a binding that relays every event
-    /// to its own consumers and calls [`Client::subscribe`] when a consumer of records
-    /// appears there.
-    pub fn drain_events(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> Result<usize, Error> {
-        self.check_pull()?;
         match self.shared.queue.pop_batch(out, max, timeout) {
             0 if self.closed.load(Ordering::Acquire) => Err(Error::Closed),
             added => Ok(added),
