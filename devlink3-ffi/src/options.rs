@@ -215,18 +215,8 @@ impl LinkSettings {
     pub fn client_config(&self) -> Result<ClientConfig, ConfigError> {
         let mut config = self.config.clone();
         config.flags = self.event_flags(self.records);
-        config.tls.client_cert = match (&self.tls_cert, &self.tls_key) {
-            (Some(cert_file), Some(key_file)) => {
-                Some(ClientCert { cert_file: cert_file.clone(), key_file: key_file.clone() })
-            }
-            (None, None) => None,
-            _ => {
-                return Err(ConfigError::option(
-                    "tls_cert",
-                    "needs tls_key too (they go together: give both or neither)",
-                ));
-            }
-        };
+        config.tls.client_cert =
+            ClientCert::from_pair(self.tls_cert.clone(), self.tls_key.clone(), ["tls_cert", "tls_key"])?;
         Ok(config)
     }
 }

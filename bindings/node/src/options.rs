@@ -110,17 +110,11 @@ impl TryFrom<ConnectOptions> for ClientConfig {
                 .map_err(|e| ConfigError::option("tls.pinSha256", e))?;
             core.danger_accept_invalid_certs = tls.danger_accept_invalid_certs.unwrap_or(false);
             core.server_name = tls.server_name;
-            core.client_cert = match (tls.client_cert_file, tls.client_key_file) {
-                (Some(cert), Some(key)) => Some(ClientCert { cert_file: cert.into(), key_file: key.into() }),
-                (None, None) => None,
-                _ => {
-                    return Err(ConfigError::option(
-                        "tls.clientCertFile",
-                        "clientCertFile and clientKeyFile go together",
-                    )
-                    .into());
-                }
-            };
+            core.client_cert = ClientCert::from_pair(
+                tls.client_cert_file.map(Into::into),
+                tls.client_key_file.map(Into::into),
+                ["tls.clientCertFile", "tls.clientKeyFile"],
+            )?;
         }
         if let Some(ws) = options.websocket {
             let core = &mut config.websocket;

@@ -38,13 +38,11 @@ impl LinkOptions {
         if let Some(pin) = &self.tls_pin {
             config.tls.pin_sha256 = Some(parse_fingerprint(pin).map_err(|e| ConfigError::option("tls_pin", e))?);
         }
-        match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => {
-                config.tls.client_cert = Some(ClientCert { cert_file: resolve(cert), key_file: resolve(key) })
-            }
-            (None, None) => {}
-            _ => return Err(ConfigError::option("tls_cert", "tls_cert and tls_key go together")),
-        }
+        config.tls.client_cert = ClientCert::from_pair(
+            self.tls_cert.as_ref().map(resolve),
+            self.tls_key.as_ref().map(resolve),
+            ["tls_cert", "tls_key"],
+        )?;
         Ok(config)
     }
 }

@@ -19,6 +19,8 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+use crate::error::ConfigError;
+
 /// How to trust the PBX's certificate, and what to present for mutual TLS.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TlsOptions {
@@ -52,6 +54,24 @@ impl fmt::Debug for TlsOptions {
 pub struct ClientCert {
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
+}
+
+impl ClientCert {
+    /// The certificate and key as a face takes them, two options (`names`, in that face's
+    /// spelling): both or neither; one alone is refused, naming the other.
+    pub fn from_pair(
+        cert_file: Option<PathBuf>,
+        key_file: Option<PathBuf>,
+        names: [&str; 2],
+    ) -> Result<Option<ClientCert>, ConfigError> {
+        let [cert, key] = names;
+        match (cert_file, key_file) {
+            (Some(cert_file), Some(key_file)) => Ok(Some(ClientCert { cert_file, key_file })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ConfigError::option(cert, format!("needs {key} too: give both or neither"))),
+            (None, Some(_)) => Err(ConfigError::option(key, format!("needs {cert} too: give both or neither"))),
+        }
+    }
 }
 
 /// Parses a SHA-256 fingerprint: 64 hex digits, colons and spaces allowed
@@ -250,6 +270,19 @@ impl ServerCertVerifier for PinVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_certificate_takes_both_files_or_neither() {
+        let names = ["tls_cert", "tls_key"];
+        let (cert, key) = (Some(PathBuf::from("c.pem")), Some(PathBuf::from("k.pem")));
+        let both = ClientCert::from_pair(cert.clone(), key.clone(), names).unwrap().unwrap();
+        assert_eq!((both.cert_file, both.key_file), (cert.clone().unwrap(), key.clone().unwrap()));
+        assert_eq!(ClientCert::from_pair(None, None, names), Ok(None));
+        let half = ClientCert::from_pair(cert, None, names).unwrap_err().to_string();
+        assert_eq!(half, "tls_cert: needs tls_key too: give both or neither");
+        let half = ClientCert::from_pair(None, key, names).unwrap_err().to_string();
+        assert_eq!(half, "tls_key: needs tls_cert too: give both or neither");
+    }
 
     #[test]
     fn fingerprints() {
