@@ -781,25 +781,47 @@ typedef struct devlink3_delta2 {
 } devlink3_delta2;
 
 /**
- * A SIPTrack event (`_SIPTrack` flag).
+ * A SIPTrack event (`_SIPTrack` flag, §6.5.1.3): a SIP dialog starting or ending on a
+ * trunk or phone.
  */
 typedef struct devlink3_siptrack {
+    /**
+     * The IP Office that sent the event, and its counter.
+     */
     struct devlink3_origin origin;
+    /**
+     * The event's text as the PBX sent it.
+     */
     struct devlink3_str raw;
     /**
-     * `START` or `END`.
+     * `START` or `END` of the SIP dialog.
+     *
+     * `SipEvent`: `START`, `END`; other words as sent.
      */
     struct devlink3_str event;
+    /**
+     * The endpoint id (`c0a82a1f000003eb`).
+     */
     struct devlink3_str epid;
+    /**
+     * The Delta2 end id (`17.1003.1`).
+     */
     struct devlink3_str end_id;
     /**
-     * `TRUNK` or `PHONE`.
+     * What kind of SIP endpoint: `TRUNK` or `PHONE`.
+     *
+     * `SipType`: `TRUNK`, `PHONE`; other words as sent.
      */
     struct devlink3_str sip_type;
     /**
-     * `IN` or `OUT`.
+     * `IN` (incoming) or `OUT` (outgoing).
+     *
+     * `SipDirection`: `IN`, `OUT`; other words as sent.
      */
     struct devlink3_str direction;
+    /**
+     * The SIP Call-ID.
+     */
     struct devlink3_str sip_call_id;
 } devlink3_siptrack;
 

@@ -14,9 +14,10 @@ use devlink3_core::client::{Event, LinkState, MissedReason, Origin};
 use devlink3_core::records::{Delta3, Detail};
 
 mod sections;
-use sections::{attempt_reject, call, call_lost, link_lost, party, target};
+use sections::{attempt_reject, call, call_lost, link_lost, party, siptrack, target};
 pub use sections::{
-    devlink3_attempt_reject, devlink3_call, devlink3_call_lost, devlink3_link_lost, devlink3_party, devlink3_target,
+    devlink3_attempt_reject, devlink3_call, devlink3_call_lost, devlink3_link_lost, devlink3_party, devlink3_siptrack,
+    devlink3_target,
 };
 
 /// A UTF-8 string view: `len` bytes at `ptr`, not NUL-terminated. `ptr` is never NULL
@@ -173,23 +174,6 @@ pub struct devlink3_delta2 {
     pub raw: devlink3_str,
 }
 
-/// A SIPTrack event (`_SIPTrack` flag).
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_siptrack {
-    pub origin: devlink3_origin,
-    pub raw: devlink3_str,
-    /// `START` or `END`.
-    pub event: devlink3_str,
-    pub epid: devlink3_str,
-    pub end_id: devlink3_str,
-    /// `TRUNK` or `PHONE`.
-    pub sip_type: devlink3_str,
-    /// `IN` or `OUT`.
-    pub direction: devlink3_str,
-    pub sip_call_id: devlink3_str,
-}
-
 /// A CMExtn event (`_CMExtn` flag): plain monitor text, or (when `extended`) the numbers
 /// `v`, `p1`, `p2` of an extension-state change.
 #[repr(C)]
@@ -306,18 +290,7 @@ impl Views {
                     raw: devlink3_str::of(record.raw()),
                 });
             }
-            Event::SipTrack { origin, record } => {
-                self.siptrack = Some(devlink3_siptrack {
-                    origin: (*origin).into(),
-                    raw: devlink3_str::of(&record.raw),
-                    event: devlink3_str::of(record.event.as_str()),
-                    epid: devlink3_str::of(&record.epid),
-                    end_id: devlink3_str::of(&record.end_id),
-                    sip_type: devlink3_str::of(record.sip_type.as_str()),
-                    direction: devlink3_str::of(record.direction.as_str()),
-                    sip_call_id: devlink3_str::of(&record.sip_call_id),
-                });
-            }
+            Event::SipTrack { origin, record } => self.siptrack = Some(siptrack((*origin).into(), record)),
             Event::CmExtn { origin, record } => {
                 self.cmextn = Some(devlink3_cmextn {
                     origin: (*origin).into(),

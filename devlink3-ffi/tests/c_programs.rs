@@ -545,9 +545,10 @@ fn extended_api_flow(mode: &str) {
         }
     }
 
+    // Operational comes before the event request is answered: inject once subscribed.
+    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     assert_eq!(sim.inject_delta3(DETAIL), 1);
     app.expect_line(&format!("DETAIL 42 Müller, René 0 1 {}", hex(DETAIL)));
-    assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");
     sim.inject_delta3(CALL_LOST);
     app.expect_line(&format!("CALLLOST c0a82a0300000413 16 {}", hex(CALL_LOST)));
     assert!(sim.wait_subscribed(1, WAIT), "the program subscribes");

@@ -11,19 +11,26 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use devlink3_proto::records::{
-    AttemptReject, Call, CallLost, Described, FieldKind, LinkLost, Party, PartyFlags, Target,
+    AttemptReject, Call, CallLost, Described, FieldKind, LinkLost, Party, PartyFlags, SipTrack, Target,
 };
 
 /// The C view of one section: a `#[repr(C)]` struct of `devlink3_str` strings, `bool`
 /// flags and `u32` numbers (codes and bit sets as their wire numbers), and the function
 /// filling it from the parsed section without copying text.
-fn c_view<T: Described>(out: &mut String, c_name: &str, fill: &str) {
+///
+/// An event's view (`event`) starts with where it came from and the record's text, then
+/// the fields; a section's view (nested in `devlink3_delta3`) is the fields alone.
+fn c_view<T: Described>(out: &mut String, c_name: &str, fill: &str, event: bool) {
     let rust = T::NAME;
     for line in T::DOC {
         writeln!(out, "///{line}").unwrap();
     }
     out.push_str("#[repr(C)]\n#[derive(Debug, Clone, Copy)]\n");
     writeln!(out, "pub struct {c_name} {{").unwrap();
+    if event {
+        out.push_str("    /// The IP Office that sent the event, and its counter.\n    pub origin: devlink3_origin,\n");
+        out.push_str("    /// The event's text as the PBX sent it.\n    pub raw: devlink3_str,\n");
+    }
     for field in T::FIELDS {
         for line in field.doc {
             writeln!(out, "    ///{line}").unwrap();
@@ -43,16 +50,28 @@ fn c_view<T: Described>(out: &mut String, c_name: &str, fill: &str) {
                 writeln!(out, "    ///\n    /// Bits: {}; others as sent.", bits.join(", ")).unwrap();
                 "u32"
             }
+            FieldKind::Word { name, words } => {
+                let words: Vec<String> = words.iter().map(|word| format!("`{word}`")).collect();
+                writeln!(out, "    ///\n    /// `{name}`: {}; other words as sent.", words.join(", ")).unwrap();
+                "devlink3_str"
+            }
         };
         writeln!(out, "    pub {}: {ty},", field.name).unwrap();
     }
     out.push_str("}\n\n");
-    writeln!(out, "pub(crate) fn {fill}(r: &{rust}<'_>) -> {c_name} {{").unwrap();
-    writeln!(out, "    {c_name} {{").unwrap();
+    if event {
+        writeln!(out, "pub(crate) fn {fill}(origin: devlink3_origin, r: &{rust}<'_>) -> {c_name} {{").unwrap();
+        writeln!(out, "    {c_name} {{").unwrap();
+        out.push_str("        origin,\n        raw: devlink3_str::of(&r.raw),\n");
+    } else {
+        writeln!(out, "pub(crate) fn {fill}(r: &{rust}<'_>) -> {c_name} {{").unwrap();
+        writeln!(out, "    {c_name} {{").unwrap();
+    }
     for field in T::FIELDS {
         let name = field.name;
         let value = match field.kind {
             FieldKind::Text | FieldKind::Quoted => format!("devlink3_str::of(&r.{name})"),
+            FieldKind::Word { .. } => format!("devlink3_str::of(r.{name}.as_str())"),
             FieldKind::Flag | FieldKind::Number => format!("r.{name}"),
             FieldKind::Code { .. } => format!("r.{name}.raw()"),
             FieldKind::Flags => format!("r.{name}.bits()"),
@@ -65,20 +84,22 @@ fn c_view<T: Described>(out: &mut String, c_name: &str, fill: &str) {
 /// `src/view/sections.rs`, from the section descriptions.
 fn view_sections() -> String {
     let mut out = String::from(
-        "//! C views of the Delta3 record sections.\n\
+        "//! C views of the record sections (Delta3's) and of the records described the same way\n\
+         //! (SIPTrack).\n\
          //!\n\
-         //! @generated from the section descriptions in `devlink3-proto` (`section!`, `record!`) by\n\
-         //! `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.\n\n\
-         use devlink3_core::records::{AttemptReject, Call, CallLost, LinkLost, Party, Target};\n\n\
-         use super::devlink3_str;\n",
+         //! @generated from the descriptions in `devlink3-proto` (`section!`, `record!`,\n\
+         //! `line_record!`) by `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.\n\n\
+         use devlink3_core::records::{AttemptReject, Call, CallLost, LinkLost, Party, SipTrack, Target};\n\n\
+         use super::{devlink3_origin, devlink3_str};\n",
     );
-    let sections: [fn(&mut String); 6] = [
-        |o| c_view::<Call>(o, "devlink3_call", "call"),
-        |o| c_view::<Party>(o, "devlink3_party", "party"),
-        |o| c_view::<Target>(o, "devlink3_target", "target"),
-        |o| c_view::<CallLost>(o, "devlink3_call_lost", "call_lost"),
-        |o| c_view::<LinkLost>(o, "devlink3_link_lost", "link_lost"),
-        |o| c_view::<AttemptReject>(o, "devlink3_attempt_reject", "attempt_reject"),
+    let sections: [fn(&mut String); 7] = [
+        |o| c_view::<Call>(o, "devlink3_call", "call", false),
+        |o| c_view::<Party>(o, "devlink3_party", "party", false),
+        |o| c_view::<Target>(o, "devlink3_target", "target", false),
+        |o| c_view::<CallLost>(o, "devlink3_call_lost", "call_lost", false),
+        |o| c_view::<LinkLost>(o, "devlink3_link_lost", "link_lost", false),
+        |o| c_view::<AttemptReject>(o, "devlink3_attempt_reject", "attempt_reject", false),
+        |o| c_view::<SipTrack>(o, "devlink3_siptrack", "siptrack", true),
     ];
     for section in sections {
         out.push('\n');

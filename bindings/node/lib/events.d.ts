@@ -294,14 +294,19 @@ export interface Party {
 }
 
 export interface SipTrackRecord {
+  /** `START` or `END` of the SIP dialog. */
   event: SipEvent | (string & {})
-  /** Endpoint id. */
+  /** The endpoint id (`c0a82a1f000003eb`). */
   epid: string
-  /** The Delta2 end id. */
+  /** The Delta2 end id (`17.1003.1`). */
   endId: string
+  /** What kind of SIP endpoint: `TRUNK` or `PHONE`. */
   sipType: SipType | (string & {})
+  /** `IN` (incoming) or `OUT` (outgoing). */
   direction: SipDirection | (string & {})
+  /** The SIP Call-ID. */
   sipCallId: string
+  /** The event's text as the PBX sent it. */
   raw: string
 }
 

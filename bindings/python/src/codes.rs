@@ -11,7 +11,7 @@ use std::fmt::Debug;
 use devlink3_core::client::MissedReason;
 use devlink3_core::records::{
     CalledType, CallingNameType, Cause, CliPresentation, Delta2Kind, Delta2State, EquipmentClass, ExtnState,
-    PartyFlags, PartyState, QueueState, SipDirection, SipEvent, SipType, Tone,
+    PartyFlags, PartyState, QueueState, SipDirection, SipEvent, SipType, Tone, Worded,
 };
 use devlink3_core::wire::ResultCode;
 use pyo3::prelude::*;
@@ -163,15 +163,20 @@ impl PyEnumType for PartyFlags {
 }
 to_py_as_member!(PartyFlags);
 
+/// The documented words of a word field, as the protocol crate describes them.
+fn described_words<W: Worded + From<&'static str>>() -> Vec<W> {
+    W::WORDS.iter().map(|&word| W::from(word)).collect()
+}
+
 /// Word-valued fields: `str` enums valued by the word as sent (`"START"`, `"TRUNK"`).
 macro_rules! word_codes {
-    ($($ty:ty => $name:literal: [$($variant:expr),*] as |$code:ident| $value:expr;)*) => {$(
+    ($($ty:ty => $name:literal: {$variants:expr} as |$code:ident| $value:expr;)*) => {$(
         impl PyEnumType for $ty {
             const NAME: &'static str = $name;
             const BASE: &'static str = "Word";
             slot!();
             fn named() -> Vec<(String, Self)> {
-                by_variant_name(vec![$($variant),*])
+                by_variant_name($variants)
             }
             fn label(&self) -> Option<&'static str> {
                 None
@@ -186,12 +191,12 @@ macro_rules! word_codes {
 }
 
 word_codes! {
-    SipEvent<'static> => "SipEvent": [SipEvent::Start, SipEvent::End] as |c| c.as_str();
-    SipType<'static> => "SipType": [SipType::Trunk, SipType::Phone] as |c| c.as_str();
-    SipDirection<'static> => "SipDirection": [SipDirection::In, SipDirection::Out] as |c| c.as_str();
-    Delta2Kind => "Delta2Kind": [Delta2Kind::Status, Delta2Kind::Deleted, Delta2Kind::EndsSwapped]
+    SipEvent<'static> => "SipEvent": {described_words()} as |c| c.as_str();
+    SipType<'static> => "SipType": {described_words()} as |c| c.as_str();
+    SipDirection<'static> => "SipDirection": {described_words()} as |c| c.as_str();
+    Delta2Kind => "Delta2Kind": {vec![Delta2Kind::Status, Delta2Kind::Deleted, Delta2Kind::EndsSwapped]}
         as |c| c.letter().to_string();
-    MissedReason => "MissedReason": [MissedReason::CounterGap, MissedReason::SlowConsumer] as |c| c.to_string();
+    MissedReason => "MissedReason": {vec![MissedReason::CounterGap, MissedReason::SlowConsumer]} as |c| c.to_string();
 }
 
 /// Adds every enum class to the module.

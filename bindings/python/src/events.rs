@@ -640,12 +640,21 @@ boxed_record!(
     SipTrack
 );
 
-py_record!(SipTrack with origin {
-    fields: [event, epid, end_id, sip_type, direction, sip_call_id, raw],
-    methods: [],
-    computed: [],
-    repr: &["event", "end_id", "sip_type", "direction", "sip_call_id"],
-});
+impl SipTrack {
+    const REPR: &'static [&'static str] = &["event", "end_id", "sip_type", "direction", "sip_call_id"];
+}
+
+/// The SIPTrack class's getters, from its description in the protocol crate
+/// (`siptrack_fields!`): one per field, then `raw`.
+macro_rules! py_line_record {
+    (line_record $(#[doc = $sdoc:literal])* pub struct $name:ident<'a> as $record:literal {
+        $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
+    }) => {
+        py_record!($name with origin { fields: [$($field,)* raw], methods: [], computed: [], repr: $name::REPR });
+    };
+}
+
+devlink3_core::siptrack_fields!(py_line_record);
 
 boxed_record!(
     /// A plain CMExtn event (`_CMExtn`): an extension's text message.

@@ -1,11 +1,12 @@
-//! C views of the Delta3 record sections.
+//! C views of the record sections (Delta3's) and of the records described the same way
+//! (SIPTrack).
 //!
-//! @generated from the section descriptions in `devlink3-proto` (`section!`, `record!`) by
-//! `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.
+//! @generated from the descriptions in `devlink3-proto` (`section!`, `record!`,
+//! `line_record!`) by `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.
 
-use devlink3_core::records::{AttemptReject, Call, CallLost, LinkLost, Party, Target};
+use devlink3_core::records::{AttemptReject, Call, CallLost, LinkLost, Party, SipTrack, Target};
 
-use super::devlink3_str;
+use super::{devlink3_origin, devlink3_str};
 
 /// The `<Call>` section of a Detail (§6.7.2, 18 fields).
 #[repr(C)]
@@ -320,5 +321,47 @@ pub(crate) fn attempt_reject(r: &AttemptReject<'_>) -> devlink3_attempt_reject {
         user: devlink3_str::of(&r.user),
         qualifier: devlink3_str::of(&r.qualifier),
         timestamp: r.timestamp,
+    }
+}
+
+/// A SIPTrack event (`_SIPTrack` flag, §6.5.1.3): a SIP dialog starting or ending on a
+/// trunk or phone.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct devlink3_siptrack {
+    /// The IP Office that sent the event, and its counter.
+    pub origin: devlink3_origin,
+    /// The event's text as the PBX sent it.
+    pub raw: devlink3_str,
+    /// `START` or `END` of the SIP dialog.
+    ///
+    /// `SipEvent`: `START`, `END`; other words as sent.
+    pub event: devlink3_str,
+    /// The endpoint id (`c0a82a1f000003eb`).
+    pub epid: devlink3_str,
+    /// The Delta2 end id (`17.1003.1`).
+    pub end_id: devlink3_str,
+    /// What kind of SIP endpoint: `TRUNK` or `PHONE`.
+    ///
+    /// `SipType`: `TRUNK`, `PHONE`; other words as sent.
+    pub sip_type: devlink3_str,
+    /// `IN` (incoming) or `OUT` (outgoing).
+    ///
+    /// `SipDirection`: `IN`, `OUT`; other words as sent.
+    pub direction: devlink3_str,
+    /// The SIP Call-ID.
+    pub sip_call_id: devlink3_str,
+}
+
+pub(crate) fn siptrack(origin: devlink3_origin, r: &SipTrack<'_>) -> devlink3_siptrack {
+    devlink3_siptrack {
+        origin,
+        raw: devlink3_str::of(&r.raw),
+        event: devlink3_str::of(r.event.as_str()),
+        epid: devlink3_str::of(&r.epid),
+        end_id: devlink3_str::of(&r.end_id),
+        sip_type: devlink3_str::of(r.sip_type.as_str()),
+        direction: devlink3_str::of(r.direction.as_str()),
+        sip_call_id: devlink3_str::of(&r.sip_call_id),
     }
 }

@@ -393,6 +393,9 @@ mod tests {
         fn flags(&mut self, _: &'static Field, _: crate::records::PartyFlags) {
             unreachable!("Delta2 has no flags field")
         }
+        fn word(&mut self, _: &'static Field, _: &str) {
+            unreachable!("Delta2 has no word field")
+        }
         fn maybe_number(&mut self, field: &'static Field, value: Option<u32>) {
             self.0.push((field.name, value.map(|v| v.to_string())));
         }

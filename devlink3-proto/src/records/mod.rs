@@ -35,7 +35,7 @@ pub use delta3::{
     LinkLost, Party, PartyFlags, PartyState, QueueState, Target, Tone, parse_delta3,
 };
 pub use owned::Delta3Record;
-pub use section::{Coded, Described, Field, FieldKind, FieldVisitor};
+pub use section::{Coded, Described, Field, FieldKind, FieldVisitor, Worded};
 pub use siptrack::{SipDirection, SipEvent, SipTrack, SipType, parse_siptrack};
 
 code_enum! {

@@ -60,6 +60,14 @@ pub enum FieldKind {
     },
     /// A bit set ([`PartyFlags`]).
     Flags,
+    /// A word of the enum `name` (`SipEvent`) whose documented words are `words`; any
+    /// other word is kept as sent.
+    Word {
+        /// The enum's name.
+        name: &'static str,
+        /// The documented words.
+        words: &'static [&'static str],
+    },
 }
 
 /// A section's fields as data, and its values in the same order.
@@ -86,6 +94,8 @@ pub trait FieldVisitor {
     fn code<C: Coded>(&mut self, field: &'static Field, value: C);
     /// A [`FieldKind::Flags`] field.
     fn flags(&mut self, field: &'static Field, value: PartyFlags);
+    /// A [`FieldKind::Word`] field, as sent.
+    fn word(&mut self, field: &'static Field, value: &str);
 
     /// A number field read on demand (Delta2), `None` when it holds no number. By
     /// default such a field is skipped.
@@ -122,6 +132,16 @@ pub trait Coded: Copy + Default + fmt::Debug + 'static {
     fn raw(self) -> u32;
     /// The specification's name for the value, `None` when it names none.
     fn name(self) -> Option<&'static str>;
+}
+
+/// The enums of word fields (SIPTrack's `START`/`END`...), as generic code needs them.
+pub trait Worded {
+    /// The enum's name (`SipEvent`).
+    const NAME: &'static str;
+    /// Every documented word, in the specification's order.
+    const WORDS: &'static [&'static str];
+    /// The word as the PBX writes it.
+    fn as_str(&self) -> &str;
 }
 
 /// A field value's part in the generated code: visiting, and detaching from the text.
@@ -214,6 +234,39 @@ impl<'a> SectionReader<'a> {
     }
 }
 
+/// Positional reader of a record that is one plain comma-separated line (SIPTrack): no
+/// quoting, and every described field must be there.
+pub(crate) struct LineReader<'a> {
+    record: &'static str,
+    fields: Fields<'a>,
+    expected: usize,
+    found: usize,
+}
+
+impl<'a> LineReader<'a> {
+    pub(crate) fn new(record: &'static str, line: &'a str, expected: usize) -> Self {
+        Self { record, fields: Fields::new(line), expected, found: 0 }
+    }
+
+    fn take(&mut self) -> Result<&'a str, RecordError> {
+        let field = self.fields.next().ok_or(RecordError::TooFewFields {
+            record: self.record,
+            expected: self.expected,
+            found: self.found,
+        })?;
+        self.found += 1;
+        Ok(field)
+    }
+
+    pub(crate) fn text(&mut self, _field: &'static str) -> Result<Cow<'a, str>, RecordError> {
+        self.take().map(Cow::Borrowed)
+    }
+
+    pub(crate) fn word<W: From<&'a str>>(&mut self, _field: &'static str) -> Result<W, RecordError> {
+        self.take().map(W::from)
+    }
+}
+
 /// Writes a section's fields comma-separated, quoting strings that would not read back.
 pub(crate) struct FieldWriter<'f, 'b> {
     f: &'f mut Formatter<'b>,
@@ -265,6 +318,11 @@ impl<'f, 'b> FieldWriter<'f, 'b> {
     pub(crate) fn flags(&mut self, value: &PartyFlags) -> fmt::Result {
         self.number(&value.bits())
     }
+
+    pub(crate) fn word<W: Worded>(&mut self, value: &W) -> fmt::Result {
+        self.sep()?;
+        self.f.write_str(value.as_str())
+    }
 }
 
 /// The [`FieldKind`] of a field's wire kind (`text`, `code`...) and type.
@@ -289,6 +347,12 @@ macro_rules! field_kind {
     };
     (flags, $ty:ty) => {
         $crate::records::FieldKind::Flags
+    };
+    (word, $ty:ty) => {
+        $crate::records::FieldKind::Word {
+            name: <$ty as $crate::records::Worded>::NAME,
+            words: <$ty as $crate::records::Worded>::WORDS,
+        }
     };
 }
 
@@ -341,7 +405,7 @@ macro_rules! section {
     };
 
     (@described $name:ident [$($sdoc:literal),*] { $( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $kind:ident($label:literal), )* }) => {
-        impl $crate::records::Described for $name<'_> {
+        impl<'a> $crate::records::Described for $name<'a> {
             const NAME: &'static str = stringify!($name);
             const DOC: &'static [&'static str] = &[$($sdoc),*];
             const FIELDS: &'static [$crate::records::Field] = &[
@@ -416,10 +480,64 @@ macro_rules! record {
     };
 }
 
+/// A record that is one plain comma-separated line, no tags (SIPTrack), defined by its
+/// fields (see [`section!`]): the fields, then `raw`. Every field must be present.
+macro_rules! line_record {
+    (
+        $(#[doc = $sdoc:literal])*
+        pub struct $name:ident<'a> as $record:literal {
+            $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
+        }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        pub struct $name<'a> {
+            $( $(#[doc = $doc])* pub $field: $ty, )*
+            /// The text this record was parsed from (without a trailing NUL).
+            #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
+            pub raw: Cow<'a, str>,
+        }
+
+        impl<'a> $name<'a> {
+            /// Parses the fields of `line`, keeping `raw` as the record's text.
+            pub(crate) fn parse_line(raw: &'a str, line: &'a str) -> Result<Self, RecordError> {
+                use $crate::records::Described;
+                let mut s = $crate::records::section::LineReader::new($record, line, Self::FIELDS.len());
+                Ok(Self { $( $field: s.$kind($label)?, )* raw: Cow::Borrowed(raw) })
+            }
+
+            /// The owned form, independent of the parsed text.
+            pub fn into_owned(self) -> $name<'static> {
+                use $crate::records::section::FieldValue;
+                $name { $( $field: self.$field.into_static(), )* raw: self.raw.into_static() }
+            }
+
+            /// Sets `raw` to the canonical text of the fields (for records built in code).
+            pub fn with_canonical_raw(mut self) -> Self {
+                self.raw = Cow::Owned(self.to_string());
+                self
+            }
+        }
+
+        impl Display for $name<'_> {
+            /// The record's text: the fields, comma-separated.
+            fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+                let mut w = $crate::records::section::FieldWriter::new(f);
+                $( w.$kind(&self.$field)?; )*
+                Ok(())
+            }
+        }
+
+        section!(@described $name [$($sdoc),*] { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::{AttemptReject, Call, CallLost, LinkLost, Party, Target};
+    use crate::records::{AttemptReject, Call, CallLost, LinkLost, Party, SipTrack, Target};
 
     /// Records each visited field as its wire text.
     #[derive(Default)]
@@ -446,6 +564,10 @@ mod tests {
             assert_eq!(field.kind, FieldKind::Flags);
             self.0.push((field.name, value.bits().to_string()));
         }
+        fn word(&mut self, field: &'static Field, value: &str) {
+            assert!(matches!(field.kind, FieldKind::Word { .. }), "{field:?}");
+            self.0.push((field.name, value.to_owned()));
+        }
     }
 
     /// A section text whose every field differs from the others: numbers 1, 2, ... and
@@ -456,7 +578,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, f)| match f.kind {
-                FieldKind::Text | FieldKind::Quoted => format!("s{i}"),
+                FieldKind::Text | FieldKind::Quoted | FieldKind::Word { .. } => format!("s{i}"),
                 FieldKind::Flag => "1".to_owned(),
                 _ => (i + 1).to_string(),
             })
@@ -480,6 +602,7 @@ mod tests {
         check(5, |t| CallLost::parse(t, t).unwrap().into_owned());
         check(6, |t| LinkLost::parse(t, t).unwrap().into_owned());
         check(5, |t| AttemptReject::parse(t, t).unwrap().into_owned());
+        check(6, |t| SipTrack::parse_line(t, t).unwrap().into_owned());
     }
 
     #[test]

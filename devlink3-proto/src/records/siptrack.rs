@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
-use super::{Fields, RecordError, own, strip_nul};
+use super::{RecordError, own, strip_nul};
 
 /// Defines an enum of the documented words of a field, with `Other` keeping any other word.
 macro_rules! word_enum {
@@ -51,6 +51,41 @@ macro_rules! word_enum {
         impl Display for $name<'_> {
             fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl<'a> From<&'a str> for $name<'a> {
+            fn from(word: &'a str) -> Self {
+                Self::parse(word)
+            }
+        }
+
+        impl Default for $name<'_> {
+            /// The first documented word.
+            fn default() -> Self {
+                Self::parse([$($word),*][0])
+            }
+        }
+
+        impl $crate::records::Worded for $name<'_> {
+            const NAME: &'static str = stringify!($name);
+            const WORDS: &'static [&'static str] = &[$($word),*];
+
+            fn as_str(&self) -> &str {
+                $name::as_str(self)
+            }
+        }
+
+        impl<'a> $crate::records::section::FieldValue for $name<'a> {
+            type Static = $name<'static>;
+
+            #[inline]
+            fn visit_as<V: $crate::records::FieldVisitor>(&self, field: &'static $crate::records::Field, visitor: &mut V) {
+                visitor.word(field, self.as_str());
+            }
+
+            fn into_static(self) -> $name<'static> {
+                self.into_owned()
             }
         }
 
@@ -109,90 +144,51 @@ word_enum! {
     }
 }
 
-/// A SIPTrack event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct SipTrack<'a> {
-    /// `$event`: START or END.
-    pub event: SipEvent<'a>,
-    /// `$epid`: the endpoint id (e.g. `c0a82a1f000003eb`).
-    pub epid: Cow<'a, str>,
-    /// `$end_id`: the Delta2 end id (e.g. `17.1003.1`).
-    pub end_id: Cow<'a, str>,
-    /// `$siptype`: TRUNK or PHONE.
-    pub sip_type: SipType<'a>,
-    /// `$direction`: IN or OUT.
-    pub direction: SipDirection<'a>,
-    /// `$sip_callid`: the SIP Call-ID.
-    pub sip_call_id: Cow<'a, str>,
-    /// The text this event was parsed from (without a trailing NUL).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
-    pub raw: Cow<'a, str>,
+/// The SIPTrack event, described once: `$m! { line_record ... }` with the fields one per
+/// line as `doc, pub name: Type = kind("label")`, in wire order.
+///
+/// This crate defines the type from it (`line_record!`); the Python binding its class's
+/// getters. Everything else reads the generated `Described` impl.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! siptrack_fields {
+    ($m:ident) => {
+        $m! { line_record
+            /// A SIPTrack event (`_SIPTrack` flag, §6.5.1.3): a SIP dialog starting or ending on a
+            /// trunk or phone.
+            pub struct SipTrack<'a> as "SIPTrack" {
+                /// `START` or `END` of the SIP dialog.
+                pub event: SipEvent<'a> = word("$event"),
+                /// The endpoint id (`c0a82a1f000003eb`).
+                pub epid: Cow<'a, str> = text("$epid"),
+                /// The Delta2 end id (`17.1003.1`).
+                pub end_id: Cow<'a, str> = text("$end_id"),
+                /// What kind of SIP endpoint: `TRUNK` or `PHONE`.
+                pub sip_type: SipType<'a> = word("$siptype"),
+                /// `IN` (incoming) or `OUT` (outgoing).
+                pub direction: SipDirection<'a> = word("$direction"),
+                /// The SIP Call-ID.
+                pub sip_call_id: Cow<'a, str> = text("$sip_callid"),
+            }
+        }
+    };
 }
+
+/// Defines the SIPTrack type from [`siptrack_fields!`].
+macro_rules! define_line_record {
+    (line_record $($description:tt)*) => {
+        line_record! { $($description)* }
+    };
+}
+
+siptrack_fields!(define_line_record);
 
 /// Parses a SIPTrack event. Fields beyond the sixth are ignored; fewer than six is an error.
-impl Default for SipTrack<'_> {
-    /// An empty `START` of a trunk, inbound.
-    fn default() -> Self {
-        SipTrack {
-            event: SipEvent::Start,
-            epid: Cow::Borrowed(""),
-            end_id: Cow::Borrowed(""),
-            sip_type: SipType::Trunk,
-            direction: SipDirection::In,
-            sip_call_id: Cow::Borrowed(""),
-            raw: Cow::Borrowed(""),
-        }
-    }
-}
-
 pub fn parse_siptrack(text: &str) -> Result<SipTrack<'_>, RecordError> {
     let raw = strip_nul(text);
     let body = raw.trim();
     if body.is_empty() {
         return Err(RecordError::Empty);
     }
-    let mut fields = Fields::new(body);
-    let mut found = 0;
-    let mut next = || {
-        let field = fields.next().ok_or(RecordError::TooFewFields { record: "SIPTrack", expected: 6, found })?;
-        found += 1;
-        Ok::<_, RecordError>(field)
-    };
-    Ok(SipTrack {
-        event: SipEvent::parse(next()?),
-        epid: Cow::Borrowed(next()?),
-        end_id: Cow::Borrowed(next()?),
-        sip_type: SipType::parse(next()?),
-        direction: SipDirection::parse(next()?),
-        sip_call_id: Cow::Borrowed(next()?),
-        raw: Cow::Borrowed(raw),
-    })
-}
-
-impl SipTrack<'_> {
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> SipTrack<'static> {
-        SipTrack {
-            event: self.event.into_owned(),
-            epid: own(self.epid),
-            end_id: own(self.end_id),
-            sip_type: self.sip_type.into_owned(),
-            direction: self.direction.into_owned(),
-            sip_call_id: own(self.sip_call_id),
-            raw: own(self.raw),
-        }
-    }
-}
-
-impl Display for SipTrack<'_> {
-    /// The event's text: the six fields, comma-separated.
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{},{},{},{},{},{}",
-            self.event, self.epid, self.end_id, self.sip_type, self.direction, self.sip_call_id
-        )
-    }
+    SipTrack::parse_line(raw, body)
 }

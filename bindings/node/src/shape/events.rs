@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use devlink3_core::client::{Event, LinkState, MissedReason, Origin, PbxInfo};
 use devlink3_core::records::{
     AttemptReject, CallLost, CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3, Delta3Record, Described, Detail, Field,
-    FieldVisitor, LinkLost, PartyFlags, SipTrack, parse_siptrack,
+    FieldKind, FieldVisitor, LinkLost, PartyFlags, SipTrack, parse_siptrack,
 };
 
 use super::{Coded, Sink, Words};
@@ -117,9 +117,6 @@ impl Shape {
 }
 
 const DELTA2_KIND: Words = Words { name: "Delta2Kind", words: &["S", "D", "A"], open: false };
-const SIP_EVENT: Words = Words { name: "SipEvent", words: &["START", "END"], open: true };
-const SIP_TYPE: Words = Words { name: "SipType", words: &["TRUNK", "PHONE"], open: true };
-const SIP_DIRECTION: Words = Words { name: "SipDirection", words: &["IN", "OUT"], open: true };
 const MISSED_REASON: Words = Words { name: "MissedReason", words: &["counter_gap", "slow_consumer"], open: false };
 
 /// Writes one event.
@@ -164,7 +161,7 @@ pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
                 MissedReason::SlowConsumer => "slow_consumer",
             };
             s.doc("`counter_gap`: the PBX did not send them; `slow_consumer`: the application took events more slowly than they came.");
-            s.word("reason", reason, &MISSED_REASON);
+            s.word("reason", reason, MISSED_REASON);
         }
     }
 }
@@ -280,6 +277,15 @@ impl<S: Sink> FieldVisitor for Fields<'_, S> {
         self.0.optional(name, value, S::code::<C>);
     }
 
+    /// A word, with the words its field documents (others may come too).
+    fn word(&mut self, field: &'static Field, value: &str) {
+        let name = self.name(field);
+        let FieldKind::Word { name: type_name, words } = field.kind else {
+            unreachable!("a word field is described as FieldKind::Word")
+        };
+        self.0.word(name, value, Words { name: type_name, words, open: true });
+    }
+
     /// The flags set by their document names; an undocumented bit as its number.
     fn flags(&mut self, field: &'static Field, value: PartyFlags) {
         let name = self.name(field);
@@ -310,7 +316,7 @@ fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
         Delta2Kind::Deleted => "D",
         Delta2Kind::EndsSwapped => "A",
     };
-    s.word("kind", kind, &DELTA2_KIND);
+    s.word("kind", kind, DELTA2_KIND);
     s.doc("Every field by position (`fields[0]` is field 1).");
     s.texts("fields", r.fields());
     s.doc("The record's text as the PBX sent it.");
@@ -324,15 +330,10 @@ fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
     s.texts("bTargets", r.b_targets());
 }
 
+/// SIPTrack: its fields as described, then its text.
 fn siptrack<S: Sink>(s: &mut S, r: &SipTrack) {
-    s.word("event", r.event.as_str(), &SIP_EVENT);
-    s.doc("Endpoint id.");
-    s.text("epid", &r.epid);
-    s.doc("The Delta2 end id.");
-    s.text("endId", &r.end_id);
-    s.word("sipType", r.sip_type.as_str(), &SIP_TYPE);
-    s.word("direction", r.direction.as_str(), &SIP_DIRECTION);
-    s.text("sipCallId", &r.sip_call_id);
+    section(s, r);
+    s.doc("The event's text as the PBX sent it.");
     s.text("raw", &r.raw);
 }
 

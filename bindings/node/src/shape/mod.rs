@@ -33,7 +33,7 @@ pub(crate) trait Sink: Sized {
     fn tag(&mut self, name: &'static str, value: &'static str);
     fn text(&mut self, name: &'static str, value: &str);
     /// A string from a known set of words.
-    fn word(&mut self, name: &'static str, value: &str, words: &'static Words);
+    fn word(&mut self, name: &'static str, value: &str, words: Words);
     fn number(&mut self, name: &'static str, value: u32);
     fn flag(&mut self, name: &'static str, value: bool);
     /// A coded field: its name in JS when the specification names the value, else the number.
@@ -54,7 +54,7 @@ pub(crate) trait Sink: Sized {
 }
 
 /// A set of words a string field takes; `open` when others may occur too.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Words {
     /// The TypeScript type's name.
     pub name: &'static str,

@@ -29,7 +29,7 @@ struct Schema {
     /// Nested object types, by interface name.
     interfaces: BTreeMap<&'static str, Vec<Value>>,
     codes: BTreeMap<&'static str, Vec<(u32, &'static str)>>,
-    words: BTreeMap<&'static str, &'static Words>,
+    words: BTreeMap<&'static str, Words>,
     /// Field lists being filled: the current shape's, then nested objects'.
     open: Vec<Vec<Value>>,
     /// The next field may be missing (`null`).
@@ -118,7 +118,7 @@ impl Sink for Schema {
         self.field(name, "text", json!({}));
     }
 
-    fn word(&mut self, name: &'static str, _: &str, words: &'static Words) {
+    fn word(&mut self, name: &'static str, _: &str, words: Words) {
         self.words.insert(words.name, words);
         self.field(name, "word", json!({ "type": words.name }));
     }

@@ -85,7 +85,7 @@ impl Sink for Tape {
         self.text.push_str(value);
     }
 
-    fn word(&mut self, name: &'static str, value: &str, _: &'static Words) {
+    fn word(&mut self, name: &'static str, value: &str, _: Words) {
         self.text(name, value);
     }
 
