@@ -15,7 +15,9 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations)]
 
-pub use devlink3_proto::{auth, delta2_status_fields, delta3_sections, files, records, siptrack_fields, wire};
+pub use devlink3_proto::{
+    auth, cmextn_fields, delta2_status_fields, delta3_sections, files, records, siptrack_fields, wire,
+};
 
 pub mod calls;
 pub mod client;

@@ -108,8 +108,9 @@ export interface CallLostRecord {
 }
 
 export interface CmExtnRecord {
+  /** The text before the first `:` (`Extn4001`); empty when the text has no such prefix. */
   extension: string
-  /** The text after `extension: `. */
+  /** The rest, after `": "` (`CALL LOST (CMCauseForceIdle)`), or the whole text. */
   message: string
   raw: string
   /** The cause named at the end of the message, if any. */
@@ -117,11 +118,14 @@ export interface CmExtnRecord {
 }
 
 export interface CmExtnStateRecord {
-  extension: string
   /** Event kind; 1 is a state change. */
   v: number
+  /** First parameter; for `v = 1` the new state. */
   p1: number
+  /** Second parameter; for `v = 1` the old state. */
   p2: number
+  /** The extension's name (`Extn865001`). */
+  extension: string
   /** For a state change (`v` = 1): `p1` as a state. */
   newState: ExtnState | number | null
   /** For a state change (`v` = 1): `p2` as a state. */

@@ -661,43 +661,64 @@ boxed_record!(
     CmExtn
 );
 
-py_record!(CmExtn with origin {
-    fields: [extension, message, raw],
-    methods: [cause],
-    computed: [],
-    repr: &["extension", "message"],
-});
-
 boxed_record!(
     /// An extended CMExtn event (`_CMExtn`): `v`, `p1`, `p2` for an extension; for `v == 1` a
     /// state change from `old_state` to `new_state`.
     CmExtnState
 );
 
-py_record!(CmExtnState with origin {
-    fields: [v, p1, p2, extension],
-    methods: [],
-    computed: ["new_state": "Optional[ExtnState]", "old_state": "Optional[ExtnState]", "raw": "str"],
-    repr: &["extension", "v", "p1", "p2", "new_state", "old_state"],
+impl CmExtn {
+    const REPR: &'static [&'static str] = &["extension", "message"];
 }
-    /// For a state change (`v == 1`), the new state; else `None`.
-    #[getter]
-    fn new_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.record.state_change().map(|(new, _)| new).to_py(py)
-    }
 
-    /// For a state change (`v == 1`), the old state; else `None`.
-    #[getter]
-    fn old_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.record.state_change().map(|(_, old)| old).to_py(py)
-    }
+impl CmExtnState {
+    const REPR: &'static [&'static str] = &["extension", "v", "p1", "p2", "new_state", "old_state"];
+}
 
-    /// The event as the PBX's monitor prints it.
-    #[getter]
-    fn raw(&self) -> String {
-        self.record.to_string()
-    }
-);
+/// The CMExtn classes' getters, from their descriptions in the protocol crate
+/// (`cmextn_fields!`): one per field, then what each adds.
+macro_rules! py_cmextn {
+    (cmextn $(#[doc = $sdoc:literal])* pub struct CmExtn<'a> with raw {
+        $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
+    }) => {
+        py_record!(CmExtn with origin {
+            fields: [$($field,)* raw],
+            methods: [cause],
+            computed: [],
+            repr: CmExtn::REPR,
+        });
+    };
+    (cmextn $(#[doc = $sdoc:literal])* pub struct CmExtnState<'a> {
+        $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
+    }) => {
+        py_record!(CmExtnState with origin {
+            fields: [$($field),*],
+            methods: [],
+            computed: ["new_state": "Optional[ExtnState]", "old_state": "Optional[ExtnState]", "raw": "str"],
+            repr: CmExtnState::REPR,
+        }
+            /// For a state change (`v == 1`), the new state; else `None`.
+            #[getter]
+            fn new_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.record.state_change().map(|(new, _)| new).to_py(py)
+            }
+
+            /// For a state change (`v == 1`), the old state; else `None`.
+            #[getter]
+            fn old_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.record.state_change().map(|(_, old)| old).to_py(py)
+            }
+
+            /// The event as the PBX's monitor prints it.
+            #[getter]
+            fn raw(&self) -> String {
+                self.record.to_string()
+            }
+        );
+    };
+}
+
+devlink3_core::cmextn_fields!(py_cmextn);
 
 /// A record that could not be parsed, or a tuple of a kind this library does not know:
 /// delivered with the reason rather than dropped.

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
-use super::{Cause, own, strip_nul};
+use super::{Cause, strip_nul};
 
 code_enum! {
     /// Extension state in an extended CMExtn event (`p1` new, `p2` old).
@@ -20,19 +20,51 @@ code_enum! {
     }
 }
 
-/// A plain CMExtn event: `<extension>: <message>`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct CmExtn<'a> {
-    /// The text before the first `:` (`Extn4001`); empty when the text has no such prefix.
-    pub extension: Cow<'a, str>,
-    /// The rest, after `": "` (`CALL LOST (CMCauseForceIdle)`), or the whole text.
-    pub message: Cow<'a, str>,
-    /// The text this event was parsed from (without a trailing NUL).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
-    pub raw: Cow<'a, str>,
+/// The CMExtn events, described once: `$m! { cmextn ... }` for each form, the fields one
+/// per line as `doc, pub name: Type = kind("label")`.
+///
+/// This crate defines the types from it (`described_record!`: the parsers and the monitor's
+/// text are written below); the Python binding their classes' getters. Everything else
+/// reads the generated `Described` impls.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! cmextn_fields {
+    ($m:ident) => {
+        $m! { cmextn
+            /// A plain CMExtn event (`_CMExtn` flag, §6.5.1.4): an extension's monitor text,
+            /// `<extension>: <message>`.
+            pub struct CmExtn<'a> with raw {
+                /// The text before the first `:` (`Extn4001`); empty when the text has no such prefix.
+                pub extension: Cow<'a, str> = text("extension"),
+                /// The rest, after `": "` (`CALL LOST (CMCauseForceIdle)`), or the whole text.
+                pub message: Cow<'a, str> = text("message"),
+            }
+        }
+        $m! { cmextn
+            /// An extended CMExtn event (`_CMExtn` flag, §6.5.1.5): `v`, `p1`, `p2` for an
+            /// extension; `v = 1` is a state change from `p2` to `p1`.
+            pub struct CmExtnState<'a> {
+                /// Event kind; 1 is a state change.
+                pub v: u32 = number("v"),
+                /// First parameter; for `v = 1` the new state.
+                pub p1: u32 = number("p1"),
+                /// Second parameter; for `v = 1` the old state.
+                pub p2: u32 = number("p2"),
+                /// The extension's name (`Extn865001`).
+                pub extension: Cow<'a, str> = text("extension name"),
+            }
+        }
+    };
 }
+
+/// Defines the CMExtn types from [`cmextn_fields!`].
+macro_rules! define_cmextn {
+    (cmextn $($description:tt)*) => {
+        described_record! { $($description)* }
+    };
+}
+
+cmextn_fields!(define_cmextn);
 
 /// Splits a plain CMExtn text into extension and message. Never fails.
 ///
@@ -54,11 +86,6 @@ impl CmExtn<'_> {
         let (_, name) = self.message.trim_end().strip_suffix(')')?.rsplit_once('(')?;
         Cause::from_name(name.trim())
     }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> CmExtn<'static> {
-        CmExtn { extension: own(self.extension), message: own(self.message), raw: own(self.raw) }
-    }
 }
 
 impl Display for CmExtn<'_> {
@@ -72,21 +99,6 @@ impl Display for CmExtn<'_> {
     }
 }
 
-/// An extended CMExtn event: `v`, `p1`, `p2` and an extension name.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct CmExtnState<'a> {
-    /// Event kind; 1 is a state change.
-    pub v: u32,
-    /// First parameter; for `v = 1` the new state.
-    pub p1: u32,
-    /// Second parameter; for `v = 1` the old state.
-    pub p2: u32,
-    /// The extension's name (`Extn865001`).
-    pub extension: Cow<'a, str>,
-}
-
 impl<'a> CmExtnState<'a> {
     /// An event from its parts (a trailing NUL on the name is dropped).
     pub fn new(v: u32, p1: u32, p2: u32, extension: &'a str) -> Self {
@@ -96,11 +108,6 @@ impl<'a> CmExtnState<'a> {
     /// For a state change (`v = 1`): the new and the old state.
     pub fn state_change(&self) -> Option<(ExtnState, ExtnState)> {
         (self.v == 1).then(|| (ExtnState::from_raw(self.p1), ExtnState::from_raw(self.p2)))
-    }
-
-    /// The owned form, independent of the parsed text.
-    pub fn into_owned(self) -> CmExtnState<'static> {
-        CmExtnState { v: self.v, p1: self.p1, p2: self.p2, extension: own(self.extension) }
     }
 }
 

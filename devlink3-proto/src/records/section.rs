@@ -534,6 +534,41 @@ macro_rules! line_record {
     };
 }
 
+/// A record whose text is not a line of positional fields (CMExtn's), defined by its fields
+/// (see [`section!`]): the struct, `into_owned` and the description; its parser and writer
+/// are written beside it. `with raw` adds the `raw` text after the fields.
+macro_rules! described_record {
+    (
+        $(#[doc = $sdoc:literal])*
+        pub struct $name:ident<'a> $(with $raw:ident)? {
+            $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
+        }
+    ) => {
+        $(#[doc = $sdoc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        pub struct $name<'a> {
+            $( $(#[doc = $doc])* pub $field: $ty, )*
+            $(
+                /// The text this event was parsed from (without a trailing NUL).
+                #[cfg_attr(feature = "serde", serde(skip_serializing_if = "crate::records::omit_raw"))]
+                pub $raw: Cow<'a, str>,
+            )?
+        }
+
+        impl $name<'_> {
+            /// The owned form, independent of the parsed text.
+            pub fn into_owned(self) -> $name<'static> {
+                use $crate::records::section::FieldValue;
+                $name { $( $field: self.$field.into_static(), )* $( $raw: self.$raw.into_static(), )? }
+            }
+        }
+
+        section!(@described $name [$($sdoc),*] { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

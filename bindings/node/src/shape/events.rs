@@ -337,21 +337,17 @@ fn siptrack<S: Sink>(s: &mut S, r: &SipTrack) {
     s.text("raw", &r.raw);
 }
 
+/// A plain CMExtn event: its fields as described, its text, and the cause its message names.
 fn cmextn<S: Sink>(s: &mut S, r: &CmExtn) {
-    s.text("extension", &r.extension);
-    s.doc("The text after `extension: `.");
-    s.text("message", &r.message);
+    section(s, r);
     s.text("raw", &r.raw);
     s.doc("The cause named at the end of the message, if any.");
     s.optional("cause", r.cause(), S::code);
 }
 
+/// An extended CMExtn event: its fields as described, then a state change's states.
 fn cmextn_state<S: Sink>(s: &mut S, r: &CmExtnState) {
-    s.text("extension", &r.extension);
-    s.doc("Event kind; 1 is a state change.");
-    s.number("v", r.v);
-    s.number("p1", r.p1);
-    s.number("p2", r.p2);
+    section(s, r);
     let change = r.state_change();
     s.doc("For a state change (`v` = 1): `p1` as a state.");
     s.optional("newState", change.map(|(new, _)| new), S::code);
