@@ -37,5 +37,8 @@ test('an iterator over a link the PBX rejects for good throws the error', async 
   })()
   await lockOutAndDrop(sim)
   await assert.rejects(consumer, { name: 'DevLink3Error', code: 'AUTHENTICATION_FAILED' })
-  assert.deepEqual(states, ['no_response', 'connecting', 'rejected'])
+  // The first 'operational' reaches the iterator only when it starts before that state is
+  // emitted: a race of the test's, not part of what is checked.
+  const afterDrop = states[0] === 'operational' ? states.slice(1) : states
+  assert.deepEqual(afterDrop, ['no_response', 'connecting', 'rejected'])
 })
