@@ -26,11 +26,17 @@ use crate::subscription::Subscription;
 /// lock (`push_all`), and a consumer takes what is there in one go (`pop_batch`), so the
 /// cost of handing over is paid per batch, not per event; the consumer is woken only when
 /// it waits. The capacity is in events: a full queue drops its oldest to make room.
+///
+/// Before that, the session task waits a little for room (`wait_for_room`): a consumer
+/// that is only briefly behind (descheduled, a burst) slows the reading of the socket, and
+/// so, through TCP, the sender, instead of losing events.
 #[derive(Debug)]
 pub(crate) struct EventQueue {
     inner: Mutex<Inner>,
     /// Signalled when events arrive for a waiting consumer, and on close.
     arrived: Condvar,
+    /// Signalled when a consumer has made room for a session task waiting for it.
+    room: tokio::sync::Notify,
     capacity: usize,
     closed: AtomicBool,
 }
@@ -44,6 +50,11 @@ struct Inner {
     displaced: VecDeque<Event>,
     /// Consumers waiting on `arrived` (a link may be pulled from several threads).
     waiters: usize,
+    /// The session task waits on `room`.
+    producer_waiting: bool,
+    /// The session task waited its longest and the consumer did not catch up: until it
+    /// does (the queue half empty), a full queue drops at once rather than stall again.
+    gave_up_waiting: bool,
 }
 
 impl Inner {
@@ -83,8 +94,50 @@ impl EventQueue {
         EventQueue {
             inner: Mutex::default(),
             arrived: Condvar::new(),
+            room: tokio::sync::Notify::new(),
             capacity: capacity.max(1),
             closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Waits, up to `limit`, until the queue is less than three quarters full, so that the
+    /// next read's events fit. Returns at once while the consumer keeps up, and after one
+    /// wait in vain until it has caught up (half empty): a stuck consumer costs the oldest
+    /// events, never a stalled socket.
+    pub(crate) async fn wait_for_room(&self, limit: Duration) {
+        let high_water = self.capacity - self.capacity / 4;
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.room.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so a wake-up in between is not missed.
+            notified.as_mut().enable();
+            {
+                let mut inner = lock(&self.inner);
+                if inner.events.len() < high_water || inner.gave_up_waiting || self.is_closed() {
+                    inner.producer_waiting = false;
+                    return;
+                }
+                inner.producer_waiting = true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let mut inner = lock(&self.inner);
+                inner.producer_waiting = false;
+                inner.gave_up_waiting = true;
+                return;
+            }
+        }
+    }
+
+    /// After a consumer took events: wakes the session task waiting for room once the
+    /// queue is half empty, and ends a wait given up.
+    fn made_room(&self, inner: &mut Inner) {
+        if inner.events.len() > self.capacity / 2 {
+            return;
+        }
+        inner.gave_up_waiting = false;
+        if std::mem::take(&mut inner.producer_waiting) {
+            self.room.notify_one();
         }
     }
 
@@ -121,7 +174,9 @@ impl EventQueue {
     /// `None` on timeout or once the queue is closed.
     pub(crate) fn pop(&self, timeout: Option<Duration>) -> Option<Event> {
         let mut inner = self.wait_for_events(timeout)?;
-        inner.pop()
+        let event = inner.pop();
+        self.made_room(&mut inner);
+        event
     }
 
     /// Moves up to `max` events into `out`, waiting up to `timeout` (forever when `None`)
@@ -136,6 +191,7 @@ impl EventQueue {
             }
             taken += 1;
         }
+        self.made_room(&mut inner);
         taken
     }
 
@@ -170,6 +226,7 @@ impl EventQueue {
         inner.push(Event::LinkState(LinkState::Closed), self.capacity);
         drop(inner);
         self.arrived.notify_all();
+        self.room.notify_one();
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -488,6 +545,74 @@ mod tests {
         let mut got = [patient.join().unwrap(), waiters.join().unwrap()];
         got.sort();
         assert_eq!(got, [Some(1), Some(2)]);
+    }
+
+    /// Runs `future` on a runtime of its own, as the session task runs.
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(future)
+    }
+
+    #[test]
+    fn the_session_waits_for_a_consumer_catching_up_instead_of_dropping() {
+        let queue = Arc::new(EventQueue::new(8));
+        // Room: no wait at all.
+        queue.push_all(&mut (1..=5).map(unparsed).collect());
+        block_on(queue.wait_for_room(Duration::from_secs(60)));
+        // Three quarters full: the wait ends when a consumer has taken the queue to half.
+        queue.push(unparsed(6));
+        let consumer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20));
+                let mut out = Vec::new();
+                queue.pop_batch(&mut out, 2, None);
+                out.len()
+            })
+        };
+        block_on(queue.wait_for_room(Duration::from_secs(60)));
+        assert_eq!(consumer.join().unwrap(), 2);
+        let mut out = Vec::new();
+        queue.pop_batch(&mut out, 100, Some(Duration::ZERO));
+        assert_eq!(out.iter().map(counter).collect::<Vec<_>>(), [3, 4, 5, 6].map(Some), "nothing dropped");
+    }
+
+    #[test]
+    fn a_stuck_consumer_costs_one_wait_then_the_oldest_events() {
+        let queue = EventQueue::new(8);
+        queue.push_all(&mut (1..=8).map(unparsed).collect());
+        let started = Instant::now();
+        block_on(queue.wait_for_room(Duration::from_millis(30)));
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        // Given up: no second wait while the consumer has not caught up; the oldest go.
+        let started = Instant::now();
+        block_on(queue.wait_for_room(Duration::from_secs(60)));
+        assert!(started.elapsed() < Duration::from_secs(30));
+        queue.push(unparsed(9));
+        assert!(matches!(queue.pop(None), Some(Event::Missed { count: 1, .. })));
+        // Caught up (half empty): the next full queue is waited for again.
+        let mut out = Vec::new();
+        queue.pop_batch(&mut out, 4, None);
+        queue.push_all(&mut (10..=13).map(unparsed).collect());
+        let started = Instant::now();
+        block_on(queue.wait_for_room(Duration::from_millis(30)));
+        assert!(started.elapsed() >= Duration::from_millis(30));
+    }
+
+    #[test]
+    fn close_ends_a_wait_for_room() {
+        let queue = Arc::new(EventQueue::new(4));
+        queue.push_all(&mut (1..=4).map(unparsed).collect());
+        let closer = {
+            let queue = queue.clone();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20));
+                queue.close();
+            })
+        };
+        let started = Instant::now();
+        block_on(queue.wait_for_room(Duration::from_secs(60)));
+        assert!(started.elapsed() < Duration::from_secs(30));
+        closer.join().unwrap();
     }
 
     #[test]

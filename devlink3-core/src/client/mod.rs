@@ -73,7 +73,8 @@ pub struct ClientConfig {
     /// For `ws://` and `wss://` targets.
     pub websocket: WebSocketOptions,
     /// Events buffered for a slow consumer before the oldest are dropped (and reported);
-    /// 1 to [`MAX_QUEUE_CAPACITY`].
+    /// 1 to [`MAX_QUEUE_CAPACITY`]. A queue three quarters full first holds up reading the
+    /// socket, for at most 250 ms, so that a consumer only briefly behind loses nothing.
     pub queue_capacity: usize,
     /// How often to send a Test packet.
     pub keepalive_interval: Duration,

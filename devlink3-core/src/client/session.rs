@@ -24,6 +24,9 @@ use crate::wire::{
 
 /// How much to read from the socket at a time.
 const READ_CHUNK: usize = 64 * 1024;
+/// How long a full queue may hold up reading the socket: far below the keepalive, long
+/// enough for a consumer descheduled for a moment or working through a burst.
+const ROOM_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 /// Sent in Test packets; echoed back by the PBX.
 const TEST_PAYLOAD: &[u8] = b"devlink3";
 
@@ -440,6 +443,10 @@ async fn stream_events(
         if let Some(outcome) = failure {
             break outcome;
         }
+
+        // A consumer briefly behind slows our reading (and, through TCP, the PBX) rather
+        // than lose events; one stuck for longer loses the oldest instead.
+        shared.queue.wait_for_room(ROOM_WAIT).await;
 
         tokio::select! {
             read = link.stream.read(link.deframer.spare(READ_CHUNK)) => match read {
