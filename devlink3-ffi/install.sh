@@ -18,7 +18,7 @@ if [ -z "$LIB_DIR" ]; then
     # The dist profile: release code, stripped (what ships).
     # One crate type per build: beside the rlib, rustc skips link-time optimisation.
     for crate_type in cdylib staticlib; do
-        cargo rustc --profile dist -p devlink3-ffi --lib --crate-type "$crate_type" --manifest-path "$ROOT/Cargo.toml"
+        cargo rustc --profile dist -p devlink3-ffi --lib --features mimalloc --crate-type "$crate_type" --manifest-path "$ROOT/Cargo.toml"
     done
     LIB_DIR=${CARGO_TARGET_DIR:-$ROOT/target}/dist
 fi

@@ -1,7 +1,8 @@
 //! Events into a C callback through the extended API, and into a Rust handler through the
 //! core, side by side in one run.
 //!
-//! `cargo bench -p devlink3-ffi --bench callback [-- --events N --queue N]`
+//! `cargo bench -p devlink3-ffi --features mimalloc --bench callback [-- --events N --queue N]`
+//! (the allocator of the shipped library)
 //!
 //! The simulator (in this process) blasts N answered-call Detail events over loopback; each
 //! consumer reads two fields of every record (the call id and party A's number) and counts

@@ -12,6 +12,11 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+/// Events are allocated on the runtime thread and freed on another: see Cargo.toml.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod calls;
 mod error;

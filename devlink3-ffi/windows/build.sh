@@ -63,7 +63,7 @@ fi
 # rustc skips link-time optimisation, and the x64 DLL weighs 3.1 MiB instead of 1.8.
 for target in i686-pc-windows-gnu x86_64-pc-windows-gnu; do
     cargo rustc --manifest-path "$ROOT/Cargo.toml" --locked -p devlink3-ffi --lib --crate-type cdylib \
-        --profile "$PROFILE" --target "$target"
+        --features mimalloc --profile "$PROFILE" --target "$target"
 done
 
 # The names the .def promises, without the stdcall @N.
