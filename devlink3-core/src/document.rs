@@ -77,8 +77,9 @@ fn optional_raw(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::MissedReason;
     use crate::event::Origin;
-    use crate::records::{Delta3Record, parse_delta2};
+    use crate::records::{Delta2, Delta2Kind, Delta3Record, Worded, parse_delta2};
 
     fn has_raw(value: &Value) -> bool {
         match value {
@@ -103,5 +104,21 @@ mod tests {
             // Plain serialization, after a document without raw, still has it.
             assert!(has_raw(&serde_json::to_value(event).unwrap()), "{event:?}");
         }
+    }
+
+    /// The words the bindings take from `Worded` are the document's.
+    #[test]
+    fn described_words_are_the_documents() {
+        for reason in MissedReason::ALL {
+            let missed = document(&Event::Missed { count: 1, reason }, false);
+            assert_eq!(missed["reason"], reason.as_str());
+        }
+        assert_eq!(MissedReason::WORDS, MissedReason::ALL.map(MissedReason::as_str));
+        for kind in Delta2Kind::ALL {
+            let record = serde_json::to_value(Delta2::build(kind, &["1", "2", "3"])).unwrap();
+            assert_eq!(record["kind"], kind.as_str());
+            assert_eq!(kind.as_str(), kind.letter().to_string());
+        }
+        assert_eq!(Delta2Kind::WORDS, Delta2Kind::ALL.map(Delta2Kind::as_str));
     }
 }

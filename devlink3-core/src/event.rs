@@ -96,7 +96,30 @@ pub enum MissedReason {
     SlowConsumer,
 }
 
+impl MissedReason {
+    /// Every reason, in the document's order.
+    pub const ALL: [Self; 2] = [Self::CounterGap, Self::SlowConsumer];
+
+    /// The reason as the event document writes it: `counter_gap`, `slow_consumer`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MissedReason::CounterGap => "counter_gap",
+            MissedReason::SlowConsumer => "slow_consumer",
+        }
+    }
+}
+
+impl crate::records::Worded for MissedReason {
+    const NAME: &'static str = "MissedReason";
+    const WORDS: &'static [&'static str] = &[Self::CounterGap.as_str(), Self::SlowConsumer.as_str()];
+
+    fn as_str(&self) -> &str {
+        MissedReason::as_str(*self)
+    }
+}
+
 impl fmt::Display for MissedReason {
+    /// In words, for messages (`counter gap`); the document's spelling is [`Self::as_str`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             MissedReason::CounterGap => "counter gap",

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use devlink3_core::calls::Tracked;
-use devlink3_core::client::Event;
+use devlink3_core::client::{Event, MissedReason};
 use devlink3_core::document::Documented;
 use devlink3_core::records::Delta3;
 use serde_json::json;
@@ -154,7 +154,7 @@ impl SiteBuffer {
             let count = inner.dropped;
             let mut notice = Outgoing::notice(
                 &self.site,
-                json!({"type": "missed", "count": count, "reason": "slow_consumer", "source": "relay_buffer"}),
+                json!({"type": "missed", "count": count, "reason": MissedReason::SlowConsumer.as_str(), "source": "relay_buffer"}),
             );
             // Its id names the count: a retry that carries a larger count is a new message
             // (an over-report if the first was stored after all, never an under-report).
@@ -211,7 +211,7 @@ fn resume_notice(site: &str, last: &(String, u32), first: &(String, u32)) -> Opt
     Some(Outgoing::notice(
         site,
         json!({
-            "type": "missed", "count": count, "reason": "counter_gap", "source": "relay_restart",
+            "type": "missed", "count": count, "reason": MissedReason::CounterGap.as_str(), "source": "relay_restart",
             "last": {"pbx_ip": last_pbx, "counter": last_counter},
             "first": {"pbx_ip": pbx, "counter": counter},
         }),

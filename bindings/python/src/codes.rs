@@ -194,9 +194,8 @@ word_codes! {
     SipEvent<'static> => "SipEvent": {described_words()} as |c| c.as_str();
     SipType<'static> => "SipType": {described_words()} as |c| c.as_str();
     SipDirection<'static> => "SipDirection": {described_words()} as |c| c.as_str();
-    Delta2Kind => "Delta2Kind": {vec![Delta2Kind::Status, Delta2Kind::Deleted, Delta2Kind::EndsSwapped]}
-        as |c| c.letter().to_string();
-    MissedReason => "MissedReason": {vec![MissedReason::CounterGap, MissedReason::SlowConsumer]} as |c| c.to_string();
+    Delta2Kind => "Delta2Kind": {Delta2Kind::ALL.to_vec()} as |c| c.as_str();
+    MissedReason => "MissedReason": {MissedReason::ALL.to_vec()} as |c| c.as_str();
 }
 
 /// Adds every enum class to the module.

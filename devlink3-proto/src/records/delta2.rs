@@ -40,12 +40,24 @@ pub enum Delta2Kind {
 }
 
 impl Delta2Kind {
+    /// Every kind, in the documentation's order.
+    pub const ALL: [Self; 3] = [Self::Status, Self::Deleted, Self::EndsSwapped];
+
     /// The record letter: `S`, `D` or `A`.
     pub const fn letter(self) -> char {
         match self {
             Self::Status => 'S',
             Self::Deleted => 'D',
             Self::EndsSwapped => 'A',
+        }
+    }
+
+    /// The record letter as the event document writes it: `"S"`, `"D"` or `"A"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "S",
+            Self::Deleted => "D",
+            Self::EndsSwapped => "A",
         }
     }
 
@@ -103,6 +115,15 @@ fn locate(text: &str) -> Result<(Delta2Kind, (usize, usize)), RecordError> {
     };
     let fields = chars.as_str().trim_start_matches(' ');
     Ok((kind, (end - fields.len(), end)))
+}
+
+impl super::Worded for Delta2Kind {
+    const NAME: &'static str = "Delta2Kind";
+    const WORDS: &'static [&'static str] = &[Self::Status.as_str(), Self::Deleted.as_str(), Self::EndsSwapped.as_str()];
+
+    fn as_str(&self) -> &str {
+        Delta2Kind::as_str(*self)
+    }
 }
 
 impl Default for Delta2<'static> {
@@ -336,7 +357,7 @@ impl serde::Serialize for Delta2<'_> {
         use serde::ser::SerializeStruct;
         let omit_raw = super::omit_raw(self.raw());
         let mut record = serializer.serialize_struct("Delta2", 2 + usize::from(!omit_raw))?;
-        record.serialize_field("kind", &self.kind().letter().to_string())?;
+        record.serialize_field("kind", self.kind().as_str())?;
         record.serialize_field("fields", &self.fields().collect::<Vec<&str>>())?;
         if omit_raw {
             record.skip_field("raw")?;

@@ -116,8 +116,8 @@ impl Shape {
     }
 }
 
-const DELTA2_KIND: Words = Words { name: "Delta2Kind", words: &["S", "D", "A"], open: false };
-const MISSED_REASON: Words = Words { name: "MissedReason", words: &["counter_gap", "slow_consumer"], open: false };
+const DELTA2_KIND: Words = Words::closed::<Delta2Kind>();
+const MISSED_REASON: Words = Words::closed::<MissedReason>();
 
 /// Writes one event.
 pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
@@ -156,12 +156,8 @@ pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
             begin(s, Shape::Missed);
             s.doc("Events that never reached the application.");
             s.number("count", u32::try_from(*count).unwrap_or(u32::MAX));
-            let reason = match reason {
-                MissedReason::CounterGap => "counter_gap",
-                MissedReason::SlowConsumer => "slow_consumer",
-            };
             s.doc("`counter_gap`: the PBX did not send them; `slow_consumer`: the application took events more slowly than they came.");
-            s.word("reason", reason, MISSED_REASON);
+            s.word("reason", reason.as_str(), MISSED_REASON);
         }
     }
 }
@@ -311,12 +307,7 @@ fn intern(text: String) -> &'static str {
 /// the call ids and the named S fields from their description (empty or 0 on D and A
 /// records; `null` when a number field does not hold a number), and `bList` split.
 fn delta2<S: Sink>(s: &mut S, r: &Delta2) {
-    let kind = match r.kind() {
-        Delta2Kind::Status => "S",
-        Delta2Kind::Deleted => "D",
-        Delta2Kind::EndsSwapped => "A",
-    };
-    s.word("kind", kind, DELTA2_KIND);
+    s.word("kind", r.kind().as_str(), DELTA2_KIND);
     s.doc("Every field by position (`fields[0]` is field 1).");
     s.texts("fields", r.fields());
     s.doc("The record's text as the PBX sent it.");

@@ -18,7 +18,7 @@ pub(crate) mod events;
 pub(crate) mod schema;
 pub(crate) mod tape;
 
-pub(crate) use devlink3_core::records::Coded;
+pub(crate) use devlink3_core::records::{Coded, Worded};
 
 /// Receives an event's fields, in order. Names are the JS property names.
 pub(crate) trait Sink: Sized {
@@ -60,6 +60,13 @@ pub(crate) struct Words {
     pub name: &'static str,
     pub words: &'static [&'static str],
     pub open: bool,
+}
+
+impl Words {
+    /// The words of a closed set, as the core describes them.
+    pub(crate) const fn closed<W: Worded>() -> Self {
+        Words { name: W::NAME, words: W::WORDS, open: false }
+    }
 }
 
 /// `end_id` -> `endId`, `party_a` -> `partyA`.

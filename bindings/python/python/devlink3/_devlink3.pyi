@@ -243,8 +243,8 @@ class Delta2Kind(Word):
     ENDS_SWAPPED = 'A'
 
 class MissedReason(Word):
-    COUNTER_GAP = 'counter gap'
-    SLOW_CONSUMER = 'slow consumer'
+    COUNTER_GAP = 'counter_gap'
+    SLOW_CONSUMER = 'slow_consumer'
 
 # Events. All are immutable, with a readable repr; to_dict() is the event's document, the JSON
 # object devlink3 tail prints (record text as "raw" with raw=True; schema/devlink3-event.schema.json).
