@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
-use super::{Cause, RecordError, excerpt, find_byte, own, strip_nul};
+use super::{Cause, RecordError, excerpt, find_byte, own, strip_nul, trim};
 
 code_enum! {
     /// Party "State" (§6.7.3): the primary (Q931) call state of a call end.
@@ -564,7 +564,7 @@ delta3_sections!(define_section);
 /// not allocate.
 pub fn parse_delta3(text: &str) -> Result<Delta3<'_>, RecordError> {
     let raw = strip_nul(text);
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     if trimmed.is_empty() {
         return Err(RecordError::Empty);
     }
@@ -602,7 +602,7 @@ pub fn parse_delta3(text: &str) -> Result<Delta3<'_>, RecordError> {
 fn open_tag(text: &str) -> Result<(&str, &str), RecordError> {
     let inner = &text[1..];
     match find_byte(inner.as_bytes(), b'>') {
-        Some(gt) => Ok((inner[..gt].trim(), &inner[gt + 1..])),
+        Some(gt) => Ok((trim(&inner[..gt]), &inner[gt + 1..])),
         None => Err(RecordError::MalformedTag { tag: excerpt(text) }),
     }
 }

@@ -344,6 +344,16 @@ pub(crate) fn parse_u32(text: &str) -> Option<u32> {
     })
 }
 
+/// `text.trim()`, answered at once when the text neither starts nor ends with a space or
+/// a control or non-ASCII character: the usual section or tag name, which the full
+/// Unicode-aware trim would walk through its character decoding for nothing.
+#[inline]
+pub(crate) fn trim(text: &str) -> &str {
+    let plain = |byte: Option<&u8>| byte.is_some_and(|&b| b > b' ' && b < 0x7f);
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) { text } else { text.trim() }
+}
+
 /// The text without the trailing NULs a C string brings along.
 pub(crate) fn strip_nul(text: &str) -> &str {
     text.trim_end_matches('\0')
@@ -398,6 +408,13 @@ mod tests {
                 assert!(slow.rest.is_none());
                 break;
             }
+        }
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for text in ["", " ", "a", " a", "a ", "\ta\n", "a b", "\u{a0}a", "a\u{3000}", "\x01a\x01", "é", "\x7f"] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 

@@ -200,7 +200,7 @@ pub(crate) struct SectionReader<'a> {
 impl<'a> SectionReader<'a> {
     #[inline]
     pub(crate) fn new(name: &'static str, content: &'a str) -> Self {
-        Self { name, fields: Fields::new(content.trim()), error: None }
+        Self { name, fields: Fields::new(super::trim(content)), error: None }
     }
 
     /// The first field that did not read, if any.
