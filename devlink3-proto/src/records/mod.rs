@@ -232,7 +232,7 @@ impl<'a> Fields<'a> {
     ///
     /// Reading the digits finds the field's end too, so the common number field is one
     /// short pass instead of a search for the comma and a second pass over the digits.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_digits(&mut self) -> Option<u32> {
         let rest = self.rest?;
         let bytes = rest.as_bytes();

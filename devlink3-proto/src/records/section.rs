@@ -240,11 +240,18 @@ impl<'a> SectionReader<'a> {
         self.text(field)
     }
 
-    #[inline]
+    /// The usual number field (a few digits, or empty) read inline; anything else out of
+    /// line, so the section's parser stays small.
+    #[inline(always)]
     pub(crate) fn number(&mut self, field: &'static str) -> u32 {
-        if let Some(number) = self.fields.take_digits() {
-            return number;
+        match self.fields.take_digits() {
+            Some(number) => number,
+            None => self.unusual_number(field),
         }
+    }
+
+    #[inline(never)]
+    fn unusual_number(&mut self, field: &'static str) -> u32 {
         let value = self.take(field);
         match parse_u32(value) {
             Some(number) => number,
