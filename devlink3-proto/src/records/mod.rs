@@ -227,14 +227,15 @@ impl<'a> Fields<'a> {
     }
 
     /// The next field as a number, when it is bare digits (at most nine, so no overflow)
-    /// or empty (0), ended by a comma or the end; `None` leaves the field unread for the general path
+    /// or empty or missing (0), ended by a comma or the end; `None` leaves the field unread for the general path
     /// (`take_unquoted` and `parse_u32`: empty, spaces, quotes, long or bad numbers).
     ///
     /// Reading the digits finds the field's end too, so the common number field is one
     /// short pass instead of a search for the comma and a second pass over the digits.
     #[inline(always)]
     pub(crate) fn take_digits(&mut self) -> Option<u32> {
-        let rest = self.rest?;
+        // Past the last field: a missing trailing field reads as empty, so 0.
+        let Some(rest) = self.rest else { return Some(0) };
         let bytes = rest.as_bytes();
         let mut value = 0u32;
         let mut len = 0;
@@ -409,6 +410,9 @@ mod tests {
                 break;
             }
         }
+        // Past the end, as a missing trailing field: 0, as `parse_u32("")`.
+        assert_eq!(fast.take_digits(), Some(0));
+        assert_eq!(slow.take_unquoted().ok().and_then(parse_u32), Some(0));
     }
 
     #[test]
