@@ -311,18 +311,20 @@ pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
     let pattern = ONES * u64::from(needle);
+    let mut words = haystack.chunks_exact(8);
     let mut at = 0;
-    while let Some(&word) = haystack.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
-        // Bytes equal to the needle become zero; the lowest set high bit marks the first
-        // zero byte (borrows can only mark bytes after it).
-        let word = u64::from_le_bytes(word) ^ pattern;
+    for word in &mut words {
+        // `chunks_exact` makes every word 8 bytes, so the conversion cannot fail (and
+        // compiles to one load). Bytes equal to the needle become zero; the lowest set
+        // high bit marks the first zero byte (borrows can only mark bytes after it).
+        let word = u64::from_le_bytes(word.try_into().unwrap_or([!needle; 8])) ^ pattern;
         let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
         if zeros != 0 {
             return Some(at + (zeros.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    haystack.get(at..)?.iter().position(|&b| b == needle).map(|i| at + i)
+    words.remainder().iter().position(|&b| b == needle).map(|i| at + i)
 }
 
 /// Parses an integer field: decimal digits, surrounding whitespace allowed, empty means 0.
