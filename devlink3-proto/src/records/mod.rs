@@ -220,8 +220,14 @@ impl<'a> Fields<'a> {
     /// missing trailing fields read as empty.
     #[inline]
     pub(crate) fn take_unquoted(&mut self) -> Result<&'a str, UnterminatedQuote> {
-        match self.rest {
-            Some(rest) if rest.starts_with('"') => self.take_quoted(&rest[1..]),
+        let Some(rest) = self.rest else { return Ok("") };
+        match rest.as_bytes().first() {
+            Some(b'"') => self.take_quoted(&rest[1..]),
+            // An empty field (common: most optional fields are), without a search.
+            Some(b',') => {
+                self.rest = rest.get(1..);
+                Ok("")
+            }
             _ => Ok(self.next().unwrap_or("")),
         }
     }
