@@ -1,8 +1,9 @@
 //! `devlink3 bench`: the simulator blasts pre-built Detail events over loopback into a
 //! client whose callback counts them. Prints events/s, MB/s, peak RSS and idle CPU.
 //!
-//! Everything runs in this one process, so the figures include the simulator's own work;
-//! they are a floor for what a client alone achieves against a real IP Office.
+//! Everything runs in this one process, so the figures include the simulator's own work
+//! (on its own thread, `devlink3-sim`, as a PBX would be another machine); they are a floor
+//! for what a client alone achieves against a real IP Office.
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::blast::BlastTicket;
 use super::lock;
-use devlink3_core::runtime;
+use super::runtime;
 
 /// An instruction from the [`Simulator`](super::Simulator) to one connection.
 #[derive(Debug)]
@@ -117,7 +117,7 @@ impl Drop for Registration {
 pub(crate) struct TaskTracker(Arc<(Mutex<usize>, Condvar)>);
 
 impl TaskTracker {
-    /// Spawns `task` on the process-wide runtime.
+    /// Spawns `task` on the simulator's runtime.
     pub(crate) fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
         *lock(&self.0.0) += 1;
         let finished = TaskFinished(self.clone());

@@ -18,7 +18,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Everything runs on the process-wide runtime ([`devlink3_core::runtime`]); the methods of
+//! Everything runs on the simulator's own runtime (one thread, `devlink3-sim`: an IP Office
+//! is another machine, so it never shares the client's thread); the methods of
 //! [`Simulator`] return at once, except [`Simulator::stop`] (and drop), which waits until
 //! every connection is closed.
 //!
@@ -33,6 +34,7 @@ mod config;
 mod connection;
 mod control;
 mod feed;
+mod runtime;
 mod script;
 mod server;
 mod stats;
@@ -51,7 +53,6 @@ use std::time::{Duration, Instant};
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::watch;
 
-use devlink3_core::runtime;
 use devlink3_proto::files::write_user_list;
 use devlink3_proto::wire::EncodeError;
 
@@ -111,7 +112,7 @@ impl Shared {
 }
 
 impl Simulator {
-    /// Binds the configured listeners and starts serving on the process-wide runtime.
+    /// Binds the configured listeners and starts serving on the simulator's runtime.
     /// Returns at once; fails if an address cannot be bound or the configuration is unusable.
     pub fn start(config: SimConfig) -> io::Result<Simulator> {
         config.validate()?;
