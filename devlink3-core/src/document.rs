@@ -94,8 +94,7 @@ mod tests {
         let origin = Origin { pbx_ip: [192, 168, 42, 3].into(), counter: 1 };
         let detail = Delta3Record::parse("<Detail><Call>n,1</Call><PartyA>e,1</PartyA></Detail>").unwrap();
         let delta2 = parse_delta2("CALL: D 1.2.0,1.3.1,42").unwrap().into_owned();
-        let events =
-            [Event::Delta3 { origin, record: Box::new(detail) }, Event::Delta2 { origin, record: Box::new(delta2) }];
+        let events = [Event::Delta3 { origin, record: detail }, Event::Delta2 { origin, record: Box::new(delta2) }];
         for event in &events {
             assert!(!has_raw(&document(event, false)), "{event:?}");
             let bytes = serde_json::to_vec(&Documented::new(event, false)).unwrap();

@@ -29,7 +29,7 @@ pub enum Event {
         #[cfg_attr(feature = "serde", serde(flatten))]
         origin: Origin,
         /// The typed record is [`Delta3Record::get`]; its text is kept once, shared.
-        record: Box<Delta3Record>,
+        record: Delta3Record,
     },
     /// A Delta2 record (`-CD2`); [`Delta2::raw`] is the text exactly as the PBX sent it.
     Delta2 {

@@ -483,7 +483,7 @@ mod tests {
         );
         let event = Event::Delta3 {
             origin: Origin { pbx_ip: Ipv4Addr::new(192, 168, 42, 3), counter: 9 },
-            record: Box::new(Delta3Record::parse(&raw).unwrap()),
+            record: Delta3Record::parse(&raw).unwrap(),
         };
         let mut views = Box::<Views>::default();
         views.fill(&event);

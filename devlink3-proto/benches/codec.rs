@@ -11,7 +11,7 @@
 //!   spec-errata.md §2 says, on one line. Target: at least 1.5 million records/s on one core.
 //! * `pipeline/answered_detail`: all of it per record, from 64 KiB reads to the typed Detail.
 //!
-//! `tests/no_alloc.rs` proves the per-record path allocates nothing.
+//! `tests/no_alloc.rs` proves the per-record path allocates the record's box and nothing else.
 
 use std::hint::black_box;
 

@@ -1,8 +1,11 @@
-//! The borrowed decode path allocates nothing per record: `Deframer::next_frame`,
-//! `Packet::decode`, the event's tuples and `parse_delta3` of the answered-call Detail.
+//! The borrowed decode path allocates one box per record and nothing else: nothing in
+//! `Deframer::next_frame`, `Packet::decode` or the event's tuples, and in `parse_delta3` of
+//! the answered-call Detail only the record's box (`Delta3` holds each record boxed, so
+//! that a kilobyte is not copied at every step after it) and nothing per field.
 //!
 //! A counting global allocator counts the allocations made on this test's thread while the
-//! records flow; after a warm-up pass (which sizes the deframer's buffer) the count must be 0.
+//! records flow; after a warm-up pass (which sizes the deframer's buffer) the count must be
+//! the number of records.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -146,8 +149,8 @@ fn detail_records_decode_without_allocating() {
             let (seen, allocations) = allocations_in(|| consume(&mut deframer, &stream, use_spare));
             assert_eq!(seen, records);
             assert_eq!(
-                allocations, 0,
-                "{allocations} allocations for {records} records (spare/commit: {use_spare}); the borrowed path must not allocate"
+                allocations, records as u64,
+                "{allocations} allocations for {records} records (spare/commit: {use_spare}); the borrowed path allocates each record's box only"
             );
         }
     }
@@ -159,7 +162,8 @@ fn one_frame_at_a_time_does_not_allocate() {
     let stream = stream(50);
     let mut deframer = Deframer::new();
     consume(&mut deframer, &stream, false);
-    let (_, allocations) = allocations_in(|| {
+    let (records, allocations) = allocations_in(|| {
+        let mut records = 0;
         let mut rest = stream.as_slice();
         while !rest.is_empty() {
             let n = rest.len().min(97);
@@ -170,9 +174,11 @@ fn one_frame_at_a_time_does_not_allocate() {
                 for tuple in event.tuples.events() {
                     let EventTuple::CallDelta3(text) = tuple.unwrap() else { panic!("not Delta3") };
                     black_box(parse_delta3(text).unwrap());
+                    records += 1;
                 }
             }
         }
+        records
     });
-    assert_eq!(allocations, 0);
+    assert_eq!(allocations, records, "each record's box only");
 }

@@ -81,7 +81,7 @@ const CANONICAL_ANSWERED: &str = "<Detail>\
 
 fn detail(text: &str) -> Detail<'_> {
     match parse_delta3(text) {
-        Ok(Delta3::Detail(d)) => d,
+        Ok(Delta3::Detail(d)) => *d,
         other => panic!("expected a Detail from {text:?}, got {other:?}"),
     }
 }
@@ -424,7 +424,7 @@ fn writer_quotes_names_and_awkward_values() {
     assert!(text.contains(r#"<PartyA>" padded ","#), "{text}");
     assert!(text.contains(r#","Smith, John","ends in space "</PartyA>"#), "{text}");
     assert!(text.contains("<Target_list><Target>,0,0,0,0,,,0,0,,,,,0</Target>"));
-    assert_eq!(parse_delta3(&text).unwrap(), Delta3::Detail(d));
+    assert_eq!(parse_delta3(&text).unwrap(), Delta3::from(d));
 }
 
 #[test]
@@ -755,11 +755,11 @@ fn target() -> impl Strategy<Value = Target<'static>> {
 fn delta3() -> impl Strategy<Value = Delta3<'static>> {
     let detail = (call(), party(), prop::option::of(party()), prop::collection::vec(target(), 0..4)).prop_map(
         |(call, party_a, party_b, targets)| {
-            Delta3::Detail(Detail { call, party_a, party_b, targets, raw: Cow::Borrowed("") })
+            Delta3::from(Detail { call, party_a, party_b, targets, raw: Cow::Borrowed("") })
         },
     );
     let lost = (texts(3), numbers(3)).prop_map(|(s, n)| {
-        Delta3::CallLost(CallLost {
+        Delta3::from(CallLost {
             node: s[0].clone(),
             end_id: s[1].clone(),
             cleared_inbound: n[0] % 2 == 1,
@@ -769,7 +769,7 @@ fn delta3() -> impl Strategy<Value = Delta3<'static>> {
         })
     });
     let link = (texts(3), numbers(3)).prop_map(|(s, n)| {
-        Delta3::LinkLost(LinkLost {
+        Delta3::from(LinkLost {
             node: s[0].clone(),
             end_id: s[1].clone(),
             cleared_inbound: n[0] % 2 == 1,
@@ -780,7 +780,7 @@ fn delta3() -> impl Strategy<Value = Delta3<'static>> {
         })
     });
     let reject = (texts(4), any::<u32>()).prop_map(|(s, timestamp)| {
-        Delta3::AttemptReject(AttemptReject {
+        Delta3::from(AttemptReject {
             node: s[0].clone(),
             end_id: s[1].clone(),
             user: s[2].clone(),

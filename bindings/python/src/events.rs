@@ -424,7 +424,7 @@ macro_rules! delta3_data {
 #[pyclass(frozen, module = "devlink3")]
 pub struct Detail {
     origin: CoreOrigin,
-    record: Box<Delta3Record>,
+    record: Delta3Record,
 }
 
 delta3_data!(Detail);
@@ -531,7 +531,7 @@ impl Target {
 #[pyclass(frozen, module = "devlink3")]
 pub struct CallLost {
     origin: CoreOrigin,
-    record: Box<Delta3Record>,
+    record: Delta3Record,
 }
 
 delta3_data!(CallLost);
@@ -544,7 +544,7 @@ impl CallLost {
 #[pyclass(frozen, module = "devlink3")]
 pub struct LinkLost {
     origin: CoreOrigin,
-    record: Box<Delta3Record>,
+    record: Delta3Record,
 }
 
 delta3_data!(LinkLost);
@@ -557,7 +557,7 @@ impl LinkLost {
 #[pyclass(frozen, module = "devlink3")]
 pub struct AttemptReject {
     origin: CoreOrigin,
-    record: Box<Delta3Record>,
+    record: Delta3Record,
 }
 
 delta3_data!(AttemptReject);

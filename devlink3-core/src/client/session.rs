@@ -519,7 +519,7 @@ fn decode_events(event: &wire::Event<'_>, counters: &mut Counters, batch: &mut V
         let item = match EventTuple::decode(tuple) {
             Err(e) => unparsed(origin, tag, String::from_utf8_lossy(tuple.data).into_owned(), e.to_string()),
             Ok(EventTuple::CallDelta3(text)) => match Delta3Record::parse(text) {
-                Ok(record) => Event::Delta3 { origin, record: Box::new(record) },
+                Ok(record) => Event::Delta3 { origin, record },
                 Err(e) => unparsed(origin, tag, text.to_string(), e.to_string()),
             },
             // The decoded text moves into the record (no second copy); an error is rare

@@ -89,7 +89,7 @@ impl Shape {
         let origin = Origin { pbx_ip: Ipv4Addr::UNSPECIFIED, counter: 0 };
         let delta3 = |text| {
             let record = Delta3Record::parse(text).expect("a valid Delta3 sample");
-            Event::Delta3 { origin, record: Box::new(record) }
+            Event::Delta3 { origin, record }
         };
         match self {
             Shape::Detail => delta3("<Detail><Call></Call><PartyA></PartyA></Detail>"),
@@ -123,16 +123,16 @@ const MISSED_REASON: Words = Words::closed::<MissedReason>();
 pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
     match event {
         Event::Delta3 { origin, record: delta3 } => match delta3.get() {
-            Delta3::Detail(r) => record(s, Shape::Detail, origin, |s| s.object("record", "DetailRecord", r, detail)),
+            Delta3::Detail(r) => record(s, Shape::Detail, origin, |s| s.object("record", "DetailRecord", &**r, detail)),
             Delta3::CallLost(r) => {
-                record(s, Shape::CallLost, origin, |s| s.object("record", "CallLostRecord", r, whole_record))
+                record(s, Shape::CallLost, origin, |s| s.object("record", "CallLostRecord", &**r, whole_record))
             }
             Delta3::LinkLost(r) => {
-                record(s, Shape::LinkLost, origin, |s| s.object("record", "LinkLostRecord", r, whole_record))
+                record(s, Shape::LinkLost, origin, |s| s.object("record", "LinkLostRecord", &**r, whole_record))
             }
-            Delta3::AttemptReject(r) => {
-                record(s, Shape::AttemptReject, origin, |s| s.object("record", "AttemptRejectRecord", r, whole_record))
-            }
+            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, origin, |s| {
+                s.object("record", "AttemptRejectRecord", &**r, whole_record)
+            }),
         },
         Event::Delta2 { origin, record: r } => {
             record(s, Shape::Delta2, origin, |s| s.object("record", "Delta2Record", &**r, delta2))
