@@ -13,14 +13,16 @@ use tokio::runtime::{Builder, Handle, Runtime};
 
 static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
     let threads = std::env::var("DEVLINK3_RUNTIME_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1usize);
-    Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .thread_name("devlink3-rt")
-        .enable_io()
-        .enable_time()
-        .build()
+    named("devlink3-rt", threads)
         .expect("devlink3: cannot start the tokio runtime (out of threads or file descriptors?)")
 });
+
+/// A runtime of `threads` workers (at least one) named `name`, with I/O and timers: this
+/// one, and those of the pieces that must not share its thread (the simulator, the relay).
+/// Multi-threaded even with one worker, so that code on a worker can `block_in_place`.
+pub fn named(name: &str, threads: usize) -> std::io::Result<Runtime> {
+    Builder::new_multi_thread().worker_threads(threads.max(1)).thread_name(name).enable_io().enable_time().build()
+}
 
 /// A handle to the process-wide runtime, starting it on first use.
 pub fn handle() -> &'static Handle {

@@ -84,11 +84,7 @@ impl Relay {
     /// the broker cannot be reached at all at start.
     pub fn start(config: RelayConfig) -> Result<Relay, String> {
         config.validate()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("devlink3-relay")
-            .enable_all()
-            .build()
+        let runtime = devlink3_core::runtime::named("devlink3-relay", 1)
             .map_err(|e| format!("cannot start the relay's runtime: {e}"))?;
         let metrics = Arc::new(Metrics::default());
         let (js, stream) = runtime.block_on(publish::connect(&config, &metrics))?;

@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::runtime::{Handle, Runtime};
 
 /// The simulator runtime's handle, starting it on first use.
 pub(crate) fn handle() -> &'static Handle {
@@ -16,12 +16,7 @@ pub(crate) fn handle() -> &'static Handle {
         .get_or_init(|| {
             // Multi-threaded (of one worker) so that a simulator dropped on a runtime
             // thread can wait for its tasks with `block_in_place`.
-            Builder::new_multi_thread()
-                .worker_threads(1)
-                .thread_name("devlink3-sim")
-                .enable_io()
-                .enable_time()
-                .build()
+            devlink3_core::runtime::named("devlink3-sim", 1)
                 .expect("simulator: cannot start its tokio runtime (out of threads or file descriptors?)")
         })
         .handle()

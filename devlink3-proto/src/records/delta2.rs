@@ -45,11 +45,7 @@ impl Delta2Kind {
 
     /// The record letter: `S`, `D` or `A`.
     pub const fn letter(self) -> char {
-        match self {
-            Self::Status => 'S',
-            Self::Deleted => 'D',
-            Self::EndsSwapped => 'A',
-        }
+        self.as_str().as_bytes()[0] as char
     }
 
     /// The record letter as the event document writes it: `"S"`, `"D"` or `"A"`.

@@ -683,13 +683,16 @@ impl<'a> Delta3<'a> {
     }
 
     /// Sets `raw` to the canonical text of the fields (for records built in code).
-    pub fn with_canonical_raw(self) -> Self {
-        match self {
-            Self::Detail(r) => Self::Detail(Box::new(r.with_canonical_raw())),
-            Self::CallLost(r) => Self::CallLost(Box::new(r.with_canonical_raw())),
-            Self::LinkLost(r) => Self::LinkLost(Box::new(r.with_canonical_raw())),
-            Self::AttemptReject(r) => Self::AttemptReject(Box::new(r.with_canonical_raw())),
+    pub fn with_canonical_raw(mut self) -> Self {
+        // The record's own `Display` writes that text; set it in place, in the same box.
+        let text = Cow::Owned(self.to_string());
+        match &mut self {
+            Self::Detail(r) => r.raw = text,
+            Self::CallLost(r) => r.raw = text,
+            Self::LinkLost(r) => r.raw = text,
+            Self::AttemptReject(r) => r.raw = text,
         }
+        self
     }
 }
 
