@@ -77,9 +77,8 @@ fn optional_raw(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::MissedReason;
-    use crate::event::Origin;
-    use crate::records::{Delta2, Delta2Kind, Delta3Record, Worded, parse_delta2};
+    use crate::event::{LinkState, MissedReason, Origin, PbxInfo};
+    use crate::records::{CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3Record, SipTrack, Worded, parse_delta2};
 
     fn has_raw(value: &Value) -> bool {
         match value {
@@ -119,5 +118,36 @@ mod tests {
             assert_eq!(kind.as_str(), kind.letter().to_string());
         }
         assert_eq!(Delta2Kind::WORDS, Delta2Kind::ALL.map(Delta2Kind::as_str));
+    }
+
+    /// `Event::type_name` and `LinkState::name`, which the bindings write, are the
+    /// document's `type` and `state`.
+    #[test]
+    fn type_and_state_names_are_the_documents() {
+        let origin = Origin { pbx_ip: [192, 168, 42, 3].into(), counter: 1 };
+        let states = [
+            LinkState::Connecting { attempt: 1 },
+            LinkState::Operational(PbxInfo::default()),
+            LinkState::NoResponse { reason: String::new(), retry_in: std::time::Duration::ZERO },
+            LinkState::Rejected { code: None, reason: String::new() },
+            LinkState::Closed,
+        ];
+        let mut events = vec![
+            Event::Delta3 { origin, record: Delta3Record::parse("<CallLost>n,e,0,0,1</CallLost>").unwrap() },
+            Event::Delta2 { origin, record: Box::new(parse_delta2("CALL: D 1.2.0,1.3.1,42").unwrap().into_owned()) },
+            Event::SipTrack { origin, record: Box::new(SipTrack::default()) },
+            Event::CmExtn { origin, record: Box::new(CmExtn::default()) },
+            Event::CmExtnState { origin, record: Box::new(CmExtnState::default()) },
+            Event::Unparsed { origin, tag: 0, text: String::new(), error: String::new() },
+            Event::Missed { count: 1, reason: MissedReason::CounterGap },
+        ];
+        for state in &states {
+            let document = document(&Event::LinkState(state.clone()), false);
+            assert_eq!(document["state"], state.name());
+        }
+        events.extend(states.map(Event::LinkState));
+        for event in &events {
+            assert_eq!(document(event, false)["type"], event.type_name(), "{event:?}");
+        }
     }
 }

@@ -82,6 +82,21 @@ impl Event {
             Event::LinkState(_) | Event::Missed { .. } => None,
         }
     }
+
+    /// The event's `type` in its document: `delta3`, `delta2`, `sip_track`, `cm_extn`,
+    /// `cm_extn_state`, `unparsed`, `link_state`, `missed`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::Delta3 { .. } => "delta3",
+            Event::Delta2 { .. } => "delta2",
+            Event::SipTrack { .. } => "sip_track",
+            Event::CmExtn { .. } => "cm_extn",
+            Event::CmExtnState { .. } => "cm_extn_state",
+            Event::Unparsed { .. } => "unparsed",
+            Event::LinkState(_) => "link_state",
+            Event::Missed { .. } => "missed",
+        }
+    }
 }
 
 /// Why events were missed.
@@ -160,7 +175,8 @@ fn whole_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Res
 }
 
 impl LinkState {
-    /// A short stable name: `connecting`, `operational`, `no_response`, `rejected`, `closed`.
+    /// A short stable name: `connecting`, `operational`, `no_response`, `rejected`, `closed`
+    /// (the document's `state`).
     pub fn name(&self) -> &'static str {
         match self {
             LinkState::Connecting { .. } => "connecting",

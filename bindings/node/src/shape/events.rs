@@ -62,25 +62,24 @@ impl Shape {
         Shape::Missed,
     ];
 
-    /// The TypeScript interface of this shape, and the fixed fields that identify it
-    /// (`type` is also the EventEmitter event).
-    pub fn describe(self) -> (&'static str, &'static [(&'static str, &'static str)]) {
+    /// The TypeScript interface of this shape.
+    pub fn interface(self) -> &'static str {
         match self {
-            Shape::Detail => ("Delta3DetailEvent", &[("type", "delta3")]),
-            Shape::CallLost => ("Delta3CallLostEvent", &[("type", "delta3")]),
-            Shape::LinkLost => ("Delta3LinkLostEvent", &[("type", "delta3")]),
-            Shape::AttemptReject => ("Delta3AttemptRejectEvent", &[("type", "delta3")]),
-            Shape::Delta2 => ("Delta2Event", &[("type", "delta2")]),
-            Shape::SipTrack => ("SipTrackEvent", &[("type", "sip_track")]),
-            Shape::CmExtn => ("CmExtnEvent", &[("type", "cm_extn")]),
-            Shape::CmExtnState => ("CmExtnStateEvent", &[("type", "cm_extn_state")]),
-            Shape::Unparsed => ("UnparsedEvent", &[("type", "unparsed")]),
-            Shape::Connecting => ("ConnectingState", &[("type", "link_state"), ("state", "connecting")]),
-            Shape::Operational => ("OperationalState", &[("type", "link_state"), ("state", "operational")]),
-            Shape::NoResponse => ("NoResponseState", &[("type", "link_state"), ("state", "no_response")]),
-            Shape::Rejected => ("RejectedState", &[("type", "link_state"), ("state", "rejected")]),
-            Shape::Closed => ("ClosedState", &[("type", "link_state"), ("state", "closed")]),
-            Shape::Missed => ("MissedEvent", &[("type", "missed")]),
+            Shape::Detail => "Delta3DetailEvent",
+            Shape::CallLost => "Delta3CallLostEvent",
+            Shape::LinkLost => "Delta3LinkLostEvent",
+            Shape::AttemptReject => "Delta3AttemptRejectEvent",
+            Shape::Delta2 => "Delta2Event",
+            Shape::SipTrack => "SipTrackEvent",
+            Shape::CmExtn => "CmExtnEvent",
+            Shape::CmExtnState => "CmExtnStateEvent",
+            Shape::Unparsed => "UnparsedEvent",
+            Shape::Connecting => "ConnectingState",
+            Shape::Operational => "OperationalState",
+            Shape::NoResponse => "NoResponseState",
+            Shape::Rejected => "RejectedState",
+            Shape::Closed => "ClosedState",
+            Shape::Missed => "MissedEvent",
         }
     }
 
@@ -123,37 +122,39 @@ const MISSED_REASON: Words = Words::closed::<MissedReason>();
 pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
     match event {
         Event::Delta3 { origin, record: delta3 } => match delta3.get() {
-            Delta3::Detail(r) => record(s, Shape::Detail, origin, |s| s.object("record", "DetailRecord", &**r, detail)),
+            Delta3::Detail(r) => {
+                record(s, Shape::Detail, event, origin, |s| s.object("record", "DetailRecord", &**r, detail))
+            }
             Delta3::CallLost(r) => {
-                record(s, Shape::CallLost, origin, |s| s.object("record", "CallLostRecord", &**r, whole_record))
+                record(s, Shape::CallLost, event, origin, |s| s.object("record", "CallLostRecord", &**r, whole_record))
             }
             Delta3::LinkLost(r) => {
-                record(s, Shape::LinkLost, origin, |s| s.object("record", "LinkLostRecord", &**r, whole_record))
+                record(s, Shape::LinkLost, event, origin, |s| s.object("record", "LinkLostRecord", &**r, whole_record))
             }
-            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, origin, |s| {
+            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, event, origin, |s| {
                 s.object("record", "AttemptRejectRecord", &**r, whole_record)
             }),
         },
         Event::Delta2 { origin, record: r } => {
-            record(s, Shape::Delta2, origin, |s| s.object("record", "Delta2Record", &**r, delta2))
+            record(s, Shape::Delta2, event, origin, |s| s.object("record", "Delta2Record", &**r, delta2))
         }
         Event::SipTrack { origin, record: r } => {
-            record(s, Shape::SipTrack, origin, |s| s.object("record", "SipTrackRecord", &**r, siptrack))
+            record(s, Shape::SipTrack, event, origin, |s| s.object("record", "SipTrackRecord", &**r, siptrack))
         }
         Event::CmExtn { origin, record: r } => {
-            record(s, Shape::CmExtn, origin, |s| s.object("record", "CmExtnRecord", &**r, cmextn))
+            record(s, Shape::CmExtn, event, origin, |s| s.object("record", "CmExtnRecord", &**r, cmextn))
         }
-        Event::CmExtnState { origin, record: r } => {
-            record(s, Shape::CmExtnState, origin, |s| s.object("record", "CmExtnStateRecord", &**r, cmextn_state))
-        }
-        Event::Unparsed { origin, tag, text, error } => record(s, Shape::Unparsed, origin, |s| {
+        Event::CmExtnState { origin, record: r } => record(s, Shape::CmExtnState, event, origin, |s| {
+            s.object("record", "CmExtnStateRecord", &**r, cmextn_state)
+        }),
+        Event::Unparsed { origin, tag, text, error } => record(s, Shape::Unparsed, event, origin, |s| {
             s.number("tag", *tag);
             s.text("text", text);
             s.text("error", error);
         }),
-        Event::LinkState(state) => link_state(s, state),
+        Event::LinkState(state) => link_state(s, event, state),
         Event::Missed { count, reason } => {
-            begin(s, Shape::Missed);
+            begin(s, Shape::Missed, event);
             s.doc("Events that never reached the application.");
             s.number("count", u32::try_from(*count).unwrap_or(u32::MAX));
             s.doc("`counter_gap`: the PBX did not send them; `slow_consumer`: the application took events more slowly than they came.");
@@ -162,17 +163,19 @@ pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
     }
 }
 
-/// Starts an event: its shape, then the tags that identify it.
-fn begin<S: Sink>(s: &mut S, shape: Shape) {
+/// Starts an event: its shape, then the tags that identify it (`type` is also the
+/// EventEmitter event), in the document's words.
+fn begin<S: Sink>(s: &mut S, shape: Shape, event: &Event) {
     s.shape(shape);
-    for (name, value) in shape.describe().1 {
-        s.tag(name, value);
+    s.tag("type", event.type_name());
+    if let Event::LinkState(state) = event {
+        s.tag("state", state.name());
     }
 }
 
 /// A record event: where it came from, then its `record`.
-fn record<S: Sink>(s: &mut S, shape: Shape, origin: &Origin, fields: impl FnOnce(&mut S)) {
-    begin(s, shape);
+fn record<S: Sink>(s: &mut S, shape: Shape, event: &Event, origin: &Origin, fields: impl FnOnce(&mut S)) {
+    begin(s, shape, event);
     s.doc("The IP Office that generated the event.");
     s.text("pbxIp", &origin.pbx_ip.to_string());
     s.doc("That IP Office's event counter: consecutive, a gap is reported as `missed`.");
@@ -350,15 +353,15 @@ fn owned_text<S: Sink>(s: &mut S, name: &'static str, value: String) {
     s.text(name, &value);
 }
 
-fn link_state<S: Sink>(s: &mut S, state: &LinkState) {
+fn link_state<S: Sink>(s: &mut S, event: &Event, state: &LinkState) {
     match state {
         LinkState::Connecting { attempt } => {
-            begin(s, Shape::Connecting);
+            begin(s, Shape::Connecting, event);
             s.doc("1 for the first.");
             s.number("attempt", *attempt);
         }
         LinkState::Operational(info) => {
-            begin(s, Shape::Operational);
+            begin(s, Shape::Operational, event);
             s.text("pbxType", &info.pbx_type);
             s.text("variant", &info.variant);
             s.doc("The event flags the PBX accepted.");
@@ -368,13 +371,13 @@ fn link_state<S: Sink>(s: &mut S, state: &LinkState) {
             s.flag("encrypted", info.encrypted);
         }
         LinkState::NoResponse { reason, retry_in } => {
-            begin(s, Shape::NoResponse);
+            begin(s, Shape::NoResponse, event);
             s.text("reason", reason);
             s.doc("The next attempt follows after this delay.");
             s.number("retryInMs", u32::try_from(retry_in.as_millis()).unwrap_or(u32::MAX));
         }
         LinkState::Rejected { code, reason } => {
-            begin(s, Shape::Rejected);
+            begin(s, Shape::Rejected, event);
             s.doc("The PBX result's name (`AUTHENTICATION_FAILED`...); `null` when the PBX gave none or one without a name (then `pbxCode` has its number).");
             let name = code.and_then(|code| code.name()).map(str::to_string);
             s.optional("code", name, owned_text);
@@ -382,6 +385,6 @@ fn link_state<S: Sink>(s: &mut S, state: &LinkState) {
             s.doc("The PBX result's number, when it gave one.");
             s.optional("pbxCode", code.map(|code| code.raw()), S::number);
         }
-        LinkState::Closed => begin(s, Shape::Closed),
+        LinkState::Closed => begin(s, Shape::Closed, event),
     }
 }

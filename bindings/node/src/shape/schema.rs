@@ -73,7 +73,7 @@ impl Schema {
             .shapes
             .iter()
             .enumerate()
-            .map(|(index, (shape, fields))| json!({ "id": index, "interface": shape.describe().0, "fields": fields }))
+            .map(|(index, (shape, fields))| json!({ "id": index, "interface": shape.interface(), "fields": fields }))
             .collect();
         let codes: BTreeMap<_, _> = self
             .codes
