@@ -17,7 +17,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use crate::event::{Event, LinkState, MissedReason};
+use crate::event::{Event, LinkState, MissedReason, is_deferred, settle};
 use crate::subscription::Subscription;
 
 /// The queue between the session task and the consumer.
@@ -149,13 +149,40 @@ impl EventQueue {
         self.wake(inner);
     }
 
-    /// Queues every event of `events` (emptying it) under one lock, with one wake-up.
+    /// Queues every event of `events` (emptying it), its Delta3 records parsed by this
+    /// thread or, some of them, by the consumer's.
+    ///
+    /// Parsing is most of an event's cost. When the consumer keeps up (less than this
+    /// read's worth is queued), the oldest half of the records go over first, unparsed, and
+    /// the consumer parses them as it takes them (`settle`) while this thread parses the
+    /// rest: the two threads share the work instead of this one bounding throughput. A
+    /// consumer that is behind gets every record parsed, until it has caught up.
     pub(crate) fn push_all(&self, events: &mut Vec<Event>) {
         if events.is_empty() {
             return;
         }
+        let keeping_up = lock(&self.inner).events.len() < events.len();
+        if keeping_up {
+            let consumers_share = events.iter().filter(|event| is_deferred(event)).count() / 2;
+            let split = events
+                .iter()
+                .enumerate()
+                .filter(|(_, event)| is_deferred(event))
+                .nth(consumers_share)
+                .map_or(0, |(at, _)| at);
+            self.push_locked(events.drain(..split));
+        }
+        events.iter_mut().for_each(settle);
+        self.push_locked(events.drain(..));
+    }
+
+    /// Queues `events` under one lock, with one wake-up.
+    fn push_locked(&self, events: impl ExactSizeIterator<Item = Event>) {
+        if events.len() == 0 {
+            return;
+        }
         let mut inner = lock(&self.inner);
-        for event in events.drain(..) {
+        for event in events {
             inner.push(event, self.capacity);
         }
         self.wake(inner);
@@ -174,8 +201,10 @@ impl EventQueue {
     /// `None` on timeout or once the queue is closed.
     pub(crate) fn pop(&self, timeout: Option<Duration>) -> Option<Event> {
         let mut inner = self.wait_for_events(timeout)?;
-        let event = inner.pop();
+        let mut event = inner.pop();
         self.made_room(&mut inner);
+        drop(inner);
+        event.as_mut().map(settle);
         event
     }
 
@@ -183,6 +212,7 @@ impl EventQueue {
     /// for the first. Returns how many; 0 on timeout or once the queue is closed.
     pub(crate) fn pop_batch(&self, out: &mut Vec<Event>, max: usize, timeout: Option<Duration>) -> usize {
         let Some(mut inner) = self.wait_for_events(timeout) else { return 0 };
+        let first = out.len();
         let mut taken = 0;
         while taken < max.max(1) {
             match inner.pop() {
@@ -192,6 +222,9 @@ impl EventQueue {
             taken += 1;
         }
         self.made_room(&mut inner);
+        // Parsed outside the lock, so the session queues its next read meanwhile.
+        drop(inner);
+        out[first..].iter_mut().for_each(settle);
         taken
     }
 
@@ -469,6 +502,7 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 mod tests {
     use super::*;
     use crate::event::Origin;
+    use crate::records::Delta3Record;
 
     fn unparsed(counter: u32) -> Event {
         let origin = Origin { pbx_ip: [10, 0, 0, 1].into(), counter };
@@ -477,6 +511,64 @@ mod tests {
 
     fn counter(event: &Event) -> Option<u32> {
         event.origin().map(|o| o.counter)
+    }
+
+    const DETAIL: &str = "<Detail><Call>n,1</Call><PartyA>e,1</PartyA></Detail>";
+    const BROKEN: &str = "<Detail><Call>n,1</Call></Detail>";
+
+    fn delta3(counter: u32, text: &str) -> Event {
+        let origin = Origin { pbx_ip: [10, 0, 0, 1].into(), counter };
+        Event::Delta3 { origin, record: Delta3Record::deferred(text) }
+    }
+
+    /// Deferred records leave the queue parsed, by whichever thread came first; one that
+    /// does not parse leaves as the `Unparsed` event it is, with its text and the reason.
+    #[test]
+    fn records_leave_the_queue_parsed_or_unparsed() {
+        let queue = EventQueue::new(16);
+        queue.push_all(&mut vec![delta3(1, DETAIL), delta3(2, BROKEN), delta3(3, DETAIL)]);
+        let mut out = Vec::new();
+        assert_eq!(queue.pop_batch(&mut out, 2, Some(Duration::ZERO)), 2);
+        out.extend(queue.pop(Some(Duration::ZERO)));
+        assert!(matches!(&out[0], Event::Delta3 { record, .. } if record.get().raw() == DETAIL));
+        let Event::Unparsed { origin, tag, text, error } = &out[1] else { panic!("{:?}", out[1]) };
+        assert_eq!((origin.counter, *tag, text.as_str()), (2, 0x0076_0001, BROKEN));
+        assert!(error.contains("PartyA"), "{error}");
+        assert!(matches!(&out[2], Event::Delta3 { origin, record } if origin.counter == 3 && record.is_resolved()));
+
+        // Taken before the session got to them: the consumer parses them itself.
+        let mut inner = lock(&queue.inner);
+        inner.push(delta3(4, DETAIL), 16);
+        inner.push(delta3(5, BROKEN), 16);
+        drop(inner);
+        let mut out = Vec::new();
+        assert_eq!(queue.pop_batch(&mut out, 10, Some(Duration::ZERO)), 2);
+        assert!(matches!(&out[0], Event::Delta3 { record, .. } if record.is_resolved()));
+        assert!(matches!(&out[1], Event::Unparsed { origin, .. } if origin.counter == 5));
+    }
+
+    /// Which queued records are still to parse, in order.
+    fn deferred(queue: &EventQueue) -> Vec<bool> {
+        lock(&queue.inner).events.iter().filter(|e| matches!(e, Event::Delta3 { .. })).map(is_deferred).collect()
+    }
+
+    #[test]
+    fn a_consumer_keeping_up_parses_the_older_half_of_a_read() {
+        let queue = EventQueue::new(64);
+        let mut read = vec![unparsed(0), delta3(1, DETAIL), delta3(2, DETAIL), delta3(3, DETAIL), delta3(4, DETAIL)];
+        read.push(delta3(5, DETAIL));
+        queue.push_all(&mut read);
+        assert_eq!(deferred(&queue), [true, true, false, false, false], "2 of 5 left to the consumer");
+
+        // Behind by more than a read: this read's records all arrive parsed.
+        queue.push_all(&mut (6..=8).map(|n| delta3(n, DETAIL)).collect());
+        assert_eq!(deferred(&queue)[5..], [false, false, false]);
+
+        let mut out = Vec::new();
+        queue.pop_batch(&mut out, 100, Some(Duration::ZERO));
+        let counters: Vec<_> = out.iter().map(counter).collect();
+        assert_eq!(counters, (0..=8).map(Some).collect::<Vec<_>>(), "in order");
+        assert!(out[1..].iter().all(|e| matches!(e, Event::Delta3 { record, .. } if record.is_resolved())));
     }
 
     #[test]

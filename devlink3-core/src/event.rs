@@ -99,6 +99,27 @@ impl Event {
     }
 }
 
+/// An `Unparsed` event, logged: a record the application gets with the reason it did not parse.
+pub(crate) fn unparsed(origin: Origin, tag: u32, text: String, error: String) -> Event {
+    log::warn!("devlink3: event {} from {}: {error}", origin.counter, origin.pbx_ip);
+    Event::Unparsed { origin, tag, text, error }
+}
+
+/// Parses an event's [deferred](Delta3Record::deferred) Delta3 record, on whichever
+/// thread the queue gives it to (see `EventQueue::push_all`). A record that does not parse
+/// becomes the `Unparsed` event that reports it.
+pub(crate) fn settle(event: &mut Event) {
+    let Event::Delta3 { origin, record } = event else { return };
+    if let Err(error) = record.resolve() {
+        *event = unparsed(*origin, crate::wire::tuple::tag::CALL_DELTA3, record.raw().to_owned(), error.to_string());
+    }
+}
+
+/// Whether `event` holds a Delta3 record still to parse.
+pub(crate) fn is_deferred(event: &Event) -> bool {
+    matches!(event, Event::Delta3 { record, .. } if !record.is_resolved())
+}
+
 /// Why events were missed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -16,6 +16,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::backoff::Backoff;
 use super::{Command, Error, Event, FileReply, LinkState, MissedReason, Origin, PbxInfo, Settings, Shared};
 use crate::auth;
+use crate::event::unparsed;
 use crate::records::{CmExtnState, Delta3Record, parse_cmextn, parse_delta2, parse_siptrack};
 use crate::transport::{self, ByteStream, ConnectParams, Scheme};
 use crate::wire::{
@@ -518,10 +519,8 @@ fn decode_events(event: &wire::Event<'_>, counters: &mut Counters, batch: &mut V
         let tag = tuple.tag;
         let item = match EventTuple::decode(tuple) {
             Err(e) => unparsed(origin, tag, String::from_utf8_lossy(tuple.data).into_owned(), e.to_string()),
-            Ok(EventTuple::CallDelta3(text)) => match Delta3Record::parse(text) {
-                Ok(record) => Event::Delta3 { origin, record },
-                Err(e) => unparsed(origin, tag, text.to_string(), e.to_string()),
-            },
+            // Parsed as it is handed over, by this thread or the consumer's (`settle`).
+            Ok(EventTuple::CallDelta3(text)) => Event::Delta3 { origin, record: Delta3Record::deferred(text) },
             // The decoded text moves into the record (no second copy); an error is rare
             // enough to decode it again for the report.
             Ok(EventTuple::CallDelta2(text)) => match parse_delta2(text.to_str()) {
@@ -551,11 +550,6 @@ fn decode_events(event: &wire::Event<'_>, counters: &mut Counters, batch: &mut V
         };
         batch.push(item);
     }
-}
-
-fn unparsed(origin: Origin, tag: u32, text: String, error: String) -> Event {
-    log::warn!("devlink3: event {} from {}: {error}", origin.counter, origin.pbx_ip);
-    Event::Unparsed { origin, tag, text, error }
 }
 
 /// The last counter seen per PBX (one, or a few on an SCN), to spot gaps.

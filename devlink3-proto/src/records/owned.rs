@@ -3,14 +3,19 @@
 //! [`Delta3::into_owned`] copies every text field into its own allocation, about fifteen
 //! for an answered call. On the event path, where records cross from the runtime thread
 //! to the consumer, a [`Delta3Record`] instead holds one shared copy of the text and the
-//! parsed view borrowing from it: one allocation, and no second pass over the fields.
+//! parsed view borrowing from it: no second pass over the fields.
+//!
+//! A record may also be made before it is parsed ([`Delta3Record::deferred`]) and parsed
+//! later where it is ([`Delta3Record::resolve`]): the client's runtime thread hands part of
+//! a read's records to the consumer unparsed, so that the consumer's thread shares the
+//! parsing.
 
 use std::fmt;
 use std::sync::Arc;
 
 use yoke::Yoke;
 
-use super::{Delta3, RecordError, parse_delta3};
+use super::{Delta3, RecordError, parse_delta3, strip_nul};
 
 /// A parsed Delta3 record that owns its text. Cloning shares the text.
 ///
@@ -18,22 +23,68 @@ use super::{Delta3, RecordError, parse_delta3};
 /// `Yokeable` derive's covariance check) what a hand-written self-referential struct
 /// could only promise in `unsafe` comments.
 #[derive(Clone)]
-pub struct Delta3Record(Yoke<Delta3<'static>, Arc<str>>);
+pub struct Delta3Record(State);
+
+#[derive(Clone)]
+enum State {
+    Parsed(Yoke<Delta3<'static>, Arc<str>>),
+    /// The text, not parsed yet (or not parseable).
+    Deferred(Arc<str>),
+}
 
 impl Delta3Record {
     /// Parses `text` (copied once) into an owned record.
     pub fn parse(text: &str) -> Result<Self, RecordError> {
-        Yoke::try_attach_to_cart(Arc::from(text), |text: &str| parse_delta3(text)).map(Delta3Record)
+        Self::attach(Arc::from(text))
+    }
+
+    fn attach(text: Arc<str>) -> Result<Self, RecordError> {
+        Yoke::try_attach_to_cart(text, |text: &str| parse_delta3(text)).map(|parsed| Self(State::Parsed(parsed)))
+    }
+
+    /// The record of `text` (copied once), parsed later by [`Self::resolve`]: for a
+    /// producer that leaves the parsing to the thread it hands records to. Until then
+    /// only [`Self::raw`] may be used; `devlink3-core` resolves every record before an
+    /// application sees it, and turns the ones that fail into `Unparsed` events.
+    #[doc(hidden)]
+    pub fn deferred(text: &str) -> Self {
+        Self(State::Deferred(Arc::from(text)))
+    }
+
+    /// Parses a [deferred](Self::deferred) record in place (nothing to do for one made by
+    /// [`Self::parse`]). On an error the record stays as it was.
+    #[doc(hidden)]
+    pub fn resolve(&mut self) -> Result<(), RecordError> {
+        if let State::Deferred(text) = &self.0 {
+            *self = Self::attach(text.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Whether the record has its typed form ([`Self::get`] may be called).
+    #[doc(hidden)]
+    pub fn is_resolved(&self) -> bool {
+        matches!(self.0, State::Parsed(_))
     }
 
     /// The typed record, borrowing from `self`.
+    ///
+    /// # Panics
+    /// On a [deferred](Self::deferred) record not yet [resolved](Self::resolve): a record
+    /// made by [`parse`](Self::parse), or delivered by a link, always has its typed form.
     pub fn get(&self) -> &Delta3<'_> {
-        self.0.get()
+        match &self.0 {
+            State::Parsed(parsed) => parsed.get(),
+            State::Deferred(_) => panic!("a deferred Delta3 record was used before it was resolved"),
+        }
     }
 
     /// The record's text as the PBX sent it (without a trailing NUL).
     pub fn raw(&self) -> &str {
-        self.get().raw()
+        match &self.0 {
+            State::Parsed(parsed) => parsed.get().raw(),
+            State::Deferred(text) => strip_nul(text),
+        }
     }
 
     /// An independent copy with owned fields (allocates per field).
@@ -104,6 +155,23 @@ mod tests {
         assert_eq!(copy.raw(), DETAIL);
         assert_eq!(copy.to_owned_record(), parse_delta3(DETAIL).unwrap().into_owned());
         assert!(Delta3Record::parse("<Nonsense/>").is_err());
+    }
+
+    #[test]
+    fn deferred_records_parse_where_they_are() {
+        let mut record = Delta3Record::deferred(DETAIL);
+        assert!(!record.is_resolved());
+        assert_eq!(record.raw(), DETAIL, "the text needs no parse");
+        let mut record = std::thread::spawn(move || record.resolve().map(|()| record)).join().unwrap().unwrap();
+        assert!(record.is_resolved());
+        assert_eq!(record, Delta3Record::parse(DETAIL).unwrap());
+        assert!(record.resolve().is_ok(), "resolving twice is nothing");
+
+        let mut bad = Delta3Record::deferred("<Detail><Call>x</Call></Detail>\0");
+        assert_eq!(bad.resolve(), Err(RecordError::MissingSection { section: "PartyA" }));
+        assert!(!bad.is_resolved());
+        assert_eq!(bad.raw(), "<Detail><Call>x</Call></Detail>");
+        assert!(std::panic::catch_unwind(|| bad.get().raw().len()).is_err());
     }
 
     #[test]
