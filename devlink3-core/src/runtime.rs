@@ -3,10 +3,11 @@
 //!
 //! Started on first use. Its worker threads are named `devlink3-rt`; their number is
 //! `DEVLINK3_RUNTIME_THREADS`, default 1: a link's work (read, deframe, parse) takes about a
-//! microsecond per event while an IP Office sends hundreds per second, and on small
-//! machines a second worker only competes with the threads that consume the events
-//! (`devlink3 bench` on 2 cores, three interleaved runs: 544-666k events/s with one
-//! worker, 612-640k with two, at less CPU with one).
+//! microsecond per event while an IP Office sends hundreds per second, the consumer's
+//! thread takes part of the parsing when it keeps up (`dispatch::EventQueue::push_all`), and
+//! on small machines a second worker only competes with the threads that consume the events
+//! (`devlink3 bench` on 2 cores, two interleaved runs each: 1.31-2.03 M events/s with one
+//! worker, 1.80-1.90 M with two).
 
 use once_cell::sync::Lazy;
 use tokio::runtime::{Builder, Handle, Runtime};
