@@ -108,11 +108,21 @@ pub(crate) fn unparsed(origin: Origin, tag: u32, text: String, error: String) ->
 /// Parses an event's [deferred](Delta3Record::deferred) Delta3 record, on whichever
 /// thread the queue gives it to (see `EventQueue::push_all`). A record that does not parse
 /// becomes the `Unparsed` event that reports it.
+///
+/// A panic in the parser (a bug: the parsers are fuzzed) is reported the same way: it
+/// would otherwise end the consumer's thread, the dispatcher and its callbacks with it.
 pub(crate) fn settle(event: &mut Event) {
     let Event::Delta3 { origin, record } = event else { return };
-    if let Err(error) = record.resolve() {
-        *event = unparsed(*origin, crate::wire::tuple::tag::CALL_DELTA3, record.raw().to_owned(), error.to_string());
+    if record.is_resolved() {
+        return;
     }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| record.resolve()));
+    let error = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => "the Delta3 parser panicked (a bug in devlink3: please report it with the text)".to_owned(),
+    };
+    *event = unparsed(*origin, crate::wire::tuple::tag::CALL_DELTA3, record.raw().to_owned(), error);
 }
 
 /// Whether `event` holds a Delta3 record still to parse.

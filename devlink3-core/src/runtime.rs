@@ -4,10 +4,10 @@
 //! Started on first use. Its worker threads are named `devlink3-rt`; their number is
 //! `DEVLINK3_RUNTIME_THREADS`, default 1: a link's work (read, deframe, parse) takes about a
 //! microsecond per event while an IP Office sends hundreds per second, the consumer's
-//! thread takes part of the parsing when it keeps up (`dispatch::EventQueue::push_all`), and
-//! on small machines a second worker only competes with the threads that consume the events
-//! (`devlink3 bench` on 2 cores, two interleaved runs each: 1.31-2.03 M events/s with one
-//! worker, 1.80-1.90 M with two).
+//! thread takes part of the parsing when it keeps up (`dispatch::EventQueue::push_all`),
+//! and a second worker does not make one link faster (`devlink3 bench` on 2 cores, two
+//! interleaved runs each: 1.31-2.03 M events/s with one worker, 1.80-1.90 M with two,
+//! the same within this machine's noise); it helps a process with many busy links.
 
 use once_cell::sync::Lazy;
 use tokio::runtime::{Builder, Handle, Runtime};

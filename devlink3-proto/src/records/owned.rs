@@ -17,7 +17,7 @@ use yoke::Yoke;
 
 use super::{Delta3, RecordError, parse_delta3, strip_nul};
 
-/// A parsed Delta3 record that owns its text. Cloning shares the text.
+/// A Delta3 record that owns its text, and its typed form. Cloning shares the text.
 ///
 /// The view borrows from the shared text through [`Yoke`], which proves (with the
 /// `Yokeable` derive's covariance check) what a hand-written self-referential struct
@@ -44,7 +44,8 @@ impl Delta3Record {
 
     /// The record of `text` (copied once), parsed later by [`Self::resolve`]: for a
     /// producer that leaves the parsing to the thread it hands records to. Until then
-    /// only [`Self::raw`] may be used; `devlink3-core` resolves every record before an
+    /// [`Self::get`] and [`Self::to_owned_record`] panic and serializing fails (`raw`,
+    /// `Debug`, `Display` and `==` work); `devlink3-core` resolves every record before an
     /// application sees it, and turns the ones that fail into `Unparsed` events.
     #[doc(hidden)]
     pub fn deferred(text: &str) -> Self {
@@ -93,21 +94,32 @@ impl Delta3Record {
     }
 }
 
+// Formatting, comparing and serializing never panic, deferred or not: they show up in
+// assertion messages and log lines.
 impl fmt::Debug for Delta3Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.get().fmt(f)
+        match &self.0 {
+            State::Parsed(parsed) => parsed.get().fmt(f),
+            State::Deferred(_) => f.debug_tuple("Deferred").field(&self.raw()).finish(),
+        }
     }
 }
 
 impl fmt::Display for Delta3Record {
+    /// The canonical text of the fields; a deferred record's text as sent.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.get().fmt(f)
+        match &self.0 {
+            State::Parsed(parsed) => parsed.get().fmt(f),
+            State::Deferred(_) => f.write_str(self.raw()),
+        }
     }
 }
 
 impl PartialEq for Delta3Record {
+    /// The same text: the parse of a text is a function of it, and the typed record
+    /// holds its text, so this is the typed records' equality, parsed or not.
     fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
+        self.raw() == other.raw()
     }
 }
 
@@ -116,7 +128,10 @@ impl Eq for Delta3Record {}
 #[cfg(feature = "serde")]
 impl serde::Serialize for Delta3Record {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.get().serialize(serializer)
+        match &self.0 {
+            State::Parsed(parsed) => parsed.get().serialize(serializer),
+            State::Deferred(_) => Err(serde::ser::Error::custom("a Delta3 record not parsed yet")),
+        }
     }
 }
 
@@ -172,6 +187,10 @@ mod tests {
         assert!(!bad.is_resolved());
         assert_eq!(bad.raw(), "<Detail><Call>x</Call></Detail>");
         assert!(std::panic::catch_unwind(|| bad.get().raw().len()).is_err());
+        assert_eq!(format!("{bad:?}"), r#"Deferred("<Detail><Call>x</Call></Detail>")"#);
+        assert_eq!(bad.to_string(), "<Detail><Call>x</Call></Detail>");
+        assert_eq!(Delta3Record::deferred(DETAIL), Delta3Record::parse(DETAIL).unwrap());
+        assert_ne!(bad, Delta3Record::parse(DETAIL).unwrap());
     }
 
     #[test]
