@@ -44,6 +44,9 @@ pub struct devlink3_link {
     /// The call model: fed on the delivery thread for a `call` callback, or by
     /// `devlink3_next_call_event`.
     calls: Arc<Mutex<Calls>>,
+    /// Held by a `devlink3_next_call_event` from taking events to feeding them to the
+    /// tracker: threads pulling at once would otherwise feed it their batches in either order.
+    call_pull: Mutex<()>,
 }
 
 /// A link's call tracker and the events it produced that were not yet pulled.
@@ -448,7 +451,12 @@ pub unsafe extern "C" fn devlink3_open(
         // SAFETY: the caller's contract.
         let config = unsafe { config.as_ref() }.ok_or_else(|| Error::null("config"))?;
         let client = Client::connect(config.settings.client_config().map_err(|e| Error::invalid(e.to_string()))?)?;
-        let link = Arc::new(devlink3_link { client, callbacks: Arc::default(), calls: Arc::default() });
+        let link = Arc::new(devlink3_link {
+            client,
+            callbacks: Arc::default(),
+            calls: Arc::default(),
+            call_pull: Mutex::default(),
+        });
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { out.write(Arc::into_raw(link).cast_mut()) };
         Ok(())
@@ -698,6 +706,10 @@ pub unsafe extern "C" fn devlink3_next_call_event(
             }
             // A second at most per wait, so that time passes for the tracker.
             let wait = left.map_or(Duration::from_secs(1), |left| left.min(Duration::from_secs(1)));
+            let _pulling = lock(&link.call_pull);
+            if !lock(&link.calls).pending.is_empty() {
+                continue; // fed by another thread while this one waited for its turn
+            }
             link.client.next_events(&mut events, 512, Some(wait))?;
             waited = true;
             let mut calls = lock(&link.calls);
