@@ -44,7 +44,7 @@ pub struct devlink3_link {
     /// The call model: fed on the delivery thread for a `call` callback, or by
     /// `devlink3_next_call_event`.
     calls: Arc<Mutex<Calls>>,
-    /// Held by a `devlink3_next_call_event` from taking events to feeding them to the
+    /// Held by a `devlink3_next_call_event` while it takes call events or events to feed the
     /// tracker: threads pulling at once would otherwise feed it their batches in either order.
     call_pull: Mutex<()>,
 }
@@ -693,6 +693,10 @@ pub unsafe extern "C" fn devlink3_next_call_event(
         let mut tracked = Vec::new();
         let mut waited = false;
         loop {
+            // One puller at a time takes events and feeds them to the tracker, so that the
+            // tracker sees them in order; a puller that waited for its turn first takes what
+            // the one before it fed.
+            let _pulling = lock(&link.call_pull);
             if let Some(next) = lock(&link.calls).pending.pop_front() {
                 let view = CallEventView::new(next);
                 // SAFETY: checked non-NULL; writable by the caller's contract. The public
@@ -706,10 +710,6 @@ pub unsafe extern "C" fn devlink3_next_call_event(
             }
             // A second at most per wait, so that time passes for the tracker.
             let wait = left.map_or(Duration::from_secs(1), |left| left.min(Duration::from_secs(1)));
-            let _pulling = lock(&link.call_pull);
-            if !lock(&link.calls).pending.is_empty() {
-                continue; // fed by another thread while this one waited for its turn
-            }
             link.client.next_events(&mut events, 512, Some(wait))?;
             waited = true;
             let mut calls = lock(&link.calls);
