@@ -5,12 +5,13 @@
 use devlink3_core::calls::{
     CallEvent, CallEventKind, CallState, CallTracker, Direction, Disposition, ExtensionState, Tracked, TrackerConfig,
 };
-use devlink3_core::records::{Cause, parse_delta3};
+use devlink3_core::records::{Cause, Delta3Index};
 
 fn feed(tracker: &mut CallTracker, now: f64, text: &str) -> Vec<Tracked> {
-    let record = parse_delta3(text).expect("record parses");
+    let mut index = Delta3Index::new();
+    let record = index.read(text).expect("record parses");
     let mut out = Vec::new();
-    tracker.record(&record, now, &mut out);
+    tracker.record(record, now, &mut out);
     out
 }
 

@@ -10,7 +10,7 @@ use common::{WAIT, wait_for};
 use devlink3_core::client::{
     Client, ClientConfig, ConfigError, Error, Event, LinkState, MissedReason, Reconnect, flags,
 };
-use devlink3_core::records::Delta3;
+use devlink3_core::records::Delta3View;
 use devlink3_core::transport::parse_fingerprint;
 use devlink3_core::wire::ResultCode;
 use devlink3_sim::{SimConfig, Simulator};
@@ -58,8 +58,8 @@ fn tcp_streams_delta3_records() {
     sim.inject_delta3("<CallLost>c0a82a03,c0a82a0300000413,1,16</CallLost>");
     let event = wait_for(&client, "the injected CallLost", |e| matches!(e, Event::Delta3 { .. }));
     let Event::Delta3 { record, .. } = event else { unreachable!() };
-    let Delta3::CallLost(lost) = record.get() else { panic!("expected CallLost, got {record:?}") };
-    assert_eq!(lost.end_id, "c0a82a0300000413");
+    let Delta3View::CallLost(lost) = record.get() else { panic!("expected CallLost, got {record:?}") };
+    assert_eq!(lost.end_id(), "c0a82a0300000413");
 }
 
 #[test]

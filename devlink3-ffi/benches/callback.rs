@@ -22,7 +22,7 @@ use devlink::api::{
 use devlink::devlink3_status;
 use devlink::view::{devlink3_delta3, devlink3_missed};
 use devlink3_core::client::{Client, ClientConfig, Event};
-use devlink3_core::records::Delta3;
+use devlink3_core::records::Delta3View;
 use devlink3_sim::{ANSWERED_CALL_DETAIL, SimConfig, Simulator};
 
 #[derive(Default)]
@@ -109,8 +109,8 @@ fn rust_handler(events: u64, queue: usize) -> (f64, u64) {
         .set_handlers(move |h| {
             h.delta3 = Some(Box::new(move |event| {
                 if let Event::Delta3 { record, .. } = event {
-                    if let Delta3::Detail(detail) = record.get() {
-                        let read = u64::from(detail.call.call_id) + detail.party_a.cli.len() as u64;
+                    if let Delta3View::Detail(detail) = record.get() {
+                        let read = u64::from(detail.call().call_id()) + detail.party_a().cli().len() as u64;
                         c.checksum.fetch_add(read, Ordering::Relaxed);
                     }
                 }

@@ -11,7 +11,7 @@ use std::ffi::c_char;
 use std::ptr;
 
 use devlink3_core::client::{Event, LinkState, MissedReason, Origin};
-use devlink3_core::records::{Delta3, Detail};
+use devlink3_core::records::{Delta3View, DetailView};
 
 mod sections;
 use sections::{attempt_reject, call, call_lost, link_lost, party, siptrack, target};
@@ -355,21 +355,21 @@ impl Views {
         });
     }
 
-    fn fill_delta3(&mut self, origin: devlink3_origin, record: &Delta3<'_>) {
+    fn fill_delta3(&mut self, origin: devlink3_origin, record: Delta3View<'_>) {
         let kind = match record {
-            Delta3::Detail(detail) => {
+            Delta3View::Detail(detail) => {
                 self.fill_detail(detail);
                 devlink3_delta3_kind::Detail
             }
-            Delta3::CallLost(lost) => {
+            Delta3View::CallLost(lost) => {
                 self.call_lost = Some(call_lost(lost));
                 devlink3_delta3_kind::CallLost
             }
-            Delta3::LinkLost(lost) => {
+            Delta3View::LinkLost(lost) => {
                 self.link_lost = Some(link_lost(lost));
                 devlink3_delta3_kind::LinkLost
             }
-            Delta3::AttemptReject(reject) => {
+            Delta3View::AttemptReject(reject) => {
                 self.attempt_reject = Some(attempt_reject(reject));
                 devlink3_delta3_kind::AttemptReject
             }
@@ -386,12 +386,12 @@ impl Views {
         });
     }
 
-    fn fill_detail(&mut self, detail: &Detail<'_>) {
-        self.party_b = detail.party_b.as_ref().map(party);
-        self.targets = detail.targets.iter().map(target).collect();
+    fn fill_detail(&mut self, detail: DetailView<'_>) {
+        self.party_b = detail.party_b().map(party);
+        self.targets = detail.targets().map(target).collect();
         self.detail = Some(devlink3_detail {
-            call: call(&detail.call),
-            party_a: party(&detail.party_a),
+            call: call(detail.call()),
+            party_a: party(detail.party_a()),
             party_b: ptr::null(),
             targets: ptr::null(),
             targets_len: 0,

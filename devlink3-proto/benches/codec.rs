@@ -8,18 +8,20 @@
 //!   vector (shared/vectors/devlink3.json; `tests/wire_props.rs` checks `encode_event` builds
 //!   the same bytes).
 //! * `parse_delta3/answered_detail`: `parse_delta3` of the answered-call Detail, corrected as
-//!   spec-errata.md §2 says, on one line. Target: at least 1.5 million records/s on one core.
-//! * `pipeline/answered_detail`: all of it per record, from 64 KiB reads to the typed Detail.
+//!   spec-errata.md §2 says, on one line: indexed, then every field decoded.
+//! * `index_delta3/answered_detail`: `Delta3Index::read` of the same (the index reused): every
+//!   field located and the numbers checked, none decoded.
+//! * `pipeline/answered_detail`: all of it per record, from 64 KiB reads to the index.
 //!
-//! `tests/no_alloc.rs` proves the per-record path allocates the record's box and nothing else.
+//! `tests/no_alloc.rs` proves the indexed path allocates nothing per record.
 
 use std::hint::black_box;
 
 mod common;
 
-use common::{DETAIL, READ, detail_stream, parse_stream};
+use common::{DETAIL, READ, Read, detail_stream, parse_stream};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use devlink3_proto::records::{Delta3, parse_delta3};
+use devlink3_proto::records::{Delta3, Delta3Index, Delta3View, parse_delta3};
 use devlink3_proto::wire::{Deframer, Packet, decode_frame};
 
 /// The `delta3_detail` vector (shared/vectors/devlink3.json), a whole frame: the answered call as
@@ -91,6 +93,17 @@ fn parse(c: &mut Criterion) {
         });
     });
     group.finish();
+    let mut group = c.benchmark_group("index_delta3");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("answered_detail", |b| {
+        let mut index = Delta3Index::new();
+        b.iter(|| {
+            let view = index.read(black_box(DETAIL)).unwrap();
+            debug_assert!(matches!(view, Delta3View::Detail(_)));
+            black_box(&view);
+        });
+    });
+    group.finish();
 }
 
 fn pipeline(c: &mut Criterion) {
@@ -99,7 +112,7 @@ fn pipeline(c: &mut Criterion) {
     group.throughput(Throughput::Elements(u64::from(EVENTS)));
     group.bench_function("answered_detail", |b| {
         let mut deframer = Deframer::new();
-        b.iter(|| assert_eq!(parse_stream(&mut deframer, &stream), EVENTS));
+        b.iter(|| assert_eq!(parse_stream(&mut deframer, &stream, Read::Index), EVENTS));
     });
     group.finish();
 }

@@ -138,6 +138,20 @@ macro_rules! code_enum {
             }
         }
 
+        impl $crate::records::section::FromSpan<'_> for $name {
+            type View = $name;
+
+            #[inline]
+            fn read(text: &str) -> $name {
+                $name::from_raw($crate::records::section::number_in(text))
+            }
+
+            #[inline]
+            fn from_view(view: $name) -> $name {
+                view
+            }
+        }
+
         impl ::core::fmt::Display for $name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self.name() {

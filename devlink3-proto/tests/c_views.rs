@@ -19,8 +19,11 @@ use devlink3_proto::records::{
 /// filling it from the parsed section without copying text.
 ///
 /// An event's view (`event`) starts with where it came from and the record's text, then
-/// the fields; a section's view (nested in `devlink3_delta3`) is the fields alone.
+/// the fields; a section's view (nested in `devlink3_delta3`) is the fields alone. A
+/// Delta3 section is filled from its `SectionView` (`CallView`...: each field read from
+/// the record's text by its accessor), the others from their struct.
 fn c_view<T: Described>(out: &mut String, c_name: &str, fill: &str, event: bool) {
+    let delta3 = !event;
     let rust = T::NAME;
     for line in T::DOC {
         writeln!(out, "///{line}").unwrap();
@@ -64,17 +67,26 @@ fn c_view<T: Described>(out: &mut String, c_name: &str, fill: &str, event: bool)
         writeln!(out, "    {c_name} {{").unwrap();
         out.push_str("        origin,\n        raw: devlink3_str::of(&r.raw),\n");
     } else {
-        writeln!(out, "pub(crate) fn {fill}(r: &{rust}<'_>) -> {c_name} {{").unwrap();
+        writeln!(out, "pub(crate) fn {fill}(r: {rust}View<'_>) -> {c_name} {{").unwrap();
         writeln!(out, "    {c_name} {{").unwrap();
     }
     for field in T::FIELDS {
         let name = field.name;
-        let value = match field.kind {
-            FieldKind::Text | FieldKind::Quoted => format!("devlink3_str::of(&r.{name})"),
-            FieldKind::Word { .. } => format!("devlink3_str::of(r.{name}.as_str())"),
-            FieldKind::Flag | FieldKind::Number => format!("r.{name}"),
-            FieldKind::Code { .. } => format!("r.{name}.raw()"),
-            FieldKind::Flags => format!("r.{name}.bits()"),
+        let value = if delta3 {
+            match field.kind {
+                FieldKind::Text | FieldKind::Quoted | FieldKind::Word { .. } => format!("devlink3_str::of(r.{name}())"),
+                FieldKind::Flag | FieldKind::Number => format!("r.{name}()"),
+                FieldKind::Code { .. } => format!("r.{name}().raw()"),
+                FieldKind::Flags => format!("r.{name}().bits()"),
+            }
+        } else {
+            match field.kind {
+                FieldKind::Text | FieldKind::Quoted => format!("devlink3_str::of(&r.{name})"),
+                FieldKind::Word { .. } => format!("devlink3_str::of(r.{name}.as_str())"),
+                FieldKind::Flag | FieldKind::Number => format!("r.{name}"),
+                FieldKind::Code { .. } => format!("r.{name}.raw()"),
+                FieldKind::Flags => format!("r.{name}.bits()"),
+            }
         };
         writeln!(out, "        {name}: {value},").unwrap();
     }
@@ -89,7 +101,8 @@ fn view_sections() -> String {
          //!\n\
          //! @generated from the descriptions in `devlink3-proto` (`section!`, `record!`,\n\
          //! `line_record!`) by `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.\n\n\
-         use devlink3_core::records::{AttemptReject, Call, CallLost, LinkLost, Party, SipTrack, Target};\n\n\
+         use devlink3_core::records::{\n    \
+         AttemptRejectView, CallLostView, CallView, LinkLostView, PartyView, SipTrack, TargetView,\n};\n\n\
          use super::{devlink3_origin, devlink3_str};\n",
     );
     let sections: [fn(&mut String); 7] = [

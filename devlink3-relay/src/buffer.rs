@@ -12,7 +12,7 @@ use bytes::Bytes;
 use devlink3_core::calls::Tracked;
 use devlink3_core::client::{Event, MissedReason};
 use devlink3_core::document::Documented;
-use devlink3_core::records::Delta3;
+use devlink3_core::records::Delta3View;
 use serde_json::json;
 use tokio::sync::Notify;
 
@@ -38,10 +38,10 @@ impl Outgoing {
     pub fn event(site: &str, event: &Event) -> Self {
         let kind = match event {
             Event::Delta3 { record, .. } => match record.get() {
-                Delta3::Detail(_) => "record.detail",
-                Delta3::CallLost(_) => "record.call_lost",
-                Delta3::LinkLost(_) => "record.link_lost",
-                Delta3::AttemptReject(_) => "record.attempt_reject",
+                Delta3View::Detail(_) => "record.detail",
+                Delta3View::CallLost(_) => "record.call_lost",
+                Delta3View::LinkLost(_) => "record.link_lost",
+                Delta3View::AttemptReject(_) => "record.attempt_reject",
             },
             Event::Delta2 { .. } => "record.delta2",
             Event::SipTrack { .. } => "record.siptrack",

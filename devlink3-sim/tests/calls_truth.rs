@@ -4,19 +4,19 @@
 use std::collections::{BTreeMap, HashMap};
 
 use devlink3_core::calls::{CallEvent, CallEventKind, CallTracker, Disposition, Tracked, TrackerConfig};
-use devlink3_core::records::{Delta3, parse_delta3};
+use devlink3_core::records::{Delta3Index, Delta3View};
 use devlink3_sim::SimRecord;
 use devlink3_sim::traffic::{CallTruth, Traffic, TrafficConfig};
 
 /// One tick of the model's clock: records carry times in tenths of a second.
 const TICK: f64 = 0.1;
 
-fn record_time(record: &Delta3<'_>) -> f64 {
+fn record_time(record: Delta3View<'_>) -> f64 {
     let tenths = match record {
-        Delta3::Detail(d) => d.call.timestamp,
-        Delta3::CallLost(l) => l.timestamp,
-        Delta3::LinkLost(l) => l.timestamp,
-        Delta3::AttemptReject(r) => r.timestamp,
+        Delta3View::Detail(d) => d.call().timestamp(),
+        Delta3View::CallLost(l) => l.timestamp(),
+        Delta3View::LinkLost(l) => l.timestamp(),
+        Delta3View::AttemptReject(r) => r.timestamp(),
     };
     f64::from(tenths) / 10.0
 }
@@ -37,11 +37,12 @@ fn play(seed: u64, calls: u64, gap: u64) -> Run {
     let mut records = Vec::new();
     let mut out = Vec::new();
     let mut run = Run { truths: Vec::new(), ended: HashMap::new(), kinds: BTreeMap::new(), unplaced: 0, calls_left: 0 };
+    let mut index = Delta3Index::new();
     let mut feed = |records: &mut Vec<SimRecord>, tracker: &mut CallTracker, run: &mut Run| {
         for record in records.drain(..) {
             let SimRecord::Delta3 { text, .. } = record else { continue };
-            let parsed = parse_delta3(&text).expect("the simulator's records parse");
-            tracker.record(&parsed, record_time(&parsed), &mut out);
+            let parsed = index.read(&text).expect("the simulator's records parse");
+            tracker.record(parsed, record_time(parsed), &mut out);
             for tracked in out.drain(..) {
                 *run.kinds.entry(tracked.name()).or_default() += 1;
                 match tracked {
@@ -279,11 +280,11 @@ fn a_scripted_call_flow_plays_as_written() {
     let mut records = Vec::new();
     traffic.advance(10_000, &mut records);
     let mut tracker = CallTracker::new(TrackerConfig::default());
-    let mut out = Vec::new();
+    let (mut index, mut out) = (Delta3Index::new(), Vec::new());
     for record in records {
         let SimRecord::Delta3 { text, .. } = record else { continue };
-        let parsed = parse_delta3(&text).unwrap();
-        tracker.record(&parsed, record_time(&parsed), &mut out);
+        let parsed = index.read(&text).unwrap();
+        tracker.record(parsed, record_time(parsed), &mut out);
     }
     let truths = traffic.take_truths();
     assert_eq!(truths.len(), 7);

@@ -16,7 +16,7 @@ use devlink3_core::client::{
 };
 use devlink3_core::document;
 use devlink3_core::files::UserEntry;
-use devlink3_core::records::{self, Delta3, Delta3Record, RecordError};
+use devlink3_core::records::{self, Delta3Record, Delta3View, RecordError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
@@ -403,15 +403,14 @@ py_record!(Origin {
     }
 );
 
-/// `data()` of a Delta3 class. The record stays in the box it arrived in: a Detail is over
-/// a kilobyte, and moving it into the Python object would cost a copy and a large
-/// allocation per event. Its fields borrow from the record's own text.
+/// `data()` of a Delta3 class: the record's view. The record stays as it arrived, its text
+/// and the index of its fields; each getter decodes its field from the text when called.
 macro_rules! delta3_data {
-    ($class:ident) => {
+    ($class:ident => $view:ident) => {
         impl $class {
-            fn data(&self) -> &records::$class<'_> {
+            fn data(&self) -> records::$view<'_> {
                 match self.record.get() {
-                    Delta3::$class(record) => record,
+                    Delta3View::$class(record) => record,
                     _ => unreachable!(concat!("a ", stringify!($class), " is only made from that kind of record")),
                 }
             }
@@ -427,11 +426,11 @@ pub struct Detail {
     record: Delta3Record,
 }
 
-delta3_data!(Detail);
+delta3_data!(Detail => DetailView);
 
 py_record!(Detail with origin {
-    fields: [raw],
-    methods: [],
+    fields: [],
+    methods: [raw],
     computed: ["call": "Call", "party_a": "Party", "party_b": "Optional[Party]", "targets": "List[Target]"],
     repr: &["call", "party_a", "party_b", "targets"],
 }
@@ -450,7 +449,7 @@ py_record!(Detail with origin {
     /// The `<PartyB>` section, once the call is established.
     #[getter]
     fn party_b(slf: &Bound<'_, Self>) -> PyResult<Option<Py<Party>>> {
-        match slf.get().data().party_b {
+        match slf.get().data().party_b() {
             Some(_) => Py::new(slf.py(), Party { detail: slf.clone().unbind(), end: End::B }).map(Some),
             None => Ok(None),
         }
@@ -459,7 +458,7 @@ py_record!(Detail with origin {
     /// The `<Target_list>` entries, while the call is being established.
     #[getter]
     fn targets(slf: &Bound<'_, Self>) -> PyResult<Vec<Py<Target>>> {
-        (0..slf.get().data().targets.len())
+        (0..slf.get().data().targets().len())
             .map(|index| Py::new(slf.py(), Target { detail: slf.clone().unbind(), index }))
             .collect()
     }
@@ -472,8 +471,8 @@ pub struct Call {
 }
 
 impl Call {
-    fn data(&self) -> &records::Call<'_> {
-        &self.detail.get().data().call
+    fn data(&self) -> records::CallView<'_> {
+        self.detail.get().data().call()
     }
 }
 
@@ -496,11 +495,11 @@ pub struct Party {
 }
 
 impl Party {
-    fn data(&self) -> &records::Party<'_> {
+    fn data(&self) -> records::PartyView<'_> {
         let detail = self.detail.get().data();
         match self.end {
-            End::A => &detail.party_a,
-            End::B => detail.party_b.as_ref().expect("a Party B view is only made when the Detail has one"),
+            End::A => detail.party_a(),
+            End::B => detail.party_b().expect("a Party B view is only made when the Detail has one"),
         }
     }
 }
@@ -518,8 +517,8 @@ pub struct Target {
 }
 
 impl Target {
-    fn data(&self) -> &records::Target<'_> {
-        &self.detail.get().data().targets[self.index]
+    fn data(&self) -> records::TargetView<'_> {
+        self.detail.get().data().targets().nth(self.index).expect("a Target view is only made for a target there is")
     }
 }
 
@@ -534,7 +533,7 @@ pub struct CallLost {
     record: Delta3Record,
 }
 
-delta3_data!(CallLost);
+delta3_data!(CallLost => CallLostView);
 
 impl CallLost {
     const REPR: &'static [&'static str] = &["node", "end_id", "cleared_inbound", "cause", "timestamp"];
@@ -547,7 +546,7 @@ pub struct LinkLost {
     record: Delta3Record,
 }
 
-delta3_data!(LinkLost);
+delta3_data!(LinkLost => LinkLostView);
 
 impl LinkLost {
     const REPR: &'static [&'static str] = &["node", "end_id", "cleared_inbound", "cause", "timestamp", "link_ref"];
@@ -560,7 +559,7 @@ pub struct AttemptReject {
     record: Delta3Record,
 }
 
-delta3_data!(AttemptReject);
+delta3_data!(AttemptReject => AttemptRejectView);
 
 impl AttemptReject {
     const REPR: &'static [&'static str] = &["node", "end_id", "user", "qualifier", "timestamp"];
@@ -572,12 +571,12 @@ macro_rules! py_section {
     (section $(#[doc = $sdoc:literal])* pub struct $name:ident<'a> {
         $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
     }) => {
-        py_record!($name { fields: [$($field),*], methods: [], computed: [], repr: $name::REPR });
+        py_record!($name { fields: [], methods: [$($field),*], computed: [], repr: $name::REPR });
     };
     (record $(#[doc = $sdoc:literal])* pub struct $name:ident<'a> as $tag:literal {
         $( $(#[doc = $doc:literal])* pub $field:ident : $ty:ty = $kind:ident($label:literal), )*
     }) => {
-        py_record!($name with origin { fields: [$($field,)* raw], methods: [], computed: [], repr: $name::REPR });
+        py_record!($name with origin { fields: [], methods: [$($field,)* raw], computed: [], repr: $name::REPR });
     };
 }
 
@@ -881,10 +880,10 @@ pub(crate) fn to_py(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
     }
     match event {
         Event::Delta3 { origin, record } => match record.get() {
-            Delta3::Detail(_) => new(py, Detail { origin, record }),
-            Delta3::CallLost(_) => new(py, CallLost { origin, record }),
-            Delta3::LinkLost(_) => new(py, LinkLost { origin, record }),
-            Delta3::AttemptReject(_) => new(py, AttemptReject { origin, record }),
+            Delta3View::Detail(_) => new(py, Detail { origin, record }),
+            Delta3View::CallLost(_) => new(py, CallLost { origin, record }),
+            Delta3View::LinkLost(_) => new(py, LinkLost { origin, record }),
+            Delta3View::AttemptReject(_) => new(py, AttemptReject { origin, record }),
         },
         Event::Delta2 { origin, record } => new(py, Delta2 { origin, record }),
         Event::SipTrack { origin, record } => new(py, SipTrack { origin, record }),
@@ -938,17 +937,24 @@ macro_rules! delta3_document {
 
 delta3_document!(Detail, CallLost, LinkLost, AttemptReject);
 
+impl AsDocument for PbxInfo {
+    fn document(&self, raw: bool) -> Option<Value> {
+        section_document(self.data(), raw)
+    }
+}
+
+/// A Delta3 section's part of the document: its fields decoded, as the core serializes them.
 macro_rules! section_document {
     ($($class:ident),*) => {$(
         impl AsDocument for $class {
             fn document(&self, raw: bool) -> Option<Value> {
-                section_document(self.data(), raw)
+                section_document(&self.data().decode(), raw)
             }
         }
     )*};
 }
 
-section_document!(Call, Party, Target, PbxInfo);
+section_document!(Call, Party, Target);
 
 macro_rules! boxed_document {
     ($($class:ident),*) => {$(

@@ -4,8 +4,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use devlink3_proto::records::{
-    AttemptReject, CallLost, Cause, Delta3, Detail, EquipmentClass, LinkLost, Party as WireParty, PartyState,
-    QueueState, Tone,
+    AttemptRejectView, CallLostView, Cause, Delta3View, DetailView, EquipmentClass, LinkLostView, PartyState,
+    PartyView, QueueState, Tone,
 };
 
 use super::{
@@ -158,34 +158,34 @@ fn non_empty(s: &str) -> Option<String> {
 
 /// The number a party stands for: its extension, else a trunk's CLI (inbound) or the
 /// number sent (outbound).
-fn party_number(p: &WireParty<'_>) -> String {
-    if !p.identity.is_empty() {
-        p.identity.to_string()
-    } else if p.incoming {
-        p.cli.to_string()
-    } else if !p.target_number.is_empty() {
-        p.target_number.to_string()
+fn party_number(p: PartyView<'_>) -> String {
+    if !p.identity().is_empty() {
+        p.identity().to_string()
+    } else if p.incoming() {
+        p.cli().to_string()
+    } else if !p.target_number().is_empty() {
+        p.target_number().to_string()
     } else {
-        p.cli.to_string()
+        p.cli().to_string()
     }
 }
 
-fn end_from(p: &WireParty<'_>, role: Role, view: &(String, u32)) -> End {
+fn end_from(p: PartyView<'_>, role: Role, view: &(String, u32)) -> End {
     End {
         party: Party {
-            end_id: p.end_id.to_string(),
+            end_id: p.end_id().to_string(),
             role,
-            extension: non_empty(&p.identity),
+            extension: non_empty(p.identity()),
             number: party_number(p),
-            equipment: p.equipment,
-            state: p.state,
-            on_hold: p.state == PartyState::Connected && !p.audio_path,
+            equipment: p.equipment(),
+            state: p.state(),
+            on_hold: p.state() == PartyState::Connected && !p.audio_path(),
         },
         view: view.clone(),
         shown: true,
-        audio_path: p.audio_path,
-        tone: p.tone,
-        related_end_id: p.related_end_id.to_string(),
+        audio_path: p.audio_path(),
+        tone: p.tone(),
+        related_end_id: p.related_end_id().to_string(),
     }
 }
 
@@ -353,13 +353,13 @@ impl CallTracker {
     }
 
     /// Feeds one Delta3 record received at `now`.
-    pub fn record(&mut self, record: &Delta3<'_>, now: Seconds, out: &mut Vec<Tracked>) {
+    pub fn record(&mut self, record: Delta3View<'_>, now: Seconds, out: &mut Vec<Tracked>) {
         self.tick(now, out);
         match record {
-            Delta3::Detail(detail) => self.detail(detail, now, out),
-            Delta3::CallLost(lost) => self.call_lost(lost, now, out),
-            Delta3::LinkLost(lost) => self.link_lost(lost, now, out),
-            Delta3::AttemptReject(reject) => self.attempt_reject(reject, now, out),
+            Delta3View::Detail(detail) => self.detail(detail, now, out),
+            Delta3View::CallLost(lost) => self.call_lost(lost, now, out),
+            Delta3View::LinkLost(lost) => self.link_lost(lost, now, out),
+            Delta3View::AttemptReject(reject) => self.attempt_reject(reject, now, out),
         }
     }
 
@@ -409,9 +409,9 @@ impl CallTracker {
         }
     }
 
-    fn detail(&mut self, detail: &Detail<'_>, now: Seconds, out: &mut Vec<Tracked>) {
-        let view = (detail.call.node.to_string(), detail.call.call_id);
-        let a_end = &*detail.party_a.end_id;
+    fn detail(&mut self, detail: DetailView<'_>, now: Seconds, out: &mut Vec<Tracked>) {
+        let view = (detail.call().node().to_string(), detail.call().call_id());
+        let a_end = detail.party_a().end_id();
         let mut id = self.by_view.get(&view).copied();
         if let Some(known) = id {
             // A CallID is local and reused: a Detail from this view whose A end the call
@@ -419,7 +419,7 @@ impl CallTracker {
             // from the Detail, is a new call (the old one's ends left without a CallLost).
             let entry = &self.calls[&known];
             let knows_a = entry.ends.iter().any(|e| e.party.end_id == a_end);
-            let b_end = detail.party_b.as_ref().map(|b| &*b.end_id);
+            let b_end = detail.party_b().map(|b| b.end_id());
             let old_a_gone =
                 entry.ends.iter().any(|e| e.party.role == Role::A && e.view == view && Some(&*e.party.end_id) != b_end);
             if !knows_a && old_a_gone {
@@ -430,7 +430,7 @@ impl CallTracker {
         // Another node's view of a call we know (SCN): end identifiers are network-wide.
         let id = id
             .or_else(|| self.by_end.get(a_end).copied())
-            .or_else(|| detail.party_b.as_ref().and_then(|b| self.by_end.get(&*b.end_id).copied()));
+            .or_else(|| detail.party_b().and_then(|b| self.by_end.get(b.end_id()).copied()));
         let id = match id {
             Some(id) => id,
             None => self.start(detail, &view, now, out),
@@ -442,7 +442,7 @@ impl CallTracker {
         self.update(id, detail, &view, now, out);
     }
 
-    fn start(&mut self, detail: &Detail<'_>, view: &(String, u32), now: Seconds, out: &mut Vec<Tracked>) -> u64 {
+    fn start(&mut self, detail: DetailView<'_>, view: &(String, u32), now: Seconds, out: &mut Vec<Tracked>) -> u64 {
         if self.calls.len() >= self.config.max_calls.max(1) {
             let oldest = self
                 .calls
@@ -455,12 +455,12 @@ impl CallTracker {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let a = &detail.party_a;
+        let a = detail.party_a();
         // A first sight of a call already answered means its beginning happened before we
         // listened (a snapshot after subscribing): its times are from now on.
-        let joined_late = detail.party_b.as_ref().is_some_and(|b| b.state == PartyState::Connected);
+        let joined_late = detail.party_b().is_some_and(|b| b.state() == PartyState::Connected);
         let call = Call {
-            id: a.end_id.to_string(),
+            id: a.end_id().to_string(),
             node: view.0.clone(),
             call_id: view.1,
             direction: Direction::Internal,
@@ -504,7 +504,7 @@ impl CallTracker {
         id
     }
 
-    fn update(&mut self, id: u64, detail: &Detail<'_>, view: &(String, u32), now: Seconds, out: &mut Vec<Tracked>) {
+    fn update(&mut self, id: u64, detail: DetailView<'_>, view: &(String, u32), now: Seconds, out: &mut Vec<Tracked>) {
         let entry = self.calls.get_mut(&id).expect("known call");
         let is_new = entry.ends.is_empty() && entry.views.len() == 1 && entry.targets.is_empty();
         let mut events: Vec<(CallEventKind, Option<Party>)> = Vec::new();
@@ -519,12 +519,12 @@ impl CallTracker {
         let was_ringing_b = entry.b().is_some_and(|b| b.party.state != PartyState::Connected);
 
         // The ends of this view: update, add, and hide the ones it no longer shows.
-        let mut reported: Vec<(&WireParty<'_>, Role)> = vec![(&detail.party_a, Role::A)];
-        if let Some(b) = &detail.party_b {
+        let mut reported: Vec<(PartyView<'_>, Role)> = vec![(detail.party_a(), Role::A)];
+        if let Some(b) = detail.party_b() {
             reported.push((b, Role::B));
         }
         for end in entry.ends.iter_mut().filter(|e| &e.view == view) {
-            end.shown = reported.iter().any(|(p, _)| p.end_id == end.party.end_id);
+            end.shown = reported.iter().any(|(p, _)| p.end_id() == end.party.end_id);
         }
         let mut joined: Vec<Party> = Vec::new();
         let mut new_b: Option<End> = None;
@@ -562,7 +562,7 @@ impl CallTracker {
                 }
             }
         }
-        if detail.party_b.is_some() {
+        if detail.party_b().is_some() {
             entry.had_b = true;
         }
         // Re-announced after a resubscription: the ends this view no longer shows left
@@ -582,11 +582,10 @@ impl CallTracker {
             self.by_target.remove(end_id);
         }
         entry.targets = detail
-            .targets
-            .iter()
-            .map(|t| match non_empty(&t.identity) {
-                Some(ext) => (t.end_id.to_string(), ext, true),
-                None => (t.end_id.to_string(), t.target_number.to_string(), false),
+            .targets()
+            .map(|t| match non_empty(t.identity()) {
+                Some(ext) => (t.end_id().to_string(), ext, true),
+                None => (t.end_id().to_string(), t.target_number().to_string(), false),
             })
             .collect();
         for (end_id, ext, is_extension) in &entry.targets {
@@ -597,22 +596,22 @@ impl CallTracker {
         }
 
         // Who and where.
-        let a = &detail.party_a;
-        let b = detail.party_b.as_ref();
-        if a.public_line && a.incoming {
+        let a = detail.party_a();
+        let b = detail.party_b();
+        if a.public_line() && a.incoming() {
             entry.call.direction = Direction::Inbound;
         } else if entry.call.direction == Direction::Internal
-            && (b.is_some_and(|b| b.public_line) || detail.targets.iter().any(|t| t.public_line))
+            && (b.is_some_and(|b| b.public_line()) || detail.targets().any(|t| t.public_line()))
         {
             entry.call.direction = Direction::Outbound;
         }
         let (caller, called) = match entry.call.direction {
-            Direction::Inbound => (a.cli.to_string(), a.did.to_string()),
+            Direction::Inbound => (a.cli().to_string(), a.did().to_string()),
             Direction::Outbound => {
-                let sent = b.filter(|b| b.public_line).map(|b| b.target_number.to_string()).unwrap_or_default();
+                let sent = b.filter(|b| b.public_line()).map(|b| b.target_number().to_string()).unwrap_or_default();
                 (party_number(a), sent)
             }
-            Direction::Internal => (party_number(a), a.dialled.to_string()),
+            Direction::Internal => (party_number(a), a.dialled().to_string()),
         };
         if entry.call.caller.is_empty() || entry.call.direction == Direction::Inbound {
             entry.call.caller = caller;
@@ -623,11 +622,11 @@ impl CallTracker {
 
         // Ringing, queueing, answer.
         let ringing_now = !entry.targets.is_empty();
-        let b_ringing = b.is_some_and(|b| b.state != PartyState::Connected);
+        let b_ringing = b.is_some_and(|b| b.state() != PartyState::Connected);
         if (ringing_now || b_ringing) && entry.ring_started.is_none() {
             entry.ring_started = Some(now);
         }
-        let queueing = detail.call.queueing != QueueState::NotQueueing;
+        let queueing = detail.call().queueing() != QueueState::NotQueueing;
         if queueing && !entry.queued && entry.call.answered_at.is_none() {
             events.push((CallEventKind::Queued, None));
         }
@@ -722,29 +721,29 @@ impl CallTracker {
         self.update_extensions(id, out);
     }
 
-    fn call_lost(&mut self, lost: &CallLost<'_>, now: Seconds, out: &mut Vec<Tracked>) {
-        let Some(&id) = self.by_end.get(&*lost.end_id) else {
-            let reason = match self.by_target.get(&*lost.end_id) {
-                Some(_) => format!("CallLost for end {} that was only ever a ringing target", lost.end_id),
-                None => format!("CallLost for end {} of no call in progress", lost.end_id),
+    fn call_lost(&mut self, lost: CallLostView<'_>, now: Seconds, out: &mut Vec<Tracked>) {
+        let Some(&id) = self.by_end.get(lost.end_id()) else {
+            let reason = match self.by_target.get(lost.end_id()) {
+                Some(_) => format!("CallLost for end {} that was only ever a ringing target", lost.end_id()),
+                None => format!("CallLost for end {} of no call in progress", lost.end_id()),
             };
-            self.unplaced(reason, lost.raw.to_string(), out);
+            self.unplaced(reason, lost.raw().to_string(), out);
             return;
         };
-        self.by_end.remove(&*lost.end_id);
+        self.by_end.remove(lost.end_id());
         let entry = self.calls.get_mut(&id).expect("known call");
         entry.last_seen = now;
         let was_on_hold = entry.on_hold();
-        let Some(at) = entry.ends.iter().position(|e| e.party.end_id == *lost.end_id) else {
+        let Some(at) = entry.ends.iter().position(|e| e.party.end_id == lost.end_id()) else {
             return;
         };
         let end = entry.ends.remove(at);
-        let cause = lost.cause;
+        let cause = lost.cause();
         if !is_move(cause) {
             if entry.cause.is_none() {
                 entry.cause = Some(cause);
             }
-            if lost.cleared_inbound && entry.cleared_by.is_none() {
+            if lost.cleared_inbound() && entry.cleared_by.is_none() {
                 entry.cleared_by = non_empty(&end.party.number);
             }
             if entry.call.answered_at.is_none() {
@@ -777,32 +776,32 @@ impl CallTracker {
 
     /// LinkLost ends an intermediate node's link, not the call: its ends are network-wide
     /// and their own CallLost comes from the node where they are local.
-    fn link_lost(&mut self, lost: &LinkLost<'_>, now: Seconds, out: &mut Vec<Tracked>) {
-        match self.by_end.get(&*lost.end_id) {
+    fn link_lost(&mut self, lost: LinkLostView<'_>, now: Seconds, out: &mut Vec<Tracked>) {
+        match self.by_end.get(lost.end_id()) {
             Some(id) => {
                 if let Some(entry) = self.calls.get_mut(id) {
                     entry.last_seen = now;
                 }
             }
             None => self.unplaced(
-                format!("LinkLost for end {} of no call in progress", lost.end_id),
-                lost.raw.to_string(),
+                format!("LinkLost for end {} of no call in progress", lost.end_id()),
+                lost.raw().to_string(),
                 out,
             ),
         }
     }
 
     /// The call goes on ringing elsewhere (or not); its next Detail tells which.
-    fn attempt_reject(&mut self, reject: &AttemptReject<'_>, now: Seconds, out: &mut Vec<Tracked>) {
-        match self.by_target.get(&*reject.end_id).or_else(|| self.by_end.get(&*reject.end_id)) {
+    fn attempt_reject(&mut self, reject: AttemptRejectView<'_>, now: Seconds, out: &mut Vec<Tracked>) {
+        match self.by_target.get(reject.end_id()).or_else(|| self.by_end.get(reject.end_id())) {
             Some(id) => {
                 if let Some(entry) = self.calls.get_mut(id) {
                     entry.last_seen = now;
                 }
             }
             None => self.unplaced(
-                format!("AttemptReject for end {} that rings in no call in progress", reject.end_id),
-                reject.raw.to_string(),
+                format!("AttemptReject for end {} that rings in no call in progress", reject.end_id()),
+                reject.raw().to_string(),
                 out,
             ),
         }

@@ -4,7 +4,9 @@
 //! @generated from the descriptions in `devlink3-proto` (`section!`, `record!`,
 //! `line_record!`) by `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.
 
-use devlink3_core::records::{AttemptReject, Call, CallLost, LinkLost, Party, SipTrack, Target};
+use devlink3_core::records::{
+    AttemptRejectView, CallLostView, CallView, LinkLostView, PartyView, SipTrack, TargetView,
+};
 
 use super::{devlink3_origin, devlink3_str};
 
@@ -52,26 +54,26 @@ pub struct devlink3_call {
     pub ivr_time: u32,
 }
 
-pub(crate) fn call(r: &Call<'_>) -> devlink3_call {
+pub(crate) fn call(r: CallView<'_>) -> devlink3_call {
     devlink3_call {
-        node: devlink3_str::of(&r.node),
-        call_id: r.call_id,
-        account_code: devlink3_str::of(&r.account_code),
-        authorization_code: devlink3_str::of(&r.authorization_code),
-        tag: devlink3_str::of(&r.tag),
-        transfer_cause: r.transfer_cause,
-        owner_huntgroup: devlink3_str::of(&r.owner_huntgroup),
-        original_huntgroup: devlink3_str::of(&r.original_huntgroup),
-        original_user: devlink3_str::of(&r.original_user),
-        target_huntgroup: devlink3_str::of(&r.target_huntgroup),
-        target_user: devlink3_str::of(&r.target_user),
-        voicemail_leaving: r.voicemail_leaving,
-        voicemail_length: r.voicemail_length,
-        queueing: r.queueing.raw(),
-        timestamp: r.timestamp,
-        huntgroup_overflow: r.huntgroup_overflow,
-        ivr_transferred_out: devlink3_str::of(&r.ivr_transferred_out),
-        ivr_time: r.ivr_time,
+        node: devlink3_str::of(r.node()),
+        call_id: r.call_id(),
+        account_code: devlink3_str::of(r.account_code()),
+        authorization_code: devlink3_str::of(r.authorization_code()),
+        tag: devlink3_str::of(r.tag()),
+        transfer_cause: r.transfer_cause(),
+        owner_huntgroup: devlink3_str::of(r.owner_huntgroup()),
+        original_huntgroup: devlink3_str::of(r.original_huntgroup()),
+        original_user: devlink3_str::of(r.original_user()),
+        target_huntgroup: devlink3_str::of(r.target_huntgroup()),
+        target_user: devlink3_str::of(r.target_user()),
+        voicemail_leaving: r.voicemail_leaving(),
+        voicemail_length: r.voicemail_length(),
+        queueing: r.queueing().raw(),
+        timestamp: r.timestamp(),
+        huntgroup_overflow: r.huntgroup_overflow(),
+        ivr_transferred_out: devlink3_str::of(r.ivr_transferred_out()),
+        ivr_time: r.ivr_time(),
     }
 }
 
@@ -149,34 +151,34 @@ pub struct devlink3_party {
     pub related_end_id: devlink3_str,
 }
 
-pub(crate) fn party(r: &Party<'_>) -> devlink3_party {
+pub(crate) fn party(r: PartyView<'_>) -> devlink3_party {
     devlink3_party {
-        end_id: devlink3_str::of(&r.end_id),
-        incoming: r.incoming,
-        state: r.state.raw(),
-        audio_path: r.audio_path,
-        tone: r.tone.raw(),
-        remote: r.remote,
-        public_line: r.public_line,
-        flags: r.flags.bits(),
-        emergency_location: r.emergency_location,
-        equipment: r.equipment.raw(),
-        equipment_type: r.equipment_type,
-        description: devlink3_str::of(&r.description),
-        identity: devlink3_str::of(&r.identity),
-        called_type: r.called_type.raw(),
-        called_reason: r.called_reason,
-        did: devlink3_str::of(&r.did),
-        dialled: devlink3_str::of(&r.dialled),
-        on_behalf: devlink3_str::of(&r.on_behalf),
-        target_number: devlink3_str::of(&r.target_number),
-        target_subaddress: devlink3_str::of(&r.target_subaddress),
-        purpose: devlink3_str::of(&r.purpose),
-        cli: devlink3_str::of(&r.cli),
-        cli_presentation: r.cli_presentation.raw(),
-        calling_name_type: r.calling_name_type.raw(),
-        calling_name: devlink3_str::of(&r.calling_name),
-        related_end_id: devlink3_str::of(&r.related_end_id),
+        end_id: devlink3_str::of(r.end_id()),
+        incoming: r.incoming(),
+        state: r.state().raw(),
+        audio_path: r.audio_path(),
+        tone: r.tone().raw(),
+        remote: r.remote(),
+        public_line: r.public_line(),
+        flags: r.flags().bits(),
+        emergency_location: r.emergency_location(),
+        equipment: r.equipment().raw(),
+        equipment_type: r.equipment_type(),
+        description: devlink3_str::of(r.description()),
+        identity: devlink3_str::of(r.identity()),
+        called_type: r.called_type().raw(),
+        called_reason: r.called_reason(),
+        did: devlink3_str::of(r.did()),
+        dialled: devlink3_str::of(r.dialled()),
+        on_behalf: devlink3_str::of(r.on_behalf()),
+        target_number: devlink3_str::of(r.target_number()),
+        target_subaddress: devlink3_str::of(r.target_subaddress()),
+        purpose: devlink3_str::of(r.purpose()),
+        cli: devlink3_str::of(r.cli()),
+        cli_presentation: r.cli_presentation().raw(),
+        calling_name_type: r.calling_name_type().raw(),
+        calling_name: devlink3_str::of(r.calling_name()),
+        related_end_id: devlink3_str::of(r.related_end_id()),
     }
 }
 
@@ -220,22 +222,22 @@ pub struct devlink3_target {
     pub cli_presentation: u32,
 }
 
-pub(crate) fn target(r: &Target<'_>) -> devlink3_target {
+pub(crate) fn target(r: TargetView<'_>) -> devlink3_target {
     devlink3_target {
-        end_id: devlink3_str::of(&r.end_id),
-        remote: r.remote,
-        public_line: r.public_line,
-        equipment: r.equipment.raw(),
-        equipment_type: r.equipment_type,
-        description: devlink3_str::of(&r.description),
-        identity: devlink3_str::of(&r.identity),
-        called_type: r.called_type.raw(),
-        called_reason: r.called_reason,
-        target_number: devlink3_str::of(&r.target_number),
-        target_subaddress: devlink3_str::of(&r.target_subaddress),
-        purpose: devlink3_str::of(&r.purpose),
-        cli: devlink3_str::of(&r.cli),
-        cli_presentation: r.cli_presentation.raw(),
+        end_id: devlink3_str::of(r.end_id()),
+        remote: r.remote(),
+        public_line: r.public_line(),
+        equipment: r.equipment().raw(),
+        equipment_type: r.equipment_type(),
+        description: devlink3_str::of(r.description()),
+        identity: devlink3_str::of(r.identity()),
+        called_type: r.called_type().raw(),
+        called_reason: r.called_reason(),
+        target_number: devlink3_str::of(r.target_number()),
+        target_subaddress: devlink3_str::of(r.target_subaddress()),
+        purpose: devlink3_str::of(r.purpose()),
+        cli: devlink3_str::of(r.cli()),
+        cli_presentation: r.cli_presentation().raw(),
     }
 }
 
@@ -257,13 +259,13 @@ pub struct devlink3_call_lost {
     pub timestamp: u32,
 }
 
-pub(crate) fn call_lost(r: &CallLost<'_>) -> devlink3_call_lost {
+pub(crate) fn call_lost(r: CallLostView<'_>) -> devlink3_call_lost {
     devlink3_call_lost {
-        node: devlink3_str::of(&r.node),
-        end_id: devlink3_str::of(&r.end_id),
-        cleared_inbound: r.cleared_inbound,
-        cause: r.cause.raw(),
-        timestamp: r.timestamp,
+        node: devlink3_str::of(r.node()),
+        end_id: devlink3_str::of(r.end_id()),
+        cleared_inbound: r.cleared_inbound(),
+        cause: r.cause().raw(),
+        timestamp: r.timestamp(),
     }
 }
 
@@ -287,14 +289,14 @@ pub struct devlink3_link_lost {
     pub link_ref: devlink3_str,
 }
 
-pub(crate) fn link_lost(r: &LinkLost<'_>) -> devlink3_link_lost {
+pub(crate) fn link_lost(r: LinkLostView<'_>) -> devlink3_link_lost {
     devlink3_link_lost {
-        node: devlink3_str::of(&r.node),
-        end_id: devlink3_str::of(&r.end_id),
-        cleared_inbound: r.cleared_inbound,
-        cause: r.cause.raw(),
-        timestamp: r.timestamp,
-        link_ref: devlink3_str::of(&r.link_ref),
+        node: devlink3_str::of(r.node()),
+        end_id: devlink3_str::of(r.end_id()),
+        cleared_inbound: r.cleared_inbound(),
+        cause: r.cause().raw(),
+        timestamp: r.timestamp(),
+        link_ref: devlink3_str::of(r.link_ref()),
     }
 }
 
@@ -314,13 +316,13 @@ pub struct devlink3_attempt_reject {
     pub timestamp: u32,
 }
 
-pub(crate) fn attempt_reject(r: &AttemptReject<'_>) -> devlink3_attempt_reject {
+pub(crate) fn attempt_reject(r: AttemptRejectView<'_>) -> devlink3_attempt_reject {
     devlink3_attempt_reject {
-        node: devlink3_str::of(&r.node),
-        end_id: devlink3_str::of(&r.end_id),
-        user: devlink3_str::of(&r.user),
-        qualifier: devlink3_str::of(&r.qualifier),
-        timestamp: r.timestamp,
+        node: devlink3_str::of(r.node()),
+        end_id: devlink3_str::of(r.end_id()),
+        user: devlink3_str::of(r.user()),
+        qualifier: devlink3_str::of(r.qualifier()),
+        timestamp: r.timestamp(),
     }
 }
 

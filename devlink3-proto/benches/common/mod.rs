@@ -4,7 +4,7 @@
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 
-use devlink3_proto::records::parse_delta3;
+use devlink3_proto::records::{Delta3Index, parse_delta3};
 use devlink3_proto::wire::packet::encode_event;
 use devlink3_proto::wire::{Deframer, EventTuple, Packet};
 
@@ -26,17 +26,32 @@ pub fn detail_stream(events: u32) -> Vec<u8> {
     out
 }
 
-/// Deframes `stream` in [`READ`]-sized reads, decodes every Event packet and parses its
-/// Delta3 records; returns how many.
-pub fn parse_stream(deframer: &mut Deframer, stream: &[u8]) -> u32 {
+/// How [`parse_stream`] reads each record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // each bench uses its own
+pub enum Read {
+    /// `Delta3Index::read`: every section and field located, the numbers checked (the
+    /// reused index allocates nothing); fields are decoded when an accessor asks.
+    Index,
+    /// `parse_delta3`: the same, then every field decoded into the typed `Detail`.
+    Decode,
+}
+
+/// Deframes `stream` in [`READ`]-sized reads, decodes every Event packet and reads its
+/// Delta3 records as `read` says; returns how many.
+pub fn parse_stream(deframer: &mut Deframer, stream: &[u8], read: Read) -> u32 {
     let mut records = 0;
+    let mut index = Delta3Index::new();
     for chunk in stream.chunks(READ) {
         deframer.feed(chunk);
         while let Some(payload) = deframer.next_frame().unwrap() {
             let Packet::Event(event) = Packet::decode(payload).unwrap() else { unreachable!() };
             for tuple in event.tuples.events() {
                 let EventTuple::CallDelta3(text) = tuple.unwrap() else { unreachable!() };
-                black_box(parse_delta3(text).unwrap());
+                match read {
+                    Read::Index => drop(black_box(index.read(text).unwrap())),
+                    Read::Decode => drop(black_box(parse_delta3(text).unwrap())),
+                }
                 records += 1;
             }
         }

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
-use super::{Cause, RecordError, excerpt, find_byte, own, strip_nul, trim};
+use super::{Cause, Described, RecordError, SectionView, Span, excerpt, find_byte, own, strip_nul, trim};
 
 code_enum! {
     /// Party "State" (§6.7.3): the primary (Q931) call state of a call end.
@@ -316,7 +316,7 @@ impl fmt::Debug for PartyFlags {
 // box), which cost more than the one allocation (callgrind, the callback bench: the runtime
 // thread 6,190 -> 5,475 instructions an event). Boxed, the record is built where it stays,
 // and a Delta3Record is small enough for an event to hold without a box of its own.
-#[derive(Debug, Clone, PartialEq, Eq, yoke::Yokeable)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
@@ -559,15 +559,181 @@ macro_rules! define_section {
 
 delta3_sections!(define_section);
 
-/// Parses one Delta3 record.
+/// The views of the sections and records: each field read from the text when asked.
+pub type CallView<'a> = SectionView<'a, Call<'a>>;
+/// A `<PartyA>` or `<PartyB>` section's view.
+pub type PartyView<'a> = SectionView<'a, Party<'a>>;
+/// A `<Target>`'s view.
+pub type TargetView<'a> = SectionView<'a, Target<'a>>;
+/// A `<CallLost>` record's view.
+pub type CallLostView<'a> = SectionView<'a, CallLost<'a>>;
+/// A `<LinkLost>` record's view.
+pub type LinkLostView<'a> = SectionView<'a, LinkLost<'a>>;
+/// An `<AttemptReject>` record's view.
+pub type AttemptRejectView<'a> = SectionView<'a, AttemptReject<'a>>;
+
+const CALL_FIELDS: usize = <Call<'static> as Described>::FIELDS.len();
+const PARTY_FIELDS: usize = <Party<'static> as Described>::FIELDS.len();
+const TARGET_FIELDS: usize = <Target<'static> as Described>::FIELDS.len();
+/// Where a Detail's sections' spans start: Call, PartyA, PartyB (kept whether or not
+/// the record has one), then the targets, one after another.
+const PARTY_A_AT: usize = CALL_FIELDS;
+const PARTY_B_AT: usize = PARTY_A_AT + PARTY_FIELDS;
+const TARGETS_AT: usize = PARTY_B_AT + PARTY_FIELDS;
+
+/// Which record an index is of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Kind {
+    #[default]
+    Detail,
+    CallLost,
+    LinkLost,
+    AttemptReject,
+}
+
+/// Where every field of a Delta3 record lies in its text: what reading one does, in one
+/// pass, checking the numbers; the fields are decoded when asked for
+/// ([`Delta3Index::read`], then the view's accessors).
 ///
-/// Liberal in what it accepts: whitespace around tags and section texts is ignored, a trailing
-/// NUL is dropped, missing trailing fields take their defaults (empty, 0), extra fields and
-/// unknown sections are ignored. Fields are borrowed from `text`; the record's box is the one
-/// allocation (a Detail's targets add their list).
-pub fn parse_delta3(text: &str) -> Result<Delta3<'_>, RecordError> {
-    let raw = strip_nul(text);
-    let trimmed = trim(raw);
+/// An index is reusable: reading the next record into it allocates nothing once it has
+/// held one as large. [`Delta3Record`](super::Delta3Record) keeps a record's text and its
+/// index together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta3Index {
+    kind: Kind,
+    has_party_b: bool,
+    spans: Vec<Span>,
+}
+
+impl Delta3Index {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Indexes `text`, a Delta3 record, and gives its view.
+    ///
+    /// Liberal in what it accepts: whitespace around tags and section texts is ignored, a
+    /// trailing NUL is dropped, missing trailing fields read as empty (0), extra fields and
+    /// unknown sections are ignored. A number field holding anything but digits, an
+    /// unterminated quote, a missing `<Call>` or `<PartyA>` or closing tag are errors.
+    pub fn read<'a>(&'a mut self, text: &'a str) -> Result<Delta3View<'a>, RecordError> {
+        self.index(text)?;
+        Ok(self.view(text))
+    }
+
+    /// Indexes `text` into `self`; on an error `self` holds nothing usable.
+    pub(crate) fn index(&mut self, text: &str) -> Result<(), RecordError> {
+        let (name, body) = locate(text)?;
+        self.spans.clear();
+        self.has_party_b = false;
+        let record = |index: &mut Self, kind, fields, read: fn(&'static str, &str, &str, &mut [Span]) -> _| {
+            index.kind = kind;
+            index.spans.resize(fields, Span::EMPTY);
+            read(name, text, body, &mut index.spans)
+        };
+        match name {
+            "Detail" => {
+                self.kind = Kind::Detail;
+                self.spans.resize(TARGETS_AT, Span::EMPTY);
+                self.index_detail(text, body)
+            }
+            "CallLost" => record(self, Kind::CallLost, <CallLost<'static> as Described>::FIELDS.len(), CallLost::index),
+            "LinkLost" => record(self, Kind::LinkLost, <LinkLost<'static> as Described>::FIELDS.len(), LinkLost::index),
+            _ => record(
+                self,
+                Kind::AttemptReject,
+                <AttemptReject<'static> as Described>::FIELDS.len(),
+                AttemptReject::index,
+            ),
+        }
+    }
+
+    /// Indexes the sections of a Detail's `body`.
+    #[inline]
+    fn index_detail(&mut self, text: &str, body: &str) -> Result<(), RecordError> {
+        let (mut has_call, mut has_party_a) = (false, false);
+        for element in (Elements { rest: body }) {
+            let (name, content) = element?;
+            match name {
+                "Call" => {
+                    Call::index("Call", text, content, &mut self.spans[..PARTY_A_AT])?;
+                    has_call = true;
+                }
+                "PartyA" => {
+                    Party::index("PartyA", text, content, &mut self.spans[PARTY_A_AT..PARTY_B_AT])?;
+                    has_party_a = true;
+                }
+                "PartyB" => {
+                    Party::index("PartyB", text, content, &mut self.spans[PARTY_B_AT..TARGETS_AT])?;
+                    self.has_party_b = true;
+                }
+                // §6.7 calls the list `<Targets>`, the examples `<Target_list>`.
+                "Target_list" | "Targets" => {
+                    for target in (Elements { rest: content }) {
+                        let (name, content) = target?;
+                        if name == "Target" {
+                            let at = self.spans.len();
+                            self.spans.resize(at + TARGET_FIELDS, Span::EMPTY);
+                            Target::index("Target", text, content, &mut self.spans[at..])?;
+                        }
+                    }
+                }
+                _ => {} // a section from a newer release
+            }
+        }
+        if !has_call {
+            return Err(RecordError::MissingSection { section: "Call" });
+        }
+        if !has_party_a {
+            return Err(RecordError::MissingSection { section: "PartyA" });
+        }
+        Ok(())
+    }
+
+    /// The view of `text`, which `self` indexes (as [`Self::index`] left it).
+    pub(crate) fn view<'a>(&'a self, text: &'a str) -> Delta3View<'a> {
+        match self.kind {
+            Kind::Detail => Delta3View::Detail(DetailView { text, index: self }),
+            Kind::CallLost => Delta3View::CallLost(SectionView::new(text, &self.spans)),
+            Kind::LinkLost => Delta3View::LinkLost(SectionView::new(text, &self.spans)),
+            Kind::AttemptReject => Delta3View::AttemptReject(SectionView::new(text, &self.spans)),
+        }
+    }
+
+    /// The typed record of `text`, which `self` indexes, every field decoded.
+    pub(crate) fn decode<'t>(&self, text: &'t str) -> Delta3<'t> {
+        match self.kind {
+            Kind::Detail => Delta3::Detail(Box::new(self.detail(text))),
+            Kind::CallLost => Delta3::CallLost(Box::new(CallLost::decode(text, &self.spans))),
+            Kind::LinkLost => Delta3::LinkLost(Box::new(LinkLost::decode(text, &self.spans))),
+            Kind::AttemptReject => Delta3::AttemptReject(Box::new(AttemptReject::decode(text, &self.spans))),
+        }
+    }
+
+    /// The typed Detail of `text`, which `self` indexes.
+    fn detail<'t>(&self, text: &'t str) -> Detail<'t> {
+        let spans = &self.spans;
+        Detail {
+            call: Call::decode(text, spans.get(..PARTY_A_AT).unwrap_or_default()),
+            party_a: Party::decode(text, spans.get(PARTY_A_AT..PARTY_B_AT).unwrap_or_default()),
+            party_b: self
+                .has_party_b
+                .then(|| Party::decode(text, spans.get(PARTY_B_AT..TARGETS_AT).unwrap_or_default())),
+            targets: spans
+                .get(TARGETS_AT..)
+                .unwrap_or_default()
+                .chunks_exact(TARGET_FIELDS)
+                .map(|spans| Target::decode(text, spans))
+                .collect(),
+            raw: Cow::Borrowed(strip_nul(text)),
+        }
+    }
+}
+
+/// The name of the record in `text` and its body (the text between its tags).
+fn locate(text: &str) -> Result<(&'static str, &str), RecordError> {
+    let trimmed = trim(strip_nul(text));
     if trimmed.is_empty() {
         return Err(RecordError::Empty);
     }
@@ -575,27 +741,129 @@ pub fn parse_delta3(text: &str) -> Result<Delta3<'_>, RecordError> {
         return Err(RecordError::unknown_kind(trimmed));
     }
     let (name, after) = open_tag(trimmed)?;
-    if !matches!(name, "Detail" | "CallLost" | "LinkLost" | "AttemptReject") {
-        return Err(RecordError::unknown_kind(name));
-    }
+    let name = match name {
+        "Detail" => "Detail",
+        "CallLost" => "CallLost",
+        "LinkLost" => "LinkLost",
+        "AttemptReject" => "AttemptReject",
+        _ => return Err(RecordError::unknown_kind(name)),
+    };
     // The closing tag normally ends the text; check there before scanning for it.
     let at_end = after.strip_suffix('>').and_then(|t| t.strip_suffix(name)).and_then(|t| t.strip_suffix("</"));
     let body = match at_end {
         Some(body) => body,
         None => element_body(after, name)?.0,
     };
-    Ok(match name {
-        "Detail" => {
-            // Built on the heap and filled there (`Box::default` constructs in place).
-            let mut detail = Box::<Detail>::default();
-            detail.raw = Cow::Borrowed(raw);
-            detail.read(body)?;
-            Delta3::Detail(detail)
+    Ok((name, body))
+}
+
+/// A Delta3 record read where it lies: its text and the index of its fields. Each
+/// accessor decodes its field when called; [`decode`](Self::decode) gives the typed
+/// record whole.
+#[derive(Debug, Clone, Copy)]
+pub enum Delta3View<'a> {
+    /// `<Detail>`: the current state of a call.
+    Detail(DetailView<'a>),
+    /// `<CallLost>`: a call end reported as PartyA or PartyB is gone.
+    CallLost(CallLostView<'a>),
+    /// `<LinkLost>`: as CallLost, generated at an intermediate SCN node.
+    LinkLost(LinkLostView<'a>),
+    /// `<AttemptReject>`: a targeted user tried to push the ringing call away.
+    AttemptReject(AttemptRejectView<'a>),
+}
+
+impl<'a> Delta3View<'a> {
+    /// The record's text as the PBX sent it (without trailing NULs).
+    pub fn raw(&self) -> &'a str {
+        match self {
+            Self::Detail(r) => r.raw(),
+            Self::CallLost(r) => r.raw(),
+            Self::LinkLost(r) => r.raw(),
+            Self::AttemptReject(r) => r.raw(),
         }
-        "CallLost" => Delta3::CallLost(Box::new(CallLost::parse(raw, body)?)),
-        "LinkLost" => Delta3::LinkLost(Box::new(LinkLost::parse(raw, body)?)),
-        _ => Delta3::AttemptReject(Box::new(AttemptReject::parse(raw, body)?)),
-    })
+    }
+
+    /// The typed record, every field decoded (the strings borrowed from the text).
+    pub fn decode(&self) -> Delta3<'a> {
+        match self {
+            Self::Detail(r) => Delta3::Detail(Box::new(r.decode())),
+            Self::CallLost(r) => Delta3::CallLost(Box::new(r.decode())),
+            Self::LinkLost(r) => Delta3::LinkLost(Box::new(r.decode())),
+            Self::AttemptReject(r) => Delta3::AttemptReject(Box::new(r.decode())),
+        }
+    }
+}
+
+/// A `<Detail>` read where it lies (see [`Delta3View`]).
+#[derive(Clone, Copy)]
+pub struct DetailView<'a> {
+    text: &'a str,
+    index: &'a Delta3Index,
+}
+
+impl<'a> DetailView<'a> {
+    fn section<S>(&self, from: usize, len: usize) -> SectionView<'a, S> {
+        SectionView::new(self.text, self.index.spans.get(from..from + len).unwrap_or_default())
+    }
+
+    /// The `<Call>` section.
+    pub fn call(&self) -> CallView<'a> {
+        self.section(0, CALL_FIELDS)
+    }
+
+    /// The `<PartyA>` section; every call has one.
+    pub fn party_a(&self) -> PartyView<'a> {
+        self.section(PARTY_A_AT, PARTY_FIELDS)
+    }
+
+    /// The `<PartyB>` section, once the call is established.
+    pub fn party_b(&self) -> Option<PartyView<'a>> {
+        self.index.has_party_b.then(|| self.section(PARTY_B_AT, PARTY_FIELDS))
+    }
+
+    /// The `<Target_list>` entries, while the call is being established.
+    pub fn targets(&self) -> impl ExactSizeIterator<Item = TargetView<'a>> + 'a {
+        let text = self.text;
+        let spans = self.index.spans.get(TARGETS_AT..).unwrap_or_default();
+        spans.chunks_exact(TARGET_FIELDS).map(move |spans| SectionView::new(text, spans))
+    }
+
+    /// The record's text as the PBX sent it (without trailing NULs).
+    pub fn raw(&self) -> &'a str {
+        strip_nul(self.text)
+    }
+
+    /// The typed `Detail`, every field decoded (the strings borrowed from the text).
+    pub fn decode(&self) -> Detail<'a> {
+        self.index.detail(self.text)
+    }
+}
+
+impl Default for DetailView<'_> {
+    /// A view of nothing: a Detail whose every field reads as empty (0), without PartyB or
+    /// targets.
+    fn default() -> Self {
+        static EMPTY: Delta3Index = Delta3Index { kind: Kind::Detail, has_party_b: false, spans: Vec::new() };
+        Self { text: "", index: &EMPTY }
+    }
+}
+
+impl fmt::Debug for DetailView<'_> {
+    /// As the decoded `Detail`.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.decode(), f)
+    }
+}
+
+/// Parses one Delta3 record into its typed form, every field decoded.
+///
+/// Reads as [`Delta3Index::read`] does, which is the way to read records in bulk (the
+/// index reused, each field decoded when asked). Fields are borrowed from `text`; the
+/// record's box, its index and a Detail's targets list are the allocations.
+pub fn parse_delta3(text: &str) -> Result<Delta3<'_>, RecordError> {
+    let mut index = Delta3Index::new();
+    index.index(text)?;
+    Ok(index.decode(text))
 }
 
 /// Splits `<name>rest` (with `text` starting at `<`) into the name and the rest.
@@ -721,48 +989,7 @@ impl Display for Delta3<'_> {
     }
 }
 
-impl<'a> Detail<'a> {
-    /// Reads the sections of `body` into `self` (a default Detail), in place: a Detail is
-    /// about 1 KiB, and each move avoided is measurable at millions of records a second.
-    #[inline]
-    fn read(&mut self, body: &'a str) -> Result<(), RecordError> {
-        let (mut has_call, mut has_party_a) = (false, false);
-        for element in (Elements { rest: body }) {
-            let (name, content) = element?;
-            match name {
-                "Call" => {
-                    self.call.read("Call", content)?;
-                    has_call = true;
-                }
-                "PartyA" => {
-                    self.party_a.read("PartyA", content)?;
-                    has_party_a = true;
-                }
-                "PartyB" => self.party_b.insert(Party::default()).read("PartyB", content)?,
-                // §6.7 calls the list `<Targets>`, the examples `<Target_list>`.
-                "Target_list" | "Targets" => {
-                    for target in (Elements { rest: content }) {
-                        let (name, content) = target?;
-                        if name == "Target" {
-                            self.targets.push(Target::default());
-                            if let Some(target) = self.targets.last_mut() {
-                                target.read("Target", content)?;
-                            }
-                        }
-                    }
-                }
-                _ => {} // a section from a newer release
-            }
-        }
-        if !has_call {
-            return Err(RecordError::MissingSection { section: "Call" });
-        }
-        if !has_party_a {
-            return Err(RecordError::MissingSection { section: "PartyA" });
-        }
-        Ok(())
-    }
-
+impl Detail<'_> {
     /// The owned form, independent of the parsed text.
     pub fn into_owned(self) -> Detail<'static> {
         Detail {

@@ -31,11 +31,13 @@ mod siptrack;
 pub use cmextn::{CmExtn, CmExtnState, ExtnState, parse_cmextn};
 pub use delta2::{Delta2, Delta2Kind, Delta2State, parse_delta2};
 pub use delta3::{
-    AttemptReject, Call, CallLost, CalledType, CallingNameType, CliPresentation, Delta3, Detail, EquipmentClass,
-    LinkLost, Party, PartyFlags, PartyState, QueueState, Target, Tone, parse_delta3,
+    AttemptReject, AttemptRejectView, Call, CallLost, CallLostView, CallView, CalledType, CallingNameType,
+    CliPresentation, Delta3, Delta3Index, Delta3View, Detail, DetailView, EquipmentClass, LinkLost, LinkLostView,
+    Party, PartyFlags, PartyState, PartyView, QueueState, Target, TargetView, Tone, parse_delta3,
 };
 pub use owned::Delta3Record;
-pub use section::{Coded, Described, Field, FieldKind, FieldVisitor, Worded};
+pub(crate) use section::Span;
+pub use section::{Coded, Described, Field, FieldKind, FieldVisitor, SectionView, Worded};
 pub use siptrack::{SipDirection, SipEvent, SipTrack, SipType, parse_siptrack};
 
 code_enum! {
@@ -226,43 +228,40 @@ impl<'a> Fields<'a> {
             // An empty field (common: most optional fields are), without a search.
             Some(b',') => {
                 self.rest = rest.get(1..);
-                Ok("")
+                Ok(&rest[..0])
             }
             _ => Ok(self.next().unwrap_or("")),
         }
     }
 
-    /// The next field as a number, when it is bare digits (at most nine, so no overflow)
-    /// or empty or missing (0), ended by a comma or the end; `None` leaves the field unread for the general path
-    /// (`take_unquoted` and `parse_u32`: empty, spaces, quotes, long or bad numbers).
+    /// The next field when it is bare digits (at most nine, so no overflow) or empty or
+    /// missing (`""`, 0), ended by a comma or the end; `None` leaves the field unread for
+    /// the general path (`take_unquoted` and `parse_u32`: spaces, quotes, long or bad
+    /// numbers).
     ///
-    /// Reading the digits finds the field's end too, so the common number field is one
+    /// Checking the digits finds the field's end too, so the common number field is one
     /// short pass instead of a search for the comma and a second pass over the digits.
     #[inline(always)]
-    pub(crate) fn take_digits(&mut self) -> Option<u32> {
+    pub(crate) fn take_digit_run(&mut self) -> Option<&'a str> {
         // Past the last field: a missing trailing field reads as empty, so 0.
-        let Some(rest) = self.rest else { return Some(0) };
+        let Some(rest) = self.rest else { return Some("") };
         let bytes = rest.as_bytes();
-        let mut value = 0u32;
         let mut len = 0;
-        while let Some(&byte) = bytes.get(len) {
-            let digit = byte.wrapping_sub(b'0');
-            if digit > 9 {
+        while let Some(byte) = bytes.get(len) {
+            if !byte.is_ascii_digit() {
                 break;
             }
             if len == 9 {
                 return None;
             }
-            value = value * 10 + u32::from(digit);
             len += 1;
         }
-        // No digits: an empty field (0) when a comma or the end follows.
         match bytes.get(len) {
             None => self.rest = None,
             Some(b',') => self.rest = rest.get(len + 1..),
             Some(_) => return None,
         }
-        Some(value)
+        Some(&rest[..len])
     }
 
     /// The quoted field whose text (after the opening quote) starts `inner`. Kept out of line:
@@ -402,14 +401,17 @@ mod tests {
     }
 
     #[test]
-    fn digits_read_like_numbers() {
+    fn digit_runs_read_like_numbers() {
         let text = "1,23,,x,4294967295,123456789,9999999999,99999999999, 7,8";
         let mut fast = Fields::new(text);
         let mut slow = Fields::new(text);
         loop {
             let expected = slow.take_unquoted().ok().map(|field| (field, parse_u32(field)));
-            match fast.take_digits() {
-                Some(n) => assert_eq!(Some(n), expected.and_then(|(_, n)| n)),
+            match fast.take_digit_run() {
+                Some(digits) => {
+                    assert_eq!(Some(digits), expected.map(|(field, _)| field));
+                    assert!(expected.is_some_and(|(_, n)| n.is_some()), "{digits:?} is a number");
+                }
                 // Not a short run of digits: left for the general path.
                 None => assert_eq!(fast.take_unquoted().ok().map(|f| (f, parse_u32(f))), expected),
             }
@@ -418,8 +420,8 @@ mod tests {
                 break;
             }
         }
-        // Past the end, as a missing trailing field: 0, as `parse_u32("")`.
-        assert_eq!(fast.take_digits(), Some(0));
+        // Past the end, as a missing trailing field: empty, so 0 as `parse_u32("")`.
+        assert_eq!(fast.take_digit_run(), Some(""));
         assert_eq!(slow.take_unquoted().ok().and_then(parse_u32), Some(0));
     }
 

@@ -1,96 +1,86 @@
-//! Owned records that keep their text once and borrow the typed view from it.
+//! Owned records: the text once, and the index of its fields.
 //!
-//! [`Delta3::into_owned`] copies every text field into its own allocation, about fifteen
-//! for an answered call. On the event path, where records cross from the runtime thread
-//! to the consumer, a [`Delta3Record`] instead holds one shared copy of the text and the
-//! parsed view borrowing from it: no second pass over the fields.
+//! On the event path records cross from the runtime thread to the consumer. A
+//! [`Delta3Record`] holds one shared copy of the text and the [`Delta3Index`] of its
+//! fields (what the C splitter of the benchmarks records too); each field is decoded when
+//! read, through [`Delta3Record::get`]'s view. Delta2 records own their text the same way
+//! (with their one span, the fields, split on demand).
 //!
-//! A record may also be made before it is parsed ([`Delta3Record::deferred`]) and parsed
+//! A record may also be made before it is indexed ([`Delta3Record::deferred`]) and indexed
 //! later where it is ([`Delta3Record::resolve`]): the client's runtime thread hands part of
-//! a read's records to the consumer unparsed, so that the consumer's thread shares the
-//! parsing.
+//! a read's records to the consumer unindexed, so that the consumer's thread shares the
+//! work.
 
 use std::fmt;
 use std::sync::Arc;
 
-use yoke::Yoke;
+use super::{Delta3, Delta3Index, Delta3View, RecordError, strip_nul};
 
-use super::{Delta3, RecordError, parse_delta3, strip_nul};
-
-/// A Delta3 record that owns its text, and its typed form. Cloning shares the text.
-///
-/// The view borrows from the shared text through [`Yoke`], which proves (with the
-/// `Yokeable` derive's covariance check) what a hand-written self-referential struct
-/// could only promise in `unsafe` comments.
+/// A Delta3 record that owns its text and knows where its fields lie. Cloning shares the
+/// text.
 #[derive(Clone)]
-pub struct Delta3Record(State);
-
-#[derive(Clone)]
-enum State {
-    Parsed(Yoke<Delta3<'static>, Arc<str>>),
-    /// The text, not parsed yet (or not parseable).
-    Deferred(Arc<str>),
+pub struct Delta3Record {
+    text: Arc<str>,
+    /// `None` until the text is indexed (a [deferred](Self::deferred) record).
+    index: Option<Delta3Index>,
 }
 
 impl Delta3Record {
-    /// Parses `text` (copied once) into an owned record.
+    /// Reads `text` (copied once) into an owned record.
     pub fn parse(text: &str) -> Result<Self, RecordError> {
-        Self::attach(Arc::from(text))
+        let mut record = Self::deferred(text);
+        record.resolve()?;
+        Ok(record)
     }
 
-    fn attach(text: Arc<str>) -> Result<Self, RecordError> {
-        Yoke::try_attach_to_cart(text, |text: &str| parse_delta3(text)).map(|parsed| Self(State::Parsed(parsed)))
-    }
-
-    /// The record of `text` (copied once), parsed later by [`Self::resolve`]: for a
-    /// producer that leaves the parsing to the thread it hands records to. Until then
+    /// The record of `text` (copied once), indexed later by [`Self::resolve`]: for a
+    /// producer that leaves the work to the thread it hands records to. Until then
     /// [`Self::get`] and [`Self::to_owned_record`] panic and serializing fails (`raw`,
     /// `Debug`, `Display` and `==` work); `devlink3-core` resolves every record before an
     /// application sees it, and turns the ones that fail into `Unparsed` events.
     #[doc(hidden)]
     pub fn deferred(text: &str) -> Self {
-        Self(State::Deferred(Arc::from(text)))
+        Self { text: Arc::from(text), index: None }
     }
 
-    /// Parses a [deferred](Self::deferred) record in place (nothing to do for one made by
+    /// Indexes a [deferred](Self::deferred) record in place (nothing to do for one made by
     /// [`Self::parse`]). On an error the record stays as it was.
     #[doc(hidden)]
     pub fn resolve(&mut self) -> Result<(), RecordError> {
-        if let State::Deferred(text) = &self.0 {
-            *self = Self::attach(text.clone())?;
+        if self.index.is_none() {
+            let mut index = Delta3Index::new();
+            index.index(&self.text)?;
+            self.index = Some(index);
         }
         Ok(())
     }
 
-    /// Whether the record has its typed form ([`Self::get`] may be called).
+    /// Whether the record is indexed ([`Self::get`] may be called).
     #[doc(hidden)]
     pub fn is_resolved(&self) -> bool {
-        matches!(self.0, State::Parsed(_))
+        self.index.is_some()
     }
 
-    /// The typed record, borrowing from `self`.
+    /// The record's view: each accessor decodes its field from the text when called.
     ///
     /// # Panics
     /// On a [deferred](Self::deferred) record not yet [resolved](Self::resolve): a record
-    /// made by [`parse`](Self::parse), or delivered by a link, always has its typed form.
-    pub fn get(&self) -> &Delta3<'_> {
-        match &self.0 {
-            State::Parsed(parsed) => parsed.get(),
-            State::Deferred(_) => panic!("a deferred Delta3 record was used before it was resolved"),
+    /// made by [`parse`](Self::parse), or delivered by a link, is always indexed.
+    pub fn get(&self) -> Delta3View<'_> {
+        match &self.index {
+            Some(index) => index.view(&self.text),
+            None => panic!("a deferred Delta3 record was used before it was resolved"),
         }
     }
 
     /// The record's text as the PBX sent it (without a trailing NUL).
     pub fn raw(&self) -> &str {
-        match &self.0 {
-            State::Parsed(parsed) => parsed.get().raw(),
-            State::Deferred(text) => strip_nul(text),
-        }
+        strip_nul(&self.text)
     }
 
     /// An independent copy with owned fields (allocates per field).
     pub fn to_owned_record(&self) -> Delta3<'static> {
-        self.get().clone().into_owned()
+        self.get().decode().into_owned()
     }
 }
 
@@ -98,9 +88,9 @@ impl Delta3Record {
 // assertion messages and log lines.
 impl fmt::Debug for Delta3Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            State::Parsed(parsed) => parsed.get().fmt(f),
-            State::Deferred(_) => f.debug_tuple("Deferred").field(&self.raw()).finish(),
+        match &self.index {
+            Some(_) => self.get().fmt(f),
+            None => f.debug_tuple("Deferred").field(&self.raw()).finish(),
         }
     }
 }
@@ -108,16 +98,15 @@ impl fmt::Debug for Delta3Record {
 impl fmt::Display for Delta3Record {
     /// The canonical text of the fields; a deferred record's text as sent.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            State::Parsed(parsed) => parsed.get().fmt(f),
-            State::Deferred(_) => f.write_str(self.raw()),
+        match &self.index {
+            Some(_) => self.get().decode().fmt(f),
+            None => f.write_str(self.raw()),
         }
     }
 }
 
 impl PartialEq for Delta3Record {
-    /// The same text: the parse of a text is a function of it, and the typed record
-    /// holds its text, so this is the typed records' equality, parsed or not.
+    /// The same text: the record read from a text is a function of it, indexed or not.
     fn eq(&self, other: &Self) -> bool {
         self.raw() == other.raw()
     }
@@ -127,10 +116,11 @@ impl Eq for Delta3Record {}
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for Delta3Record {
+    /// As the typed record.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            State::Parsed(parsed) => parsed.get().serialize(serializer),
-            State::Deferred(_) => Err(serde::ser::Error::custom("a Delta3 record not parsed yet")),
+        match &self.index {
+            Some(_) => self.get().decode().serialize(serializer),
+            None => Err(serde::ser::Error::custom("a Delta3 record not parsed yet")),
         }
     }
 }
@@ -153,6 +143,7 @@ impl schemars::JsonSchema for Delta3Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::parse_delta3;
 
     const DETAIL: &str = "<Detail><Call>c0a82a03,4,,,,0,,200,,200,</Call>\
         <PartyA>c0a82a030000232a,1,2,1,0,0,1,0,0,2,2,5.23,,0,0,5678,,,,,,01707123456,100</PartyA></Detail>";
@@ -165,8 +156,8 @@ mod tests {
         };
         let copy = record.clone();
         drop(record);
-        let Delta3::Detail(detail) = copy.get() else { panic!("a Detail") };
-        assert_eq!(detail.party_a.cli, "01707123456");
+        let Delta3View::Detail(detail) = copy.get() else { panic!("a Detail") };
+        assert_eq!(detail.party_a().cli(), "01707123456");
         assert_eq!(copy.raw(), DETAIL);
         assert_eq!(copy.to_owned_record(), parse_delta3(DETAIL).unwrap().into_owned());
         assert!(Delta3Record::parse("<Nonsense/>").is_err());
@@ -197,7 +188,7 @@ mod tests {
     fn moves_across_threads() {
         let record = Delta3Record::parse(DETAIL).unwrap();
         let cli = std::thread::spawn(move || match record.get() {
-            Delta3::Detail(d) => d.party_a.cli.to_string(),
+            Delta3View::Detail(d) => d.party_a().cli().to_string(),
             _ => String::new(),
         });
         assert_eq!(cli.join().unwrap(), "01707123456");

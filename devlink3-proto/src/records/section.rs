@@ -5,8 +5,12 @@
 //! positional comma-separated fields. [`section!`] takes the list of those fields, one line
 //! each (doc, name, Rust type, wire kind, the specification's label), and generates:
 //!
-//! * the struct, borrowing its strings from the parsed text;
-//! * its parser (fields in wire order, errors naming section and field);
+//! * the struct, borrowing its strings from the parsed text (the decoded form, and what
+//!   code builds records from);
+//! * its indexer: one pass over the section's text recording where each field lies (a
+//!   [`Span`]) and checking the numbers, with errors naming section and field;
+//! * its [`SectionView`] accessors, one per field, each decoding its field from the text
+//!   when called, and `decode`, the struct from the text and spans;
 //! * `into_owned`, and `Display` writing the canonical text (the simulator's writer);
 //! * [`Described::FIELDS`], the fields as data, from which the C views (`devlink3-ffi`'s
 //!   generated `view/sections.rs`) and the bindings' type files are generated;
@@ -165,6 +169,19 @@ impl FieldValue for Cow<'_, str> {
     }
 }
 
+impl FieldValue for &str {
+    type Static = Cow<'static, str>;
+
+    #[inline]
+    fn visit_as<V: FieldVisitor>(&self, field: &'static Field, visitor: &mut V) {
+        visitor.text(field, self);
+    }
+
+    fn into_static(self) -> Cow<'static, str> {
+        Cow::Owned(self.to_owned())
+    }
+}
+
 /// The plain values: visited as their kind, owned already.
 macro_rules! copy_field_value {
     ($($ty:ty => $visit:ident),*) => {$(
@@ -185,22 +202,179 @@ macro_rules! copy_field_value {
 
 copy_field_value!(u32 => number, bool => flag, PartyFlags => flags);
 
-/// Positional reader of one section's fields, naming the section and field in errors.
+/// A field type's reading from its text (the span's), as a view's accessor returns it.
 ///
-/// Each read returns the value itself (the default on a bad field) and keeps the first
-/// error for [`Self::finish`]: the parsers stay a plain list of reads, and no `Result`
-/// (whose error side is some 60 bytes) is built and moved per field, which showed at
-/// millions of records a second.
-pub(crate) struct SectionReader<'a> {
+/// The indexer has checked every number field already, so reading cannot fail: an empty
+/// field reads as 0 (or `""`), as a missing one does.
+#[doc(hidden)]
+pub trait FromSpan<'a>: Sized {
+    /// What the accessor returns: `&'a str` for the texts, the value itself otherwise.
+    type View: FieldValue;
+    /// The value in the field's text.
+    fn read(text: &'a str) -> Self::View;
+    /// The decoded struct's field from the accessor's value.
+    fn from_view(view: Self::View) -> Self;
+}
+
+impl<'a> FromSpan<'a> for Cow<'a, str> {
+    type View = &'a str;
+
+    #[inline]
+    fn read(text: &'a str) -> &'a str {
+        text
+    }
+
+    #[inline]
+    fn from_view(view: &'a str) -> Self {
+        Cow::Borrowed(view)
+    }
+}
+
+/// The number a checked number field holds.
+#[inline]
+pub(crate) fn number_in(text: &str) -> u32 {
+    parse_u32(text).unwrap_or(0)
+}
+
+/// The plain values: read as a number.
+macro_rules! number_from_span {
+    ($($ty:ty => $from:expr),*) => {$(
+        impl FromSpan<'_> for $ty {
+            type View = $ty;
+
+            #[inline]
+            fn read(text: &str) -> $ty {
+                $from(number_in(text))
+            }
+
+            #[inline]
+            fn from_view(view: $ty) -> $ty {
+                view
+            }
+        }
+    )*};
+}
+
+number_from_span!(u32 => std::convert::identity, bool => |n: u32| n != 0, PartyFlags => PartyFlags::from_bits);
+
+/// Where one field's value lies in its record's text: a byte range, without the quotes
+/// of a quoted field. A record's text and its spans are all there is to an indexed record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// An empty field (or a missing one).
+    pub(crate) const EMPTY: Self = Self { start: 0, end: 0 };
+
+    /// The span of `field`, a part of the text that starts at address `base`.
+    #[inline]
+    fn of(base: usize, field: &str) -> Self {
+        if field.is_empty() {
+            return Self::EMPTY;
+        }
+        // Records are at most a frame, far below 4 GiB (three length octets).
+        let start = (field.as_ptr() as usize).wrapping_sub(base) as u32;
+        Self { start, end: start + field.len() as u32 }
+    }
+
+    /// The field's text in its record's `text` (`""` for a text it does not fit).
+    #[inline]
+    pub(crate) fn of_text(self, text: &str) -> &str {
+        text.get(self.start as usize..self.end as usize).unwrap_or("")
+    }
+}
+
+/// The position of the field `name` in `fields`, at compile time (the accessors' index
+/// into their section's spans).
+#[doc(hidden)]
+pub const fn field_at(fields: &[Field], name: &str) -> usize {
+    let mut i = 0;
+    while i < fields.len() {
+        let (a, b) = (fields[i].name.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("no such field")
+}
+
+/// A section's fields, read where they lie in their record's text: what a record's
+/// accessors (`party.calling_name()`, `call.call_id()`) read from. Made by a
+/// [`Delta3View`](super::Delta3View); `S` is the section's struct, which
+/// [`decode`](Self::decode) (generated per section) builds.
+pub struct SectionView<'a, S> {
+    /// The whole record's text (the spans are offsets into it).
+    pub(crate) text: &'a str,
+    /// The section's spans, one per field in wire order.
+    pub(crate) spans: &'a [Span],
+    pub(crate) section: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for SectionView<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for SectionView<'_, S> {}
+
+impl<S> Default for SectionView<'_, S> {
+    /// A view of nothing: every field reads as empty (0).
+    fn default() -> Self {
+        Self::new("", &[])
+    }
+}
+
+impl<'a, S> SectionView<'a, S> {
+    #[inline]
+    pub(crate) fn new(text: &'a str, spans: &'a [Span]) -> Self {
+        Self { text, spans, section: std::marker::PhantomData }
+    }
+
+    /// The text of field `at`.
+    #[doc(hidden)]
+    #[inline]
+    pub fn field(&self, at: usize) -> &'a str {
+        self.spans.get(at).map_or("", |span| span.of_text(self.text))
+    }
+}
+
+/// Indexes one section's fields: their spans into the section's slots, in wire order,
+/// naming the section and field in errors.
+///
+/// Each read records the span (empty on a bad field) and keeps the first error for
+/// [`Self::finish`]: the indexers stay a plain list of reads, and no `Result` (whose
+/// error side is some 60 bytes) is built and moved per field.
+pub(crate) struct SpanReader<'a, 's> {
     name: &'static str,
+    /// The address of the record text's first byte, from which spans count.
+    base: usize,
     fields: Fields<'a>,
+    slots: std::slice::IterMut<'s, Span>,
     error: Option<Box<RecordError>>,
 }
 
-impl<'a> SectionReader<'a> {
+impl<'a, 's> SpanReader<'a, 's> {
+    /// A reader of `content` (part of the record text `text`) into `slots`.
     #[inline]
-    pub(crate) fn new(name: &'static str, content: &'a str) -> Self {
-        Self { name, fields: Fields::new(super::trim(content)), error: None }
+    pub(crate) fn new(name: &'static str, text: &'a str, content: &'a str, slots: &'s mut [Span]) -> Self {
+        Self {
+            name,
+            base: text.as_ptr() as usize,
+            fields: Fields::new(super::trim(content)),
+            slots: slots.iter_mut(),
+            error: None,
+        }
     }
 
     /// The first field that did not read, if any.
@@ -219,6 +393,13 @@ impl<'a> SectionReader<'a> {
     }
 
     #[inline]
+    fn put(&mut self, field: &str) {
+        if let Some(slot) = self.slots.next() {
+            *slot = Span::of(self.base, field);
+        }
+    }
+
+    #[inline]
     fn take(&mut self, field: &'static str) -> &'a str {
         match self.fields.take_unquoted() {
             Ok(value) => value,
@@ -230,51 +411,51 @@ impl<'a> SectionReader<'a> {
     }
 
     #[inline]
-    pub(crate) fn text(&mut self, field: &'static str) -> Cow<'a, str> {
-        Cow::Borrowed(self.take(field))
+    pub(crate) fn text(&mut self, field: &'static str) {
+        let value = self.take(field);
+        self.put(value);
     }
 
     /// Quoted on the wire; `take` has already removed the quotes.
     #[inline]
-    pub(crate) fn quoted(&mut self, field: &'static str) -> Cow<'a, str> {
+    pub(crate) fn quoted(&mut self, field: &'static str) {
         self.text(field)
     }
 
-    /// The usual number field (a few digits, or empty) read inline; anything else out of
-    /// line, so the section's parser stays small.
+    /// The usual number field (a few digits, or empty) checked inline; anything else out
+    /// of line, so the section's indexer stays small.
     #[inline(always)]
-    pub(crate) fn number(&mut self, field: &'static str) -> u32 {
-        match self.fields.take_digits() {
-            Some(number) => number,
+    pub(crate) fn number(&mut self, field: &'static str) {
+        match self.fields.take_digit_run() {
+            Some(digits) => self.put(digits),
             None => self.unusual_number(field),
         }
     }
 
     #[inline(never)]
-    fn unusual_number(&mut self, field: &'static str) -> u32 {
+    fn unusual_number(&mut self, field: &'static str) {
         let value = self.take(field);
-        match parse_u32(value) {
-            Some(number) => number,
-            None => {
-                self.fail(RecordError::InvalidNumber { section: self.name, field, value: excerpt(value) });
-                0
-            }
+        if parse_u32(value).is_some() {
+            self.put(value);
+        } else {
+            self.fail(RecordError::InvalidNumber { section: self.name, field, value: excerpt(value) });
+            self.put("");
         }
     }
 
     #[inline]
-    pub(crate) fn flag(&mut self, field: &'static str) -> bool {
-        self.number(field) != 0
+    pub(crate) fn flag(&mut self, field: &'static str) {
+        self.number(field)
     }
 
     #[inline]
-    pub(crate) fn code<C: Coded>(&mut self, field: &'static str) -> C {
-        C::from_raw(self.number(field))
+    pub(crate) fn code(&mut self, field: &'static str) {
+        self.number(field)
     }
 
     #[inline]
-    pub(crate) fn flags(&mut self, field: &'static str) -> PartyFlags {
-        PartyFlags::from_bits(self.number(field))
+    pub(crate) fn flags(&mut self, field: &'static str) {
+        self.number(field)
     }
 }
 
@@ -423,18 +604,12 @@ macro_rules! section {
         impl<'a> $name<'a> {
             #[cfg(test)]
             pub(crate) fn parse(section: &'static str, content: &'a str) -> Result<Self, RecordError> {
-                let mut parsed = Self::default();
-                parsed.read(section, content).map(|()| parsed)
+                let mut spans = [$crate::records::Span::EMPTY; <$name<'static> as $crate::records::Described>::FIELDS.len()];
+                Self::index(section, content, content, &mut spans)?;
+                Ok(Self::decode(content, &spans))
             }
 
-            /// Reads the fields of `content` into `self`, in place: a section is hundreds of
-            /// bytes, and moving it through a `Result` into its record costs a `memcpy`.
-            #[inline]
-            pub(crate) fn read(&mut self, section: &'static str, content: &'a str) -> Result<(), RecordError> {
-                let mut s = $crate::records::section::SectionReader::new(section, content);
-                $( self.$field = s.$kind($label); )*
-                s.finish()
-            }
+            section!(@index_decode $name { $( $field : $ty = $kind($label), )* } (text) {});
 
             /// The owned form, independent of the parsed text.
             pub fn into_owned(self) -> $name<'static> {
@@ -454,6 +629,7 @@ macro_rules! section {
         }
 
         section!(@described $name [$($sdoc),*] { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
+        section!(@view $name { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
     };
 
     (@described $name:ident [$($sdoc:literal),*] { $( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $kind:ident($label:literal), )* }) => {
@@ -474,6 +650,76 @@ macro_rules! section {
                 use $crate::records::section::FieldValue;
                 let mut fields = Self::FIELDS.iter();
                 $( self.$field.visit_as(fields.next().expect("one Field per field"), visitor); )*
+            }
+        }
+    };
+
+    // The indexer and the decoding of a section's struct (`text` is the whole record's).
+    (@index_decode $name:ident { $( $field:ident : $ty:ty = $kind:ident($label:literal), )* } ($text:ident) { $($more:tt)* }) => {
+        /// Records where each field of `content` (a part of the record text `text`) lies,
+        /// into `slots` (one per field), checking the number fields.
+        #[inline]
+        pub(crate) fn index(
+            section: &'static str,
+            text: &str,
+            content: &str,
+            slots: &mut [$crate::records::Span],
+        ) -> Result<(), RecordError> {
+            let mut s = $crate::records::section::SpanReader::new(section, text, content, slots);
+            $( s.$kind($label); )*
+            s.finish()
+        }
+
+        /// The struct, its fields decoded from where `spans` locates them in `text`.
+        pub(crate) fn decode($text: &'a str, spans: &[$crate::records::Span]) -> Self {
+            use $crate::records::section::FromSpan;
+            let mut spans = spans.iter();
+            let mut next = || spans.next().map_or("", |span| span.of_text($text));
+            Self {
+                $( $field: <$ty as FromSpan<'a>>::from_view(<$ty as FromSpan<'a>>::read(next())), )*
+                $($more)*
+            }
+        }
+    };
+
+    // The accessors of the section's view, and the view's description (the same fields).
+    (@view $name:ident { $( $(#[doc = $doc:literal])* $field:ident : $ty:ty = $kind:ident($label:literal), )* }) => {
+        impl<'a> $crate::records::SectionView<'a, $name<'a>> {
+            $(
+                $(#[doc = $doc])*
+                #[inline]
+                pub fn $field(&self) -> <$ty as $crate::records::section::FromSpan<'a>>::View {
+                    const AT: usize = $crate::records::section::field_at(
+                        <$name<'static> as $crate::records::Described>::FIELDS,
+                        stringify!($field),
+                    );
+                    <$ty as $crate::records::section::FromSpan<'a>>::read(self.field(AT))
+                }
+            )*
+
+            /// The section's struct, every field decoded (the strings borrowed from the text).
+            pub fn decode(&self) -> $name<'a> {
+                $name::decode(self.text, self.spans)
+            }
+        }
+
+        impl<'a> fmt::Debug for $crate::records::SectionView<'a, $name<'a>> {
+            /// As the decoded struct.
+            fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.decode(), f)
+            }
+        }
+
+        impl<'a> $crate::records::Described for $crate::records::SectionView<'a, $name<'a>> {
+            const NAME: &'static str = <$name<'static> as $crate::records::Described>::NAME;
+            const DOC: &'static [&'static str] = <$name<'static> as $crate::records::Described>::DOC;
+            const FIELDS: &'static [$crate::records::Field] = <$name<'static> as $crate::records::Described>::FIELDS;
+
+            #[inline]
+            fn visit<V: $crate::records::FieldVisitor>(&self, visitor: &mut V) {
+                use $crate::records::section::FieldValue;
+                let mut fields = Self::FIELDS.iter();
+                $( self.$field().visit_as(fields.next().expect("one Field per field"), visitor); )*
             }
         }
     };
@@ -499,12 +745,17 @@ macro_rules! record {
         }
 
         impl<'a> $name<'a> {
-            #[inline]
-            pub(crate) fn parse(raw: &'a str, body: &'a str) -> Result<Self, RecordError> {
-                let mut s = $crate::records::section::SectionReader::new($tag, body);
-                let parsed = Self { $( $field: s.$kind($label), )* raw: Cow::Borrowed(raw) };
-                s.finish().map(|()| parsed)
+            #[cfg(test)]
+            pub(crate) fn parse(body: &'a str) -> Result<Self, RecordError> {
+                let mut spans = [$crate::records::Span::EMPTY; <$name<'static> as $crate::records::Described>::FIELDS.len()];
+                Self::index($tag, body, body, &mut spans)?;
+                Ok(Self::decode(body, &spans))
             }
+
+            // `raw` is the whole record's text, without trailing NULs.
+            section!(@index_decode $name { $( $field : $ty = $kind($label), )* } (text) {
+                raw: Cow::Borrowed($crate::records::strip_nul(text)),
+            });
 
             /// The owned form, independent of the parsed text.
             pub fn into_owned(self) -> $name<'static> {
@@ -529,7 +780,15 @@ macro_rules! record {
             }
         }
 
+        impl<'a> $crate::records::SectionView<'a, $name<'a>> {
+            /// The record's text as the PBX sent it (without trailing NULs).
+            pub fn raw(&self) -> &'a str {
+                $crate::records::strip_nul(self.text)
+            }
+        }
+
         section!(@described $name [$($sdoc),*] { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
+        section!(@view $name { $( $(#[doc = $doc])* $field : $ty = $kind($label), )* });
     };
 }
 
@@ -687,9 +946,9 @@ mod tests {
         check(18, |t| Call::parse("Call", t).unwrap().into_owned());
         check(26, |t| Party::parse("PartyA", t).unwrap().into_owned());
         check(14, |t| Target::parse("Target", t).unwrap().into_owned());
-        check(5, |t| CallLost::parse(t, t).unwrap().into_owned());
-        check(6, |t| LinkLost::parse(t, t).unwrap().into_owned());
-        check(5, |t| AttemptReject::parse(t, t).unwrap().into_owned());
+        check(5, |t| CallLost::parse(t).unwrap().into_owned());
+        check(6, |t| LinkLost::parse(t).unwrap().into_owned());
+        check(5, |t| AttemptReject::parse(t).unwrap().into_owned());
         check(6, |t| SipTrack::parse_line(t, t).unwrap().into_owned());
     }
 

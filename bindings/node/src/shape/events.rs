@@ -16,8 +16,8 @@ use std::sync::Mutex;
 
 use devlink3_core::client::{Event, LinkState, MissedReason, Origin, PbxInfo};
 use devlink3_core::records::{
-    AttemptReject, CallLost, CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3, Delta3Record, Described, Detail, Field,
-    FieldKind, FieldVisitor, LinkLost, PartyFlags, SipTrack, parse_siptrack,
+    AttemptRejectView, CallLostView, CmExtn, CmExtnState, Delta2, Delta2Kind, Delta3Record, Delta3View, Described,
+    DetailView, Field, FieldKind, FieldVisitor, LinkLostView, PartyFlags, SipTrack, parse_siptrack,
 };
 
 use super::{Coded, Sink, Words};
@@ -122,17 +122,17 @@ const MISSED_REASON: Words = Words::closed::<MissedReason>();
 pub(crate) fn event<S: Sink>(s: &mut S, event: &Event) {
     match event {
         Event::Delta3 { origin, record: delta3 } => match delta3.get() {
-            Delta3::Detail(r) => {
-                record(s, Shape::Detail, event, origin, |s| s.object("record", "DetailRecord", &**r, detail))
+            Delta3View::Detail(r) => {
+                record(s, Shape::Detail, event, origin, |s| s.object("record", "DetailRecord", &r, detail))
             }
-            Delta3::CallLost(r) => {
-                record(s, Shape::CallLost, event, origin, |s| s.object("record", "CallLostRecord", &**r, whole_record))
+            Delta3View::CallLost(r) => {
+                record(s, Shape::CallLost, event, origin, |s| s.object("record", "CallLostRecord", &r, whole_record))
             }
-            Delta3::LinkLost(r) => {
-                record(s, Shape::LinkLost, event, origin, |s| s.object("record", "LinkLostRecord", &**r, whole_record))
+            Delta3View::LinkLost(r) => {
+                record(s, Shape::LinkLost, event, origin, |s| s.object("record", "LinkLostRecord", &r, whole_record))
             }
-            Delta3::AttemptReject(r) => record(s, Shape::AttemptReject, event, origin, |s| {
-                s.object("record", "AttemptRejectRecord", &**r, whole_record)
+            Delta3View::AttemptReject(r) => record(s, Shape::AttemptReject, event, origin, |s| {
+                s.object("record", "AttemptRejectRecord", &r, whole_record)
             }),
         },
         Event::Delta2 { origin, record: r } => {
@@ -183,14 +183,14 @@ fn record<S: Sink>(s: &mut S, shape: Shape, event: &Event, origin: &Origin, fiel
     fields(s);
 }
 
-fn detail<S: Sink>(s: &mut S, r: &Detail) {
+fn detail<S: Sink>(s: &mut S, r: &DetailView) {
     s.tag("kind", "detail");
-    s.object("call", "Call", &r.call, section);
-    s.object("partyA", "Party", &r.party_a, section);
-    s.optional_object("partyB", "Party", r.party_b.as_ref(), section);
-    s.list("targets", "Target", &r.targets, section);
+    s.object("call", "Call", &r.call(), section);
+    s.object("partyA", "Party", &r.party_a(), section);
+    s.optional_object("partyB", "Party", r.party_b().as_ref(), section);
+    s.list("targets", "Target", r.targets(), section);
     s.doc("The record's text as the PBX sent it.");
-    s.text("raw", &r.raw);
+    s.text("raw", r.raw());
 }
 
 /// A record section (a Delta3 `Call`, `Party`, `Target`) as its description lists it:
@@ -218,13 +218,13 @@ macro_rules! whole_record {
         impl WholeRecord for $ty<'_> {
             const KIND: &'static str = $kind;
             fn raw(&self) -> &str {
-                &self.raw
+                $ty::raw(self)
             }
         }
     )*};
 }
 
-whole_record!(CallLost => "call_lost", LinkLost => "link_lost", AttemptReject => "attempt_reject");
+whole_record!(CallLostView => "call_lost", LinkLostView => "link_lost", AttemptRejectView => "attempt_reject");
 
 /// A section's values handed on to a sink, with their camelCase names and docs when the
 /// sink describes (made once per name: the schema runs at build time and at load).

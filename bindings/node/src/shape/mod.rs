@@ -50,7 +50,13 @@ pub(crate) trait Sink: Sized {
         value: Option<&T>,
         write: fn(&mut Self, &T),
     );
-    fn list<T: Default>(&mut self, name: &'static str, interface: &'static str, values: &[T], write: fn(&mut Self, &T));
+    fn list<T: Default>(
+        &mut self,
+        name: &'static str,
+        interface: &'static str,
+        values: impl ExactSizeIterator<Item = T>,
+        write: fn(&mut Self, &T),
+    );
 }
 
 /// A set of words a string field takes; `open` when others may occur too.

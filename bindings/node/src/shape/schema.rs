@@ -161,7 +161,13 @@ impl Sink for Schema {
         self.object(name, interface, &T::default(), write);
     }
 
-    fn list<T: Default>(&mut self, name: &'static str, interface: &'static str, _: &[T], write: fn(&mut Self, &T)) {
+    fn list<T: Default>(
+        &mut self,
+        name: &'static str,
+        interface: &'static str,
+        _: impl ExactSizeIterator<Item = T>,
+        write: fn(&mut Self, &T),
+    ) {
         self.field(name, "list", json!({ "type": interface }));
         self.nested(interface, write);
     }

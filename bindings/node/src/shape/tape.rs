@@ -134,10 +134,16 @@ impl Sink for Tape {
         }
     }
 
-    fn list<T: Default>(&mut self, _: &'static str, _: &'static str, values: &[T], write: fn(&mut Self, &T)) {
+    fn list<T: Default>(
+        &mut self,
+        _: &'static str,
+        _: &'static str,
+        values: impl ExactSizeIterator<Item = T>,
+        write: fn(&mut Self, &T),
+    ) {
         self.numbers.push(values.len() as u32);
         for value in values {
-            write(self, value);
+            write(self, &value);
         }
     }
 }
