@@ -625,17 +625,21 @@ impl Delta3Index {
     /// Indexes `text` into `self`; on an error `self` holds nothing usable.
     pub(crate) fn index(&mut self, text: &str) -> Result<(), RecordError> {
         let (name, body) = locate(text)?;
-        self.spans.clear();
         self.has_party_b = false;
+        // Only sized here: each section's indexer writes every slot of its section.
+        let size = |index: &mut Self, len| {
+            index.spans.truncate(len);
+            index.spans.resize(len, Span::EMPTY);
+        };
         let record = |index: &mut Self, kind, fields, read: fn(&'static str, &str, &str, &mut [Span]) -> _| {
             index.kind = kind;
-            index.spans.resize(fields, Span::EMPTY);
+            size(index, fields);
             read(name, text, body, &mut index.spans)
         };
         match name {
             "Detail" => {
                 self.kind = Kind::Detail;
-                self.spans.resize(TARGETS_AT, Span::EMPTY);
+                size(self, TARGETS_AT);
                 self.index_detail(text, body)
             }
             "CallLost" => record(self, Kind::CallLost, <CallLost<'static> as Described>::FIELDS.len(), CallLost::index),
@@ -652,34 +656,46 @@ impl Delta3Index {
     /// Indexes the sections of a Detail's `body`.
     #[inline]
     fn index_detail(&mut self, text: &str, body: &str) -> Result<(), RecordError> {
+        type Index = fn(&'static str, &str, &str, &mut [Span]) -> Result<(), RecordError>;
+        type ToClose = fn(&str, &str, &str, &mut [Span]) -> Option<usize>;
         let (mut has_call, mut has_party_a) = (false, false);
-        for element in (Elements { rest: body }) {
-            let (name, content) = element?;
-            match name {
-                "Call" => {
-                    Call::index("Call", text, content, &mut self.spans[..PARTY_A_AT])?;
-                    has_call = true;
-                }
-                "PartyA" => {
-                    Party::index("PartyA", text, content, &mut self.spans[PARTY_A_AT..PARTY_B_AT])?;
-                    has_party_a = true;
-                }
-                "PartyB" => {
-                    Party::index("PartyB", text, content, &mut self.spans[PARTY_B_AT..TARGETS_AT])?;
-                    self.has_party_b = true;
-                }
-                // §6.7 calls the list `<Targets>`, the examples `<Target_list>`.
-                "Target_list" | "Targets" => {
-                    for target in (Elements { rest: content }) {
-                        let (name, content) = target?;
-                        if name == "Target" {
-                            let at = self.spans.len();
-                            self.spans.resize(at + TARGET_FIELDS, Span::EMPTY);
-                            Target::index("Target", text, content, &mut self.spans[at..])?;
-                        }
+        let mut rest = body;
+        // The child elements `<name>content</name>` in order, as `Elements` reads them,
+        // with a fast path for the sections.
+        while let Some(lt) = find_byte(rest.as_bytes(), b'<') {
+            let (name, after) = open_tag(&rest[lt..])?;
+            if name.is_empty() || name.starts_with('/') || name.ends_with('/') {
+                rest = after;
+                continue;
+            }
+            let (section, slots, index, to_close): (&'static str, _, Index, ToClose) = match name {
+                "Call" => ("Call", 0..PARTY_A_AT, Call::index, Call::index_to_close),
+                "PartyA" => ("PartyA", PARTY_A_AT..PARTY_B_AT, Party::index, Party::index_to_close),
+                "PartyB" => ("PartyB", PARTY_B_AT..TARGETS_AT, Party::index, Party::index_to_close),
+                _ => {
+                    let (content, next) = element_body(after, name)?;
+                    // §6.7 calls the list `<Targets>`, the examples `<Target_list>`.
+                    if matches!(name, "Target_list" | "Targets") {
+                        self.index_targets(text, content)?;
                     }
+                    // Anything else is a section from a newer release.
+                    rest = next;
+                    continue;
                 }
-                _ => {} // a section from a newer release
+            };
+            let slots = &mut self.spans[slots];
+            rest = match to_close(section, text, after, slots) {
+                Some(read) => &after[read..],
+                None => {
+                    let (content, next) = element_body(after, section)?;
+                    index(section, text, content, slots)?;
+                    next
+                }
+            };
+            match section {
+                "Call" => has_call = true,
+                "PartyA" => has_party_a = true,
+                _ => self.has_party_b = true,
             }
         }
         if !has_call {
@@ -687,6 +703,23 @@ impl Delta3Index {
         }
         if !has_party_a {
             return Err(RecordError::MissingSection { section: "PartyA" });
+        }
+        if !self.has_party_b {
+            // Not read, but an index is a function of its text.
+            self.spans[PARTY_B_AT..TARGETS_AT].fill(Span::EMPTY);
+        }
+        Ok(())
+    }
+
+    /// Indexes the `<Target>`s of a target list's `content`, after the sections.
+    fn index_targets(&mut self, text: &str, content: &str) -> Result<(), RecordError> {
+        for target in (Elements { rest: content }) {
+            let (name, content) = target?;
+            if name == "Target" {
+                let at = self.spans.len();
+                self.spans.resize(at + TARGET_FIELDS, Span::EMPTY);
+                Target::index("Target", text, content, &mut self.spans[at..])?;
+            }
         }
         Ok(())
     }
@@ -748,11 +781,17 @@ fn locate(text: &str) -> Result<(&'static str, &str), RecordError> {
         "AttemptReject" => "AttemptReject",
         _ => return Err(RecordError::unknown_kind(name)),
     };
-    // The closing tag normally ends the text; check there before scanning for it.
-    let at_end = after.strip_suffix('>').and_then(|t| t.strip_suffix(name)).and_then(|t| t.strip_suffix("</"));
+    // The closing tag normally ends the text; check there before scanning for it (a byte
+    // at a time: a name is a few bytes, too few for a call to `memcmp`).
+    let (bytes, name_bytes) = (after.as_bytes(), name.as_bytes());
+    let close_at = bytes.len().wrapping_sub(name.len() + 3);
+    let at_end = bytes.len() >= name.len() + 3
+        && bytes[close_at..].starts_with(b"</")
+        && bytes[bytes.len() - 1] == b'>'
+        && (0..name.len()).all(|i| bytes[close_at + 2 + i] == name_bytes[i]);
     let body = match at_end {
-        Some(body) => body,
-        None => element_body(after, name)?.0,
+        true => &after[..close_at],
+        false => element_body(after, name)?.0,
     };
     Ok((name, body))
 }

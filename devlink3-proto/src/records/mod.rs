@@ -199,92 +199,18 @@ pub(crate) fn excerpt(text: &str) -> String {
 
 /// The comma-separated fields of a record or section, in order, without allocating.
 ///
-/// As an iterator it splits on every `,` (like `str::split(',')`; Delta2 has no quoting).
-/// Delta3 parsing uses its quote-aware cursor instead, where a field starting with `"` runs
-/// to the next `"` that is followed by `,` or the end, so `"Smith, John"` is one field.
+/// It splits on every `,` (like `str::split(',')`; Delta2 and SIPTrack have no quoting).
+/// Delta3 sections are indexed by the quote-aware `section::index_fields` instead.
 #[derive(Debug, Clone)]
 pub struct Fields<'a> {
     /// The unread text; `None` once the last field has been taken.
     rest: Option<&'a str>,
 }
 
-/// A quoted field with no closing quote.
-#[derive(Debug)]
-pub(crate) struct UnterminatedQuote;
-
 impl<'a> Fields<'a> {
     /// Fields of `text`; an empty text has one empty field.
     pub fn new(text: &'a str) -> Self {
         Self { rest: Some(text) }
-    }
-
-    /// The next field with surrounding quotes removed; `""` once the fields run out, so
-    /// missing trailing fields read as empty.
-    #[inline]
-    pub(crate) fn take_unquoted(&mut self) -> Result<&'a str, UnterminatedQuote> {
-        let Some(rest) = self.rest else { return Ok("") };
-        match rest.as_bytes().first() {
-            Some(b'"') => self.take_quoted(&rest[1..]),
-            // An empty field (common: most optional fields are), without a search.
-            Some(b',') => {
-                self.rest = rest.get(1..);
-                Ok(&rest[..0])
-            }
-            _ => Ok(self.next().unwrap_or("")),
-        }
-    }
-
-    /// The next field when it is bare digits (at most nine, so no overflow) or empty or
-    /// missing (`""`, 0), ended by a comma or the end; `None` leaves the field unread for
-    /// the general path (`take_unquoted` and `parse_u32`: spaces, quotes, long or bad
-    /// numbers).
-    ///
-    /// Checking the digits finds the field's end too, so the common number field is one
-    /// short pass instead of a search for the comma and a second pass over the digits.
-    #[inline(always)]
-    pub(crate) fn take_digit_run(&mut self) -> Option<&'a str> {
-        // Past the last field: a missing trailing field reads as empty, so 0.
-        let Some(rest) = self.rest else { return Some("") };
-        let bytes = rest.as_bytes();
-        let mut len = 0;
-        while let Some(byte) = bytes.get(len) {
-            if !byte.is_ascii_digit() {
-                break;
-            }
-            if len == 9 {
-                return None;
-            }
-            len += 1;
-        }
-        match bytes.get(len) {
-            None => self.rest = None,
-            Some(b',') => self.rest = rest.get(len + 1..),
-            Some(_) => return None,
-        }
-        Some(&rest[..len])
-    }
-
-    /// The quoted field whose text (after the opening quote) starts `inner`. Kept out of line:
-    /// quotes are rare, and the common path stays small enough to inline.
-    #[cold]
-    fn take_quoted(&mut self, inner: &'a str) -> Result<&'a str, UnterminatedQuote> {
-        // A quote closes the field only when a comma or the end follows it; any other quote is
-        // part of the value (the PBX does not escape them).
-        let mut from = 0;
-        while let Some(i) = inner[from..].find('"') {
-            let quote = from + i;
-            let after = &inner[quote + 1..];
-            if after.is_empty() {
-                self.rest = None;
-                return Ok(&inner[..quote]);
-            }
-            if let Some(next) = after.strip_prefix(',') {
-                self.rest = Some(next);
-                return Ok(&inner[..quote]);
-            }
-            from = quote + 1;
-        }
-        Err(UnterminatedQuote)
     }
 }
 
@@ -401,48 +327,10 @@ mod tests {
     }
 
     #[test]
-    fn digit_runs_read_like_numbers() {
-        let text = "1,23,,x,4294967295,123456789,9999999999,99999999999, 7,8";
-        let mut fast = Fields::new(text);
-        let mut slow = Fields::new(text);
-        loop {
-            let expected = slow.take_unquoted().ok().map(|field| (field, parse_u32(field)));
-            match fast.take_digit_run() {
-                Some(digits) => {
-                    assert_eq!(Some(digits), expected.map(|(field, _)| field));
-                    assert!(expected.is_some_and(|(_, n)| n.is_some()), "{digits:?} is a number");
-                }
-                // Not a short run of digits: left for the general path.
-                None => assert_eq!(fast.take_unquoted().ok().map(|f| (f, parse_u32(f))), expected),
-            }
-            if fast.rest.is_none() {
-                assert!(slow.rest.is_none());
-                break;
-            }
-        }
-        // Past the end, as a missing trailing field: empty, so 0 as `parse_u32("")`.
-        assert_eq!(fast.take_digit_run(), Some(""));
-        assert_eq!(slow.take_unquoted().ok().and_then(parse_u32), Some(0));
-    }
-
-    #[test]
     fn trim_is_str_trim() {
         for text in ["", " ", "a", " a", "a ", "\ta\n", "a b", "\u{a0}a", "a\u{3000}", "\x01a\x01", "é", "\x7f"] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
         }
-    }
-
-    #[test]
-    fn quoted_fields() {
-        let mut f = Fields::new(r#"a,"Smith, John",,"x"y","""#);
-        assert_eq!(f.take_unquoted().unwrap(), "a");
-        assert_eq!(f.take_unquoted().unwrap(), "Smith, John");
-        assert_eq!(f.take_unquoted().unwrap(), "");
-        assert_eq!(f.take_unquoted().unwrap(), r#"x"y"#);
-        assert_eq!(f.take_unquoted().unwrap(), "");
-        assert_eq!(f.take_unquoted().unwrap(), "", "past the end");
-        assert!(Fields::new(r#""open, never closed"#).take_unquoted().is_err());
-        assert!(Fields::new(r#"""#).take_unquoted().is_err());
     }
 
     #[test]

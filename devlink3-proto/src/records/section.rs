@@ -22,7 +22,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
 
-use super::{Fields, PartyFlags, RecordError, UnterminatedQuote, excerpt, parse_u32};
+use super::{Fields, PartyFlags, RecordError, excerpt, find_byte, parse_u32};
 
 /// One field of a section, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,17 +269,6 @@ impl Span {
     /// An empty field (or a missing one).
     pub(crate) const EMPTY: Self = Self { start: 0, end: 0 };
 
-    /// The span of `field`, a part of the text that starts at address `base`.
-    #[inline]
-    fn of(base: usize, field: &str) -> Self {
-        if field.is_empty() {
-            return Self::EMPTY;
-        }
-        // Records are at most a frame, far below 4 GiB (three length octets).
-        let start = (field.as_ptr() as usize).wrapping_sub(base) as u32;
-        Self { start, end: start + field.len() as u32 }
-    }
-
     /// The field's text in its record's `text` (`""` for a text it does not fit).
     #[inline]
     pub(crate) fn of_text(self, text: &str) -> &str {
@@ -349,114 +338,293 @@ impl<'a, S> SectionView<'a, S> {
     }
 }
 
-/// Indexes one section's fields: their spans into the section's slots, in wire order,
-/// naming the section and field in errors.
-///
-/// Each read records the span (empty on a bad field) and keeps the first error for
-/// [`Self::finish`]: the indexers stay a plain list of reads, and no `Result` (whose
-/// error side is some 60 bytes) is built and moved per field.
-pub(crate) struct SpanReader<'a, 's> {
-    name: &'static str,
-    /// The address of the record text's first byte, from which spans count.
-    base: usize,
-    fields: Fields<'a>,
-    slots: std::slice::IterMut<'s, Span>,
-    error: Option<Box<RecordError>>,
+/// Which of `fields` hold numbers (numbers, flags, codes, bit sets), one bit each in
+/// wire order: what [`index_fields`] checks.
+#[doc(hidden)]
+pub const fn numeric_fields(fields: &[Field]) -> u64 {
+    assert!(fields.len() <= 64, "a section of at most 64 fields");
+    let mut mask = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        if !matches!(fields[i].kind, FieldKind::Text | FieldKind::Quoted | FieldKind::Word { .. }) {
+            mask |= 1 << i;
+        }
+        i += 1;
+    }
+    mask
 }
 
-impl<'a, 's> SpanReader<'a, 's> {
-    /// A reader of `content` (part of the record text `text`) into `slots`.
-    #[inline]
-    pub(crate) fn new(name: &'static str, text: &'a str, content: &'a str, slots: &'s mut [Span]) -> Self {
-        Self {
-            name,
-            base: text.as_ptr() as usize,
-            fields: Fields::new(super::trim(content)),
-            slots: slots.iter_mut(),
-            error: None,
+/// Indexes one section: the span of each of its fields, in wire order, into `slots`
+/// (one per field of `fields`), checking that the fields `numeric` marks hold numbers.
+///
+/// `content` is the section's text, a part of the record's `text`, from whose start the
+/// spans count. Fields are comma-separated; one starting with `"` runs to the next `"`
+/// followed by a comma or the end (`"Smith, John"` is one field, without its quotes).
+/// Missing trailing fields are empty; extra ones are ignored. The error names the
+/// section and the field.
+///
+/// One pass over the bytes, eight at a time ([`split_words`]); a section with a quote or
+/// an unusual number field goes through [`split_bytes`], which reads every case.
+pub(crate) fn index_fields(
+    section: &'static str,
+    fields: &'static [Field],
+    numeric: u64,
+    text: &str,
+    content: &str,
+    slots: &mut [Span],
+) -> Result<(), RecordError> {
+    let content = super::trim(content);
+    // `content` lies within `text`; records are far below 4 GiB (three length octets).
+    let offset = (content.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    if let Some((found, _)) = split_words(content.as_bytes(), numeric, offset, slots, false) {
+        for slot in &mut slots[found..] {
+            *slot = Span::EMPTY;
         }
+        return Ok(());
     }
+    split_bytes(section, fields, numeric, offset, content, slots)
+}
 
-    /// The first field that did not read, if any.
-    #[inline]
-    pub(crate) fn finish(self) -> Result<(), RecordError> {
-        match self.error {
-            None => Ok(()),
-            Some(error) => Err(*error),
-        }
-    }
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const LOWS: u64 = u64::from_le_bytes([0x7f; 8]);
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
 
-    #[cold]
-    #[inline(never)]
-    fn fail(&mut self, error: RecordError) {
-        self.error.get_or_insert_with(|| Box::new(error));
-    }
+/// The high bit of each byte of `word` that is not zero (exactly: no borrow between bytes).
+#[inline(always)]
+fn nonzero_bytes(word: u64) -> u64 {
+    ((word & LOWS).wrapping_add(LOWS) | word) & HIGHS
+}
 
-    #[inline]
-    fn put(&mut self, field: &str) {
-        if let Some(slot) = self.slots.next() {
-            *slot = Span::of(self.base, field);
-        }
-    }
+/// The high bit of each byte of `word` equal to `byte`.
+#[inline(always)]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    !nonzero_bytes(word ^ (ONES * u64::from(byte))) & HIGHS
+}
 
-    #[inline]
-    fn take(&mut self, field: &'static str) -> &'a str {
-        match self.fields.take_unquoted() {
-            Ok(value) => value,
-            Err(UnterminatedQuote) => {
-                self.fail(RecordError::UnterminatedQuote { section: self.name, field });
-                ""
+/// The high bit of each byte of `word` that is not an ASCII digit.
+#[inline(always)]
+fn non_digits(word: u64) -> u64 {
+    // A digit is 0x30-0x39, so 0-9 once shifted; 0-9 plus 0x76 stays below 0x80, 10 and
+    // up do not. The low seven bits alone are added, so no byte carries into the next.
+    let shifted = word ^ u64::from_le_bytes([b'0'; 8]);
+    ((shifted & LOWS).wrapping_add(u64::from_le_bytes([0x76; 8])) | shifted) & HIGHS
+}
+
+/// The high bit of each byte of `word` that is `,` or `<`, and of those that are `<`.
+///
+/// The two differ in bit 4 alone (0x2c, 0x3c): with bit 4 set, both read 0x3c, and no
+/// other byte does; bit 4 moved up to bit 7 then tells them apart.
+#[inline(always)]
+fn commas_and_tags(word: u64) -> (u64, u64) {
+    let either = bytes_equal(word | u64::from_le_bytes([0x10; 8]), b'<');
+    let tags = either & word << 3;
+    (either ^ tags, tags)
+}
+
+/// Splits `bytes` on its commas eight bytes at a time, each number field checked as bare
+/// digits (at most nine) on the way: a comma or a non-digit is a bit of a mask, found
+/// without a branch per byte. With `to_tag`, the text ends at its first `<` (there must
+/// be one). The spans go into `slots`; returns how many fields there were (at most
+/// `slots.len()`) and where the text ended, or `None` at a field starting with a quote
+/// or an unusual number, which [`split_bytes`] reads.
+#[inline]
+fn split_words(bytes: &[u8], numeric: u64, offset: usize, slots: &mut [Span], to_tag: bool) -> Option<(usize, usize)> {
+    let mut len = bytes.len();
+    let mut tagged = false;
+    let mut slots = slots.iter_mut();
+    let mut found = 0;
+    // The number-field bits of the fields from the current one on.
+    let mut numbers = numeric;
+    let mut field_start = 0;
+    // Non-digits (commas aside) seen in the current field, in words before this one.
+    let mut earlier_non_digits = false;
+    let mut at = 0;
+    while at < len {
+        let (word, mut valid) = match bytes.get(at..at + 8) {
+            Some(chunk) => (u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])), HIGHS),
+            None => {
+                // The tail, padded with digits (neither comma, quote nor non-digit).
+                let mut tail = [b'0'; 8];
+                tail[..len - at].copy_from_slice(&bytes[at..]);
+                (u64::from_le_bytes(tail), HIGHS >> (8 * (8 - (len - at))))
+            }
+        };
+        let (commas, tags) = commas_and_tags(word);
+        if to_tag {
+            let tags = tags & valid;
+            if tags != 0 {
+                // The bytes before the first `<` only.
+                valid &= (tags & tags.wrapping_neg()) - 1;
+                len = at + (tags.trailing_zeros() / 8) as usize;
+                tagged = true;
             }
         }
+        let mut commas = commas & valid;
+        let mut others = non_digits(word) & valid & !commas;
+        while commas != 0 {
+            let comma = commas & commas.wrapping_neg();
+            let end = at + (comma.trailing_zeros() / 8) as usize;
+            if numbers & 1 == 1 && (earlier_non_digits || others & (comma - 1) != 0 || end - field_start > 9) {
+                return None;
+            }
+            // A field starting with a quote may hold commas: `split_bytes` reads those.
+            if bytes.get(field_start) == Some(&b'"') {
+                return None;
+            }
+            // Every slot full: extra fields are ignored, but the text's end is still to find.
+            let slot = slots.next()?;
+            *slot = Span { start: (offset + field_start) as u32, end: (offset + end) as u32 };
+            found += 1;
+            numbers >>= 1;
+            field_start = end + 1;
+            earlier_non_digits = false;
+            others &= !(comma - 1);
+            commas ^= comma;
+        }
+        earlier_non_digits |= others != 0;
+        at += 8;
     }
-
-    #[inline]
-    pub(crate) fn text(&mut self, field: &'static str) {
-        let value = self.take(field);
-        self.put(value);
+    if to_tag && !tagged {
+        return None;
     }
-
-    /// Quoted on the wire; `take` has already removed the quotes.
-    #[inline]
-    pub(crate) fn quoted(&mut self, field: &'static str) {
-        self.text(field)
+    // The last field runs to the end.
+    if numbers & 1 == 1 && (earlier_non_digits || len - field_start > 9) {
+        return None;
     }
+    if bytes.get(field_start) == Some(&b'"') && field_start < len {
+        return None;
+    }
+    match slots.next() {
+        Some(slot) => *slot = Span { start: (offset + field_start) as u32, end: (offset + len) as u32 },
+        None if to_tag => return None,
+        None => return Some((found, len)),
+    }
+    Some((found + 1, len))
+}
 
-    /// The usual number field (a few digits, or empty) checked inline; anything else out
-    /// of line, so the section's indexer stays small.
-    #[inline(always)]
-    pub(crate) fn number(&mut self, field: &'static str) {
-        match self.fields.take_digit_run() {
-            Some(digits) => self.put(digits),
-            None => self.unusual_number(field),
+/// Indexes a section from `after` (the record `text` just after its opening tag `<name>`)
+/// through its closing tag, when the section is plain: its text ends at the first `<`,
+/// which begins `</name>`, and has no quote, no space or control character at either
+/// end, and only bare-digit numbers. Returns the length read, through the closing tag;
+/// `None` for anything else, which the general path (finding the closing tag, then
+/// [`index_fields`]) reads instead.
+///
+/// The section's text is read once, where finding its end first and then its fields
+/// read it twice.
+#[inline]
+pub(crate) fn index_to_close(name: &str, numeric: u64, text: &str, after: &str, slots: &mut [Span]) -> Option<usize> {
+    let plain = |byte: u8| byte > b' ' && byte < 0x7f;
+    let bytes = after.as_bytes();
+    if !plain(*bytes.first()?) {
+        return None;
+    }
+    let offset = (after.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    let (found, len) = split_words(bytes, numeric, offset, slots, true)?;
+    if len > 0 && !plain(bytes[len - 1]) {
+        return None;
+    }
+    let close = bytes.get(len..)?;
+    // Compared a byte at a time: a name is a few bytes, too few for a call to `memcmp`.
+    let name_at = |i: usize| name.as_bytes().get(i).copied().unwrap_or(b'>');
+    let closes = close.len() >= name.len() + 3
+        && close.starts_with(b"</")
+        && (0..=name.len()).all(|i| close[2 + i] == name_at(i));
+    if !closes {
+        return None;
+    }
+    for slot in &mut slots[found..] {
+        *slot = Span::EMPTY;
+    }
+    Some(len + 3 + name.len())
+}
+
+/// Splits `content` a byte at a time, quotes and unusual numbers included (see
+/// [`index_fields`]).
+#[cold]
+#[inline(never)]
+fn split_bytes(
+    section: &'static str,
+    fields: &'static [Field],
+    numeric: u64,
+    offset: usize,
+    content: &str,
+    slots: &mut [Span],
+) -> Result<(), RecordError> {
+    let bytes = content.as_bytes();
+    let span = |start: usize, end: usize| Span { start: (offset + start) as u32, end: (offset + end) as u32 };
+    let label = |i: usize| fields.get(i).map_or("", |f| f.label);
+    let mut found = 0;
+    let mut start = 0;
+    while found < slots.len() {
+        let is_number = numeric >> found & 1 == 1;
+        if bytes.get(start) == Some(&b'"') {
+            let (inner, end, after) =
+                quoted(bytes, start).ok_or_else(|| RecordError::UnterminatedQuote { section, field: label(found) })?;
+            if is_number {
+                check_number(section, label(found), &content[inner..end])?;
+            }
+            slots[found] = span(inner, end);
+            found += 1;
+            match after {
+                Some(after) => start = after,
+                None => break,
+            }
+            continue;
+        }
+        // To the comma, noting (without a branch) whether every byte was a digit: the
+        // usual number field needs no second look.
+        let mut end = start;
+        let mut not_digits = 0u8;
+        while end < bytes.len() && bytes[end] != b',' {
+            not_digits |= u8::from(bytes[end].wrapping_sub(b'0') > 9);
+            end += 1;
+        }
+        // Nine digits at most cannot overflow.
+        if is_number && (not_digits != 0 || end - start > 9) {
+            check_number(section, label(found), &content[start..end])?;
+        }
+        slots[found] = span(start, end);
+        found += 1;
+        if end == bytes.len() {
+            break;
+        }
+        start = end + 1;
+    }
+    // Missing trailing fields are empty.
+    for slot in &mut slots[found..] {
+        *slot = Span::EMPTY;
+    }
+    Ok(())
+}
+
+/// A number field that is not bare digits: numbers with spaces around, or an error.
+#[cold]
+#[inline(never)]
+fn check_number(section: &'static str, field: &'static str, value: &str) -> Result<(), RecordError> {
+    match parse_u32(value) {
+        Some(_) => Ok(()),
+        None => Err(RecordError::InvalidNumber { section, field, value: excerpt(value) }),
+    }
+}
+
+/// The quoted field whose opening quote is at `at`: its text's start and end (inside the
+/// quotes) and where the next field starts; `None` when no quote closes it. A quote closes
+/// the field only when a comma or the end follows it; any other quote is part of the value
+/// (the PBX does not escape them). Out of line: quotes are rare.
+#[cold]
+#[inline(never)]
+fn quoted(bytes: &[u8], at: usize) -> Option<(usize, usize, Option<usize>)> {
+    let inner = at + 1;
+    let mut from = inner;
+    while let Some(i) = find_byte(bytes.get(from..)?, b'"') {
+        let quote = from + i;
+        match bytes.get(quote + 1) {
+            None => return Some((inner, quote, None)),
+            Some(b',') => return Some((inner, quote, Some(quote + 2))),
+            Some(_) => from = quote + 1,
         }
     }
-
-    #[inline(never)]
-    fn unusual_number(&mut self, field: &'static str) {
-        let value = self.take(field);
-        if parse_u32(value).is_some() {
-            self.put(value);
-        } else {
-            self.fail(RecordError::InvalidNumber { section: self.name, field, value: excerpt(value) });
-            self.put("");
-        }
-    }
-
-    #[inline]
-    pub(crate) fn flag(&mut self, field: &'static str) {
-        self.number(field)
-    }
-
-    #[inline]
-    pub(crate) fn code(&mut self, field: &'static str) {
-        self.number(field)
-    }
-
-    #[inline]
-    pub(crate) fn flags(&mut self, field: &'static str) {
-        self.number(field)
-    }
+    None
 }
 
 /// Positional reader of a record that is one plain comma-separated line (SIPTrack): no
@@ -665,9 +833,24 @@ macro_rules! section {
             content: &str,
             slots: &mut [$crate::records::Span],
         ) -> Result<(), RecordError> {
-            let mut s = $crate::records::section::SpanReader::new(section, text, content, slots);
-            $( s.$kind($label); )*
-            s.finish()
+            use $crate::records::Described;
+            const NUMERIC: u64 = $crate::records::section::numeric_fields(<$name<'static> as Described>::FIELDS);
+            $crate::records::section::index_fields(section, <$name<'static> as Described>::FIELDS, NUMERIC, text, content, slots)
+        }
+
+        /// [`index`](Self::index)'s fast path from just after the opening tag, through the
+        /// closing one (see `section::index_to_close`).
+        #[inline]
+        #[allow(dead_code)] // the records' (CallLost...) take their body whole
+        pub(crate) fn index_to_close(
+            name: &str,
+            text: &str,
+            after: &str,
+            slots: &mut [$crate::records::Span],
+        ) -> Option<usize> {
+            use $crate::records::Described;
+            const NUMERIC: u64 = $crate::records::section::numeric_fields(<$name<'static> as Described>::FIELDS);
+            $crate::records::section::index_to_close(name, NUMERIC, text, after, slots)
         }
 
         /// The struct, its fields decoded from where `spans` locates them in `text`.
@@ -950,6 +1133,130 @@ mod tests {
         check(6, |t| LinkLost::parse(t).unwrap().into_owned());
         check(5, |t| AttemptReject::parse(t).unwrap().into_owned());
         check(6, |t| SipTrack::parse_line(t, t).unwrap().into_owned());
+    }
+
+    const TEXTS: [Field; 8] = [Field { name: "t", label: "T", kind: FieldKind::Text, doc: &[] }; 8];
+
+    /// The texts `index_fields` finds in `content`, as text fields (`numeric` 0) or numbers.
+    fn index(content: &str, numeric: u64) -> Result<Vec<String>, RecordError> {
+        // Spans count from the record's start, before the section's tag.
+        let text = format!("<S>{content}</S>");
+        let mut slots = [Span::EMPTY; 8];
+        index_fields("S", &TEXTS, numeric, &text, &text[3..text.len() - 4], &mut slots)?;
+        Ok(slots.iter().map(|span| span.of_text(&text).to_owned()).collect())
+    }
+
+    #[test]
+    fn fields_split_on_commas_outside_quotes() {
+        assert_eq!(
+            index(r#"a,"Smith, John",,"x"y","""#, 0).unwrap(),
+            ["a", "Smith, John", "", r#"x"y"#, "", "", "", ""]
+        );
+        assert_eq!(index("", 0).unwrap(), [""; 8], "an empty section: every field empty");
+        assert_eq!(index(" a,b ", 0).unwrap(), ["a", "b", "", "", "", "", "", ""], "the section is trimmed");
+        assert_eq!(
+            index("1,2,3,4,5,6,7,8,9,10", 0).unwrap(),
+            ["1", "2", "3", "4", "5", "6", "7", "8"],
+            "extra ignored"
+        );
+        let open = RecordError::UnterminatedQuote { section: "S", field: "T" };
+        assert_eq!(index(r#"a,"open, never closed"#, 0), Err(open.clone()));
+        assert_eq!(index(r#"""#, 0), Err(open));
+    }
+
+    #[test]
+    fn number_fields_are_checked() {
+        let numbers = "1,23,,4294967295,123456789, 7 ,\"8\",";
+        assert_eq!(index(numbers, 0xff).unwrap(), ["1", "23", "", "4294967295", "123456789", " 7 ", "8", ""]);
+        for (bad, value) in [("x", "x"), ("1,4294967296", "4294967296"), ("1a", "1a"), ("+1", "+1"), ("٣", "٣")] {
+            assert_eq!(
+                index(bad, 0xff),
+                Err(RecordError::InvalidNumber { section: "S", field: "T", value: value.into() }),
+                "{bad}"
+            );
+            assert!(index(bad, 0).is_ok(), "{bad} is a text");
+        }
+        assert_eq!(numeric_fields(<Party<'static> as Described>::FIELDS) & 0b111, 0b110, "end_id, incoming, state");
+    }
+
+    #[test]
+    fn masks_mark_the_right_bytes() {
+        for byte in 0..=255u8 {
+            for at in 0..8 {
+                // The byte among others of every kind.
+                let mut bytes = *b"0,<a9\xff:/";
+                bytes[at] = byte;
+                let word = u64::from_le_bytes(bytes);
+                let mark = |set: u64, i: usize| set >> (8 * i + 7) & 1 == 1;
+                let (commas, tags) = commas_and_tags(word);
+                let others = non_digits(word);
+                for (i, &b) in bytes.iter().enumerate() {
+                    assert_eq!(mark(commas, i), b == b',', "{bytes:?} {i}");
+                    assert_eq!(mark(tags, i), b == b'<', "{bytes:?} {i}");
+                    assert_eq!(mark(others, i), !b.is_ascii_digit(), "{bytes:?} {i}");
+                    assert_eq!(mark(bytes_equal(word, b'"'), i), b == b'"', "{bytes:?} {i}");
+                }
+            }
+        }
+    }
+
+    /// Pseudo-random section texts of up to 40 bytes from `alphabet` ("é" for 0xc3).
+    fn texts(alphabet: &[u8], count: usize) -> impl Iterator<Item = (String, u64)> + '_ {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        (0..count).map(move |case| {
+            let mut bytes = Vec::new();
+            for _ in 0..case % 41 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let byte = alphabet[(seed % alphabet.len() as u64) as usize];
+                bytes.extend_from_slice(if byte == 0xc3 { "é".as_bytes() } else { std::slice::from_ref(&byte) });
+            }
+            (String::from_utf8(bytes).unwrap(), seed.rotate_left(17))
+        })
+    }
+
+    #[test]
+    fn sections_read_to_their_close_as_found_first() {
+        // The fast path from the opening tag reads what finding the closing tag, then
+        // the fields, reads; or declines.
+        let alphabet = [b',', b'1', b'0', b'a', b'S', b'<', b'/', b'>', b' ', b'"', 0xc3];
+        let mut read = 0;
+        for (content, numeric) in texts(&alphabet, 30_000) {
+            let text = format!("<S>{content}</S>tail</S>");
+            let after = &text[3..];
+            let mut fast = [Span { start: 99, end: 99 }; 8];
+            let Some(used) = index_to_close("S", numeric, &text, after, &mut fast) else { continue };
+            read += 1;
+            let close = after.find("</S>").expect("a closing tag");
+            assert_eq!(used, close + 4, "{content:?}");
+            let mut slow = [Span::EMPTY; 8];
+            assert!(index_fields("S", &TEXTS, numeric, &text, &after[..close], &mut slow).is_ok(), "{content:?}");
+            assert_eq!(fast, slow, "{content:?} {numeric:#x}");
+        }
+        assert!(read > 1_000, "the fast path reads the plain texts ({read})");
+    }
+
+    #[test]
+    fn words_split_as_bytes_do() {
+        // Sections of every length up to 40 from a few bytes, each split eight bytes at a
+        // time and a byte at a time: the same spans, or the word splitter declines.
+        let alphabet = [b',', b'1', b'9', b'0', b'a', b'/', b':', b' ', b'"', 0xc3];
+        let mut declined = 0;
+        for (content, numeric) in texts(&alphabet, 20_000) {
+            let mut by_words = [Span { start: 99, end: 99 }; 8];
+            let mut by_bytes = [Span::EMPTY; 8];
+            let bytes_result = split_bytes("S", &TEXTS, numeric, 0, &content, &mut by_bytes);
+            match split_words(content.as_bytes(), numeric, 0, &mut by_words, false) {
+                Some((found, _)) => {
+                    assert!(bytes_result.is_ok(), "{content:?} {numeric:#x}");
+                    assert_eq!(by_words[..found], by_bytes[..found], "{content:?} {numeric:#x}");
+                    assert!(by_bytes[found..].iter().all(|s| *s == Span::EMPTY), "{content:?}");
+                }
+                None => declined += 1,
+            }
+        }
+        assert!(declined > 1000 && declined < 19_000, "both paths exercised ({declined} declined)");
     }
 
     #[test]
