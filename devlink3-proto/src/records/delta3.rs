@@ -662,12 +662,24 @@ impl Delta3Index {
         let mut rest = body;
         // The child elements `<name>content</name>` in order, as `Elements` reads them,
         // with a fast path for the sections.
-        while let Some(lt) = find_byte(rest.as_bytes(), b'<') {
-            let (name, after) = open_tag(&rest[lt..])?;
-            if name.is_empty() || name.starts_with('/') || name.ends_with('/') {
-                rest = after;
-                continue;
-            }
+        loop {
+            // The sections as the PBX writes them, one after another, are recognised at
+            // once; anything else is looked for (text between elements is skipped).
+            let known = ["<Call>", "<PartyA>", "<PartyB>"]
+                .into_iter()
+                .find_map(|tag| rest.strip_prefix(tag).map(|after| (&tag[1..tag.len() - 1], after)));
+            let (name, after) = match known {
+                Some(known) => known,
+                None => {
+                    let Some(lt) = find_byte(rest.as_bytes(), b'<') else { break };
+                    let (name, after) = open_tag(&rest[lt..])?;
+                    if name.is_empty() || name.starts_with('/') || name.ends_with('/') {
+                        rest = after;
+                        continue;
+                    }
+                    (name, after)
+                }
+            };
             let (section, slots, index, to_close): (&'static str, _, Index, ToClose) = match name {
                 "Call" => ("Call", 0..PARTY_A_AT, Call::index, Call::index_to_close),
                 "PartyA" => ("PartyA", PARTY_A_AT..PARTY_B_AT, Party::index, Party::index_to_close),
