@@ -3,8 +3,12 @@
 //! The IP Office reports calls as text; the wire layer hands that text over already decoded to
 //! `&str`. This module turns it into typed, zero-copy values:
 //!
-//! * [`parse_delta3`]: Delta3 records (§6.7): [`Detail`] (Call, PartyA, PartyB, Target_list),
-//!   [`CallLost`], [`LinkLost`] and [`AttemptReject`].
+//! * [`Delta3Index::read`]: Delta3 records (§6.7) read where they lie: every section and
+//!   field located and the numbers checked in one pass, a [`Delta3View`] whose accessors
+//!   decode their field when called ([`Delta3Record`] owns a text and its index, as the
+//!   event path delivers them); [`parse_delta3`] gives the typed form, every field decoded:
+//!   [`Detail`] (Call, PartyA, PartyB, Target_list), [`CallLost`], [`LinkLost`] and
+//!   [`AttemptReject`].
 //! * [`parse_delta2`]: legacy Delta2 records `CALL: S ...`, `CALL: D ...`, `CALL: A ...`.
 //! * [`parse_siptrack`]: SIPTrack events (`START,<epid>,<end id>,TRUNK,IN,<sip call id>`).
 //! * [`parse_cmextn`] and [`CmExtnState`]: CMExtn events, plain and extended.
