@@ -2,7 +2,7 @@
 //!
 //! * [`frame`]: the `0x49` + length framing and the incremental [`Deframer`].
 //! * [`packet`]: every packet of the specification, both directions ([`Packet`]).
-//! * [`tuple`]: the tag/length tuples inside authentication results and events.
+//! * [`tuple`](mod@tuple): the tag/length tuples inside authentication results and events.
 //!
 //! Decoding borrows from the input buffer; encoding appends whole frames to a `Vec<u8>`.
 
