@@ -850,3 +850,29 @@ proptest! {
         parse_everything(&chars.into_iter().collect::<String>());
     }
 }
+
+/// A text past 4 GiB would wrap the index's 32-bit offsets: it is refused, not misread.
+/// The text is a reservation of untouched zero pages, so the test costs no memory.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+#[test]
+fn text_beyond_four_gib_is_refused() {
+    let len = u32::MAX as usize + 1;
+    // SAFETY: an anonymous private mapping with no address hint; checked for failure below.
+    let pages = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(pages, libc::MAP_FAILED, "could not reserve 4 GiB of address space");
+    // SAFETY: the mapping is `len` readable zero bytes, valid UTF-8, alive until `munmap`.
+    let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(pages as *const u8, len)) };
+    assert_eq!(parse_delta3(text).unwrap_err(), RecordError::TooLong { len });
+    assert_eq!(Delta3Index::new().read(text).unwrap_err(), RecordError::TooLong { len });
+    // SAFETY: unmapping exactly what was mapped; `text` is not used after.
+    assert_eq!(unsafe { libc::munmap(pages, len) }, 0);
+}

@@ -778,6 +778,10 @@ impl Delta3Index {
 
 /// The name of the record in `text` and its body (the text between its tags).
 fn locate(text: &str) -> Result<(&'static str, &str), RecordError> {
+    // Spans are 32-bit offsets: a longer text would wrap them.
+    if u32::try_from(text.len()).is_err() {
+        return Err(RecordError::TooLong { len: text.len() });
+    }
     let trimmed = trim(strip_nul(text));
     if trimmed.is_empty() {
         return Err(RecordError::Empty);

@@ -187,6 +187,13 @@ pub enum RecordError {
         /// Fields found.
         found: usize,
     },
+    /// The text is longer than a record can be: an index holds 32-bit offsets, and no
+    /// frame carries 4 GiB.
+    #[error("record text of {len} bytes is too long (at most 4 GiB)")]
+    TooLong {
+        /// The text's length in bytes.
+        len: usize,
+    },
 }
 
 impl RecordError {

@@ -471,7 +471,8 @@ fn split_words(bytes: &[u8], numeric: u64, offset: usize, slots: &mut [Span], to
             if bytes.get(field_start) == Some(&b'"') {
                 return None;
             }
-            // Every slot full: extra fields are ignored, but the text's end is still to find.
+            // Every slot full: more fields than the section has, which the general path reads
+            // (ignoring the extra ones).
             let slot = slots.next()?;
             *slot = Span { start: (offset + field_start) as u32, end: (offset + end) as u32 };
             found += 1;
