@@ -798,6 +798,7 @@ fn parse_everything(text: &str) {
         let _ = record.to_string();
         let _ = record.into_owned();
     }
+    comma_separated_is_the_fields(text);
     if let Ok(record) = parse_delta2(text) {
         let _ = (record.a_state(), record.cause(), record.call_id(), record.field(50));
     }
@@ -805,10 +806,55 @@ fn parse_everything(text: &str) {
     let _ = parse_cmextn(text).cause();
 }
 
+/// Where a Detail's section says its fields are its text split at commas, they are: the
+/// Node binding splits that text in JS instead of reading the spans. Returns how many
+/// sections said so.
+fn comma_separated_is_the_fields(text: &str) -> usize {
+    fn check<S>(view: SectionView<'_, S>, fields: usize) -> usize {
+        let Some(split) = view.comma_separated() else { return 0 };
+        let parts: Vec<&str> = split.split(',').collect();
+        assert!(parts.len() <= fields, "more fields than the section has in {split:?}");
+        for i in 0..fields {
+            assert_eq!(view.field(i), parts.get(i).copied().unwrap_or(""), "field {i} of {split:?}");
+        }
+        1
+    }
+    let mut index = Delta3Index::new();
+    let Ok(Delta3View::Detail(detail)) = index.read(text) else { return 0 };
+    let mut said = check(detail.call(), <Call as Described>::FIELDS.len())
+        + check(detail.party_a(), <Party as Described>::FIELDS.len());
+    said += detail.party_b().map_or(0, |b| check(b, <Party as Described>::FIELDS.len()));
+    said + detail.targets().map(|t| check(t, <Target as Described>::FIELDS.len())).sum::<usize>()
+}
+
+#[test]
+fn comma_separated_sections() {
+    // As the PBX writes them: every section is its text split at commas.
+    assert_eq!(comma_separated_is_the_fields(CANONICAL_ANSWERED), 3);
+    let mut index = Delta3Index::new();
+    let Ok(Delta3View::Detail(detail)) = index.read(CANONICAL_ANSWERED) else { panic!("a Detail") };
+    assert_eq!(detail.party_b().and_then(|b| b.comma_separated()), Some(ANSWERED_B.to_owned() + ",0,,").as_deref());
+    // Whitespace around a section's text is not part of it.
+    assert_eq!(comma_separated_is_the_fields(PRINTED_DIAL_TONE), 2);
+    // A quoted field, a number with spaces, one field too many: the spans are needed.
+    let quoted = detail_of(DIAL_TONE_CALL, &format!("{DIAL_TONE_A},0,\"Smith, J\""), None);
+    assert_eq!(comma_separated_is_the_fields(&quoted), 1, "the Call only");
+    let spaced = detail_of("c0a82a03, 1,,,,0,,,,,", DIAL_TONE_A, None);
+    assert_eq!(comma_separated_is_the_fields(&spaced), 1, "the PartyA only");
+    let extra = detail_of(&format!("{DIAL_TONE_CALL}{}", ",0".repeat(20)), DIAL_TONE_A, None);
+    assert_eq!(comma_separated_is_the_fields(&extra), 1, "the PartyA only");
+    let view = index.read(&extra).map(|v| match v {
+        Delta3View::Detail(d) => d.call().comma_separated().is_none(),
+        _ => false,
+    });
+    assert_eq!(view, Ok(true));
+}
+
 proptest! {
     #[test]
     fn round_trip(record in delta3()) {
         let text = record.to_string();
+        comma_separated_is_the_fields(&text);
         prop_assert_eq!(record.raw(), text.as_str());
         let parsed = parse_delta3(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
         prop_assert_eq!(&parsed, &record);

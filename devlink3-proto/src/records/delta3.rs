@@ -602,6 +602,9 @@ enum Kind {
 pub struct Delta3Index {
     kind: Kind,
     has_party_b: bool,
+    /// A Detail's sections whose spans are their text split at its commas, a bit each in
+    /// region order: Call, PartyA, PartyB, then the targets (those past the 61st never).
+    comma_separated: u64,
     spans: Vec<Span>,
 }
 
@@ -626,16 +629,21 @@ impl Delta3Index {
     pub(crate) fn index(&mut self, text: &str) -> Result<(), RecordError> {
         let (name, body) = locate(text)?;
         self.has_party_b = false;
+        self.comma_separated = 0;
         // Only sized here: each section's indexer writes every slot of its section.
         let size = |index: &mut Self, len| {
             index.spans.truncate(len);
             index.spans.resize(len, Span::EMPTY);
         };
-        let record = |index: &mut Self, kind, fields, read: fn(&'static str, &str, &str, &mut [Span]) -> _| {
-            index.kind = kind;
-            size(index, fields);
-            read(name, text, body, &mut index.spans)
-        };
+        let record =
+            |index: &mut Self,
+             kind,
+             fields,
+             read: fn(&'static str, &str, &str, &mut [Span]) -> Result<bool, RecordError>| {
+                index.kind = kind;
+                size(index, fields);
+                read(name, text, body, &mut index.spans).map(|_| ())
+            };
         match name {
             "Detail" => {
                 self.kind = Kind::Detail;
@@ -656,7 +664,7 @@ impl Delta3Index {
     /// Indexes the sections of a Detail's `body`.
     #[inline]
     fn index_detail(&mut self, text: &str, body: &str) -> Result<(), RecordError> {
-        type Index = fn(&'static str, &str, &str, &mut [Span]) -> Result<(), RecordError>;
+        type Index = fn(&'static str, &str, &str, &mut [Span]) -> Result<bool, RecordError>;
         type ToClose = fn(&str, &str, &str, &mut [Span]) -> Option<usize>;
         let (mut has_call, mut has_party_a) = (false, false);
         let mut rest = body;
@@ -680,10 +688,10 @@ impl Delta3Index {
                     (name, after)
                 }
             };
-            let (section, slots, index, to_close): (&'static str, _, Index, ToClose) = match name {
-                "Call" => ("Call", 0..PARTY_A_AT, Call::index, Call::index_to_close),
-                "PartyA" => ("PartyA", PARTY_A_AT..PARTY_B_AT, Party::index, Party::index_to_close),
-                "PartyB" => ("PartyB", PARTY_B_AT..TARGETS_AT, Party::index, Party::index_to_close),
+            let (section, region, slots, index, to_close): (&'static str, u32, _, Index, ToClose) = match name {
+                "Call" => ("Call", 0, 0..PARTY_A_AT, Call::index, Call::index_to_close),
+                "PartyA" => ("PartyA", 1, PARTY_A_AT..PARTY_B_AT, Party::index, Party::index_to_close),
+                "PartyB" => ("PartyB", 2, PARTY_B_AT..TARGETS_AT, Party::index, Party::index_to_close),
                 _ => {
                     let (content, next) = element_body(after, name)?;
                     // §6.7 calls the list `<Targets>`, the examples `<Target_list>`.
@@ -696,14 +704,16 @@ impl Delta3Index {
                 }
             };
             let slots = &mut self.spans[slots];
-            rest = match to_close(section, text, after, slots) {
-                Some(read) => &after[read..],
+            let (split, next) = match to_close(section, text, after, slots) {
+                Some(read) => (true, &after[read..]),
                 None => {
                     let (content, next) = element_body(after, section)?;
-                    index(section, text, content, slots)?;
-                    next
+                    (index(section, text, content, slots)?, next)
                 }
             };
+            rest = next;
+            // A section given twice is read as its last copy.
+            self.comma_separated = self.comma_separated & !(1 << region) | u64::from(split) << region;
             match section {
                 "Call" => has_call = true,
                 "PartyA" => has_party_a = true,
@@ -730,7 +740,11 @@ impl Delta3Index {
             if name == "Target" {
                 let at = self.spans.len();
                 self.spans.resize(at + TARGET_FIELDS, Span::EMPTY);
-                Target::index("Target", text, content, &mut self.spans[at..])?;
+                let split = Target::index("Target", text, content, &mut self.spans[at..])?;
+                let region = 3 + (at - TARGETS_AT) / TARGET_FIELDS;
+                if split && region < 64 {
+                    self.comma_separated |= 1 << region;
+                }
             }
         }
         Ok(())
@@ -857,30 +871,31 @@ pub struct DetailView<'a> {
 }
 
 impl<'a> DetailView<'a> {
-    fn section<S>(&self, from: usize, len: usize) -> SectionView<'a, S> {
-        SectionView::new(self.text, self.index.spans.get(from..from + len).unwrap_or_default())
+    /// The section of `region` (see `Delta3Index::comma_separated`), whose spans start at `from`.
+    fn section<S>(&self, region: usize, from: usize, len: usize) -> SectionView<'a, S> {
+        section_view(self.text, self.index, region, from, len)
     }
 
     /// The `<Call>` section.
     pub fn call(&self) -> CallView<'a> {
-        self.section(0, CALL_FIELDS)
+        self.section(0, 0, CALL_FIELDS)
     }
 
     /// The `<PartyA>` section; every call has one.
     pub fn party_a(&self) -> PartyView<'a> {
-        self.section(PARTY_A_AT, PARTY_FIELDS)
+        self.section(1, PARTY_A_AT, PARTY_FIELDS)
     }
 
     /// The `<PartyB>` section, once the call is established.
     pub fn party_b(&self) -> Option<PartyView<'a>> {
-        self.index.has_party_b.then(|| self.section(PARTY_B_AT, PARTY_FIELDS))
+        self.index.has_party_b.then(|| self.section(2, PARTY_B_AT, PARTY_FIELDS))
     }
 
     /// The `<Target_list>` entries, while the call is being established.
     pub fn targets(&self) -> impl ExactSizeIterator<Item = TargetView<'a>> + 'a {
-        let text = self.text;
-        let spans = self.index.spans.get(TARGETS_AT..).unwrap_or_default();
-        spans.chunks_exact(TARGET_FIELDS).map(move |spans| SectionView::new(text, spans))
+        let (text, index) = (self.text, self.index);
+        let count = index.spans.len().saturating_sub(TARGETS_AT) / TARGET_FIELDS;
+        (0..count).map(move |i| section_view(text, index, 3 + i, TARGETS_AT + i * TARGET_FIELDS, TARGET_FIELDS))
     }
 
     /// The record's text as the PBX sent it (without trailing NULs).
@@ -894,11 +909,26 @@ impl<'a> DetailView<'a> {
     }
 }
 
+/// The view of one of a Detail's sections: `len` spans from `from`, the section's bit in
+/// `comma_separated` at `region`.
+fn section_view<'a, S>(
+    text: &'a str,
+    index: &'a Delta3Index,
+    region: usize,
+    from: usize,
+    len: usize,
+) -> SectionView<'a, S> {
+    let mut view = SectionView::new(text, index.spans.get(from..from + len).unwrap_or_default());
+    view.comma_separated = region < 64 && index.comma_separated >> region & 1 == 1;
+    view
+}
+
 impl Default for DetailView<'_> {
     /// A view of nothing: a Detail whose every field reads as empty (0), without PartyB or
     /// targets.
     fn default() -> Self {
-        static EMPTY: Delta3Index = Delta3Index { kind: Kind::Detail, has_party_b: false, spans: Vec::new() };
+        static EMPTY: Delta3Index =
+            Delta3Index { kind: Kind::Detail, has_party_b: false, comma_separated: 0, spans: Vec::new() };
         Self { text: "", index: &EMPTY }
     }
 }

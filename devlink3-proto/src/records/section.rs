@@ -306,6 +306,8 @@ pub struct SectionView<'a, S> {
     pub(crate) text: &'a str,
     /// The section's spans, one per field in wire order.
     pub(crate) spans: &'a [Span],
+    /// The spans are the section's text split at its commas.
+    pub(crate) comma_separated: bool,
     pub(crate) section: std::marker::PhantomData<fn() -> S>,
 }
 
@@ -327,7 +329,23 @@ impl<S> Default for SectionView<'_, S> {
 impl<'a, S> SectionView<'a, S> {
     #[inline]
     pub(crate) fn new(text: &'a str, spans: &'a [Span]) -> Self {
-        Self { text, spans, section: std::marker::PhantomData }
+        Self { text, spans, comma_separated: false, section: std::marker::PhantomData }
+    }
+
+    /// The section's text, when its fields are exactly that text split at its commas (those
+    /// missing at the end read as empty): no field quoted, every number bare digits. A
+    /// reader that splits text itself (the Node binding, in JS) can then take this text in
+    /// place of the fields. `None` when the fields need their spans (a quoted field, a
+    /// number with spaces around it, more fields than the section has).
+    pub fn comma_separated(&self) -> Option<&'a str> {
+        if !self.comma_separated {
+            return None;
+        }
+        // Fields lie one after another, one comma apart; those missing at the end are
+        // `EMPTY` (no field starts at 0, where the record's `<` is).
+        let first = self.spans.first()?;
+        let last = self.spans.iter().rev().find(|span| **span != Span::EMPTY)?;
+        self.text.get(first.start as usize..last.end as usize)
     }
 
     /// The text of field `at`.
@@ -364,7 +382,9 @@ pub const fn numeric_fields(fields: &[Field]) -> u64 {
 /// section and the field.
 ///
 /// One pass over the bytes, eight at a time ([`split_words`]); a section with a quote or
-/// an unusual number field goes through [`split_bytes`], which reads every case.
+/// an unusual number field goes through [`split_bytes`], which reads every case. Returns
+/// whether the fields are the (trimmed) text split at its commas, which only the first
+/// reads: see [`SectionView::comma_separated`].
 pub(crate) fn index_fields(
     section: &'static str,
     fields: &'static [Field],
@@ -372,7 +392,7 @@ pub(crate) fn index_fields(
     text: &str,
     content: &str,
     slots: &mut [Span],
-) -> Result<(), RecordError> {
+) -> Result<bool, RecordError> {
     let content = super::trim(content);
     // `content` lies within `text`; records are far below 4 GiB (three length octets).
     let offset = (content.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
@@ -380,9 +400,9 @@ pub(crate) fn index_fields(
         for slot in &mut slots[found..] {
             *slot = Span::EMPTY;
         }
-        return Ok(());
+        return Ok(true);
     }
-    split_bytes(section, fields, numeric, offset, content, slots)
+    split_bytes(section, fields, numeric, offset, content, slots).map(|()| false)
 }
 
 const ONES: u64 = u64::from_le_bytes([0x01; 8]);
@@ -833,7 +853,7 @@ macro_rules! section {
             text: &str,
             content: &str,
             slots: &mut [$crate::records::Span],
-        ) -> Result<(), RecordError> {
+        ) -> Result<bool, RecordError> {
             use $crate::records::Described;
             const NUMERIC: u64 = $crate::records::section::numeric_fields(<$name<'static> as Described>::FIELDS);
             $crate::records::section::index_fields(section, <$name<'static> as Described>::FIELDS, NUMERIC, text, content, slots)
