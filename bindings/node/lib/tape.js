@@ -1,9 +1,21 @@
 'use strict'
 // Reads the tape written by src/shape/tape.rs: a batch of events as numbers, plus one
 // string per event holding that event's strings back to back. lib/decode.js (generated)
-// knows the order of each shape's fields.
+// knows the order of each shape's fields; lib/detail.js reads a Detail, laid out for
+// decoding its sections when they are first read.
 
-const { SHAPES } = require('./decode.js')
+const { SHAPES, code } = require('./decode.js')
+const { readDetailEvent } = require('./detail.js')
+
+// The text of the last address read: a link's events all come from one PBX or a few.
+let lastAddress = -1
+let lastAddressText = ''
+
+/** The reader of each shape, by its number on the tape. */
+const READERS = SHAPES.map((read) => read ?? readDetailEvent)
+if (SHAPES.filter((read) => read === null).length !== 1) {
+  throw new Error('devlink3: lib/decode.js leaves other shapes than the Detail to lib/detail.js')
+}
 
 class TapeReader {
   constructor(numbers) {
@@ -33,9 +45,17 @@ class TapeReader {
 
   /** A coded field: its name from `names`, else the number. */
   code(names) {
-    const raw = this.numbers[this.next++]
-    const name = names[raw]
-    return name === undefined ? raw : name
+    return code(names, this.numbers[this.next++])
+  }
+
+  /** An IPv4 address (a number on the tape) as its dotted text. */
+  address() {
+    const address = this.numbers[this.next++]
+    if (address !== lastAddress) {
+      lastAddress = address
+      lastAddressText = `${address >>> 24}.${(address >>> 16) & 255}.${(address >>> 8) & 255}.${address & 255}`
+    }
+    return lastAddressText
   }
 
   text() {
@@ -67,7 +87,7 @@ function decodeBatch(numbers, texts) {
   const events = new Array(texts.length)
   for (let i = 0; i < texts.length; i++) {
     reader.begin(texts[i])
-    events[i] = SHAPES[reader.number()](reader)
+    events[i] = READERS[reader.number()](reader)
   }
   return events
 }

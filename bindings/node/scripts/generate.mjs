@@ -41,6 +41,7 @@ function readExpr(field) {
   const read = {
     tag: () => quote(field.value),
     text: () => 'r.text()',
+    address: () => 'r.address()',
     word: () => 'r.text()',
     number: () => 'r.number()',
     flag: () => 'r.flag()',
@@ -53,8 +54,23 @@ function readExpr(field) {
   return field.nullable ? `r.present() ? ${read()} : null` : read()
 }
 
-const objectLiteral = (fields, indent) =>
-  `{\n${fields.map((f) => `${indent}  ${f.name}: ${readExpr(f)},`).join('\n')}\n${indent}}`
+const objectLiteral = (fields, indent, expr = readExpr) =>
+  `{\n${fields.map((f, i) => `${indent}  ${f.name}: ${expr(f, i)},`).join('\n')}\n${indent}}`
+
+/** The JS expression that reads the next field of a wire-order section from the
+ *  \`CommaFields\` reader \`f\`. */
+function splitExpr(field) {
+  const read = {
+    text: () => 'f.text()',
+    word: () => 'f.text()',
+    number: () => 'f.number()',
+    flag: () => 'f.number() !== 0',
+    code: () => `code(${field.type}, f.number())`,
+    texts: () => field.bits && `flagNames(${field.bits}Names, f.number())`,
+  }[field.kind]?.()
+  if (!read || field.nullable) throw new Error(`a wire-order section cannot hold ${field.kind} field ${field.name}`)
+  return read
+}
 
 function decodeJs() {
   const codes = Object.entries(schema.codes).map(
@@ -63,8 +79,17 @@ function decodeJs() {
   const interfaces = Object.entries(schema.interfaces).map(
     ([name, fields]) => `function ${name}(r) {\n  return ${objectLiteral(fields, '  ')}\n}`,
   )
-  const shapes = schema.shapes.map(
-    (shape) => `  // ${shape.id}\n  function ${shape.interface}(r) {\n    return ${objectLiteral(shape.fields, '    ')}\n  },`,
+  const fromFields = schema.wire.map(
+    (name) =>
+      `/** A ${name} from its text, whose fields are split at commas. */\nfunction ${name}FromFields(f) {\n  return ${objectLiteral(schema.interfaces[name], '  ', splitExpr)}\n}`,
+  )
+  const shapes = schema.shapes.map((shape) =>
+    shape.lazy
+      ? `  // ${shape.id}: read by lib/detail.js, which decodes its sections when first read\n  null,`
+      : `  // ${shape.id}\n  function ${shape.interface}(r) {\n    return ${objectLiteral(shape.fields, '    ')}\n  },`,
+  )
+  const flagNames = Object.entries(schema.flagNames).map(
+    ([name, values]) => `/** The names of ${name} bits in events. */\nconst ${name}Names = ${JSON.stringify(values)}`,
   )
   const bits = Object.entries(schema.bits).map(
     ([name, values]) =>
@@ -81,9 +106,61 @@ function names(pairs) {
   return byRaw
 }
 
+/** A coded field: its name when the specification names the value, else the number. */
+function code(names, raw) {
+  const name = names[raw]
+  return name === undefined ? raw : name
+}
+
+/**
+ * The fields of a section's text that are that text split at commas, every number bare
+ * digits (what the native side checked): read in order, a missing field is empty (0).
+ * Numbers are read in place and empty fields make no string.
+ */
+class CommaFields {
+  constructor(text, start, end) {
+    this.text_ = text
+    this.at = start
+    this.end = end
+  }
+
+  text() {
+    const { text_: text, at, end } = this
+    let comma = at
+    while (comma < end && text.charCodeAt(comma) !== 44) comma++
+    this.at = comma + 1
+    return comma > at ? text.slice(at, comma) : ''
+  }
+
+  number() {
+    const { text_: text, end } = this
+    let at = this.at
+    let value = 0
+    for (let c; at < end && (c = text.charCodeAt(at)) !== 44; at++) value = value * 10 + (c - 48)
+    this.at = at + 1
+    return value
+  }
+}
+
+/** The names of the bits set in \`bits\`; the undocumented ones as one number. */
+function flagNames(named, bits) {
+  const set = []
+  let rest = bits
+  for (const [bit, name] of named) {
+    if ((bits & bit) !== 0) set.push(name)
+    rest &= ~bit
+  }
+  if (rest !== 0) set.push(String(rest >>> 0))
+  return set
+}
+
 ${codes.join('\n')}
 
+${flagNames.join('\n')}
+
 ${interfaces.join('\n\n')}
+
+${fromFields.join('\n\n')}
 
 /** One decoder per shape, by its number on the tape. */
 const SHAPES = [
@@ -92,7 +169,13 @@ ${shapes.join('\n')}
 
 ${bits.join('\n')}
 
-module.exports = { SCHEMA_HASH, SHAPES, ${Object.keys(schema.bits).join(', ')} }
+module.exports = {
+  SCHEMA_HASH,
+  SHAPES,
+  CommaFields,
+  code,
+  ${[...schema.wire, ...schema.wire.map((name) => `${name}FromFields`), ...Object.keys(schema.bits)].join(',\n  ')},
+}
 `
 }
 
@@ -103,6 +186,7 @@ function tsType(field) {
   const type = {
     tag: () => quote(field.value),
     text: () => 'string',
+    address: () => 'string',
     word: () => (schema.words[field.type].open ? `${field.type} | (string & {})` : field.type),
     number: () => 'number',
     flag: () => 'boolean',

@@ -83,6 +83,12 @@ impl Shape {
         }
     }
 
+    /// Whether JS reads this shape with `lib/detail.js` rather than a generated decoder:
+    /// the Detail, whose sections JS decodes when first read (see `Tape::detail`).
+    pub fn lazy(self) -> bool {
+        self == Shape::Detail
+    }
+
     /// An event of this shape with default fields, for describing it.
     pub fn sample(self) -> Event {
         let origin = Origin { pbx_ip: Ipv4Addr::UNSPECIFIED, counter: 0 };
@@ -177,7 +183,7 @@ fn begin<S: Sink>(s: &mut S, shape: Shape, event: &Event) {
 fn record<S: Sink>(s: &mut S, shape: Shape, event: &Event, origin: &Origin, fields: impl FnOnce(&mut S)) {
     begin(s, shape, event);
     s.doc("The IP Office that generated the event.");
-    s.text("pbxIp", &origin.pbx_ip.to_string());
+    s.address("pbxIp", origin.pbx_ip);
     s.doc("That IP Office's event counter: consecutive, a gap is reported as `missed`.");
     s.number("counter", origin.counter);
     fields(s);
@@ -185,18 +191,24 @@ fn record<S: Sink>(s: &mut S, shape: Shape, event: &Event, origin: &Origin, fiel
 
 fn detail<S: Sink>(s: &mut S, r: &DetailView) {
     s.tag("kind", "detail");
-    s.object("call", "Call", &r.call(), section);
-    s.object("partyA", "Party", &r.party_a(), section);
-    s.optional_object("partyB", "Party", r.party_b().as_ref(), section);
-    s.list("targets", "Target", r.targets(), section);
+    s.object("call", "Call", &r.call(), wire_section);
+    s.object("partyA", "Party", &r.party_a(), wire_section);
+    s.optional_object("partyB", "Party", r.party_b().as_ref(), wire_section);
+    s.list("targets", "Target", r.targets(), wire_section);
     s.doc("The record's text as the PBX sent it.");
     s.text("raw", r.raw());
 }
 
 /// A record section (a Delta3 `Call`, `Party`, `Target`) as its description lists it:
 /// the same fields in the same order as the document and every other face.
-fn section<S: Sink, T: Described>(s: &mut S, value: &T) {
+pub(crate) fn section<S: Sink, T: Described>(s: &mut S, value: &T) {
     value.visit(&mut Fields(s));
+}
+
+/// A Delta3 Detail's section, whose description lists its fields in wire order.
+pub(crate) fn wire_section<S: Sink, T: Described>(s: &mut S, value: &T) {
+    s.wire_order();
+    section(s, value);
 }
 
 /// A whole Delta3 record made of one section (`CallLost`...): its kind, fields and text.
@@ -288,9 +300,7 @@ impl<S: Sink> FieldVisitor for Fields<'_, S> {
     /// The flags set by their document names; an undocumented bit as its number.
     fn flags(&mut self, field: &'static Field, value: PartyFlags) {
         let name = self.name(field);
-        let undocumented = (value.undocumented() != 0).then(|| value.undocumented().to_string());
-        let names = value.document_names().map(|name| -> &str { name });
-        self.0.texts(name, names.chain(undocumented.as_deref()));
+        self.0.flags(name, value);
     }
 }
 

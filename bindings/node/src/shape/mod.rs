@@ -18,7 +18,9 @@ pub(crate) mod events;
 pub(crate) mod schema;
 pub(crate) mod tape;
 
-pub(crate) use devlink3_core::records::{Coded, Worded};
+use std::net::Ipv4Addr;
+
+pub(crate) use devlink3_core::records::{Coded, PartyFlags, Worded};
 
 /// Receives an event's fields, in order. Names are the JS property names.
 pub(crate) trait Sink: Sized {
@@ -39,6 +41,19 @@ pub(crate) trait Sink: Sized {
     /// A coded field: its name in JS when the specification names the value, else the number.
     fn code<C: Coded>(&mut self, name: &'static str, value: C);
     fn texts<'a>(&mut self, name: &'static str, values: impl Iterator<Item = &'a str>);
+    /// A bit set: the names of the flags set (the document's), an undocumented bit as its number.
+    fn flags(&mut self, name: &'static str, value: PartyFlags) {
+        let undocumented = (value.undocumented() != 0).then(|| value.undocumented().to_string());
+        let names = value.document_names().map(|name| -> &str { name });
+        self.texts(name, names.chain(undocumented.as_deref()));
+    }
+    /// An IPv4 address, as text.
+    fn address(&mut self, name: &'static str, value: Ipv4Addr) {
+        self.text(name, &value.to_string());
+    }
+    /// The object being written is a record section whose fields are in wire order: the
+    /// n-th field is the n-th comma-separated one (so JS can decode it from its text).
+    fn wire_order(&mut self) {}
     /// A value that may be missing (`null` in JS), written by `write` when present.
     fn optional<T: Default>(&mut self, name: &'static str, value: Option<T>, write: fn(&mut Self, &'static str, T));
     /// A nested object of the named interface.

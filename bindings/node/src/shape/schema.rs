@@ -36,6 +36,10 @@ struct Schema {
     nullable: bool,
     /// The next field's documentation.
     doc: Option<&'static str>,
+    /// The interface being described lists its fields in wire order.
+    wire_order: bool,
+    /// Those that do.
+    wire: Vec<&'static str>,
 }
 
 impl Schema {
@@ -56,7 +60,11 @@ impl Schema {
             return;
         }
         self.open.push(Vec::new());
+        self.wire_order = false;
         write(self, &T::default());
+        if std::mem::take(&mut self.wire_order) {
+            self.wire.push(interface);
+        }
         let fields = self.open.pop().unwrap_or_default();
         self.interfaces.insert(interface, fields);
     }
@@ -73,7 +81,9 @@ impl Schema {
             .shapes
             .iter()
             .enumerate()
-            .map(|(index, (shape, fields))| json!({ "id": index, "interface": shape.interface(), "fields": fields }))
+            .map(|(index, (shape, fields))| {
+                json!({ "id": index, "interface": shape.interface(), "fields": fields, "lazy": shape.lazy() })
+            })
             .collect();
         let codes: BTreeMap<_, _> = self
             .codes
@@ -86,12 +96,20 @@ impl Schema {
             .map(|(name, words)| (*name, json!({ "words": words.words, "open": words.open })))
             .collect();
         let party_flags: Vec<Value> = PartyFlags::NAMED.iter().map(|(bit, name)| json!([name, bit.bits()])).collect();
+        // The names in events, by bit.
+        let flag_names: Vec<Value> = PartyFlags::NAMED
+            .iter()
+            .zip(PartyFlags::DOCUMENT_NAMES)
+            .map(|((bit, _), name)| json!([bit.bits(), name]))
+            .collect();
         json!({
             "shapes": shapes,
             "interfaces": self.interfaces,
             "codes": codes,
             "words": words,
             "bits": { "PartyFlags": party_flags },
+            "flagNames": { "PartyFlags": flag_names },
+            "wire": self.wire,
         })
     }
 }
@@ -138,6 +156,18 @@ impl Sink for Schema {
 
     fn texts<'a>(&mut self, name: &'static str, _: impl Iterator<Item = &'a str>) {
         self.field(name, "texts", json!({}));
+    }
+
+    fn address(&mut self, name: &'static str, _: std::net::Ipv4Addr) {
+        self.field(name, "address", json!({}));
+    }
+
+    fn flags(&mut self, name: &'static str, _: PartyFlags) {
+        self.field(name, "texts", json!({ "bits": "PartyFlags" }));
+    }
+
+    fn wire_order(&mut self) {
+        self.wire_order = true;
     }
 
     fn optional<T: Default>(&mut self, name: &'static str, _: Option<T>, write: fn(&mut Self, &'static str, T)) {

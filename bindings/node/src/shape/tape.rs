@@ -1,19 +1,29 @@
 //! The tape: a batch of events flattened into numbers and one text per event.
 //!
 //! On the tape a shape starts with its number; then each field in writer order: a number,
-//! flag (0/1) or code (raw value) as one number; a string as its length in UTF-16 units,
+//! flag (0/1), code (raw value) or IPv4 address as one number; a string as its length in UTF-16 units,
 //! its characters going to the event's text; a missing-or-present value or object as 0/1
 //! before it; a list as its length before its items. Tags are not on the tape: the decoder
 //! knows them from the shape. Each event's strings are one JS string that the decoder
 //! slices, so a kept event keeps alive its own text only.
+//!
+//! A Delta3 Detail, the event that comes by the million, is laid out for `lib/detail.js`,
+//! which decodes its sections only when they are read (see [`Tape::detail`]).
 
-use napi::bindgen_prelude::{Array, ToNapiValue, Uint32Array};
-use napi::{Env, sys};
+use std::net::Ipv4Addr;
 
-use devlink3_core::client::Event;
+use napi::bindgen_prelude::{ToNapiValue, Uint32Array};
+use napi::sys;
+
+use devlink3_core::client::{Event, Origin};
+use devlink3_core::records::{Delta3View, Described, DetailView, SectionView};
 
 use super::events::{self, Shape};
 use super::{Coded, Sink, Words};
+
+/// A section's text is located by its UTF-16 offsets in the record's, which JS packs into
+/// one number (`start * 2^24 + end`, below 2^53): offsets from here on are not.
+const LOCATABLE: u32 = 1 << 24;
 
 /// Events flattened for one crossing into JS.
 #[derive(Debug, Default)]
@@ -36,8 +46,56 @@ impl Tape {
     }
 
     pub fn push(&mut self, event: &Event) {
-        events::event(self, event);
+        match event {
+            Event::Delta3 { origin, record } => match record.get() {
+                Delta3View::Detail(detail) => self.detail(origin, &detail),
+                _ => events::event(self, event),
+            },
+            _ => events::event(self, event),
+        }
         self.ends.push(self.text.len());
+    }
+
+    /// A Detail, as `lib/detail.js` reads it: its shape, address and counter as every
+    /// record event; whether it has a PartyB (0/1) and how many targets; each section
+    /// (Call, PartyA, PartyB, the targets) as `1, start, end` when its fields are its text
+    /// split at commas, which lies at `start..end` in the record's text (UTF-16 units),
+    /// else as `0` and its fields as the generic writer puts them; then the record's text.
+    /// JS splits a section's text when it is first read: the event costs a few numbers
+    /// here instead of some 70 fields.
+    fn detail(&mut self, origin: &Origin, detail: &DetailView) {
+        self.shape(Shape::Detail);
+        self.address("pbxIp", origin.pbx_ip);
+        self.number("counter", origin.counter);
+        let raw = detail.raw();
+        let party_b = detail.party_b();
+        let targets = detail.targets();
+        self.flag("partyB", party_b.is_some());
+        self.number("targets", u32::try_from(targets.len()).unwrap_or(u32::MAX));
+        let ascii = raw.is_ascii();
+        self.section(raw, ascii, &detail.call());
+        self.section(raw, ascii, &detail.party_a());
+        if let Some(party_b) = party_b {
+            self.section(raw, ascii, &party_b);
+        }
+        for target in targets {
+            self.section(raw, ascii, &target);
+        }
+        self.text("raw", raw);
+    }
+
+    /// One of a Detail's sections (see [`Tape::detail`]).
+    fn section<'v, S>(&mut self, raw: &str, ascii: bool, view: &SectionView<'v, S>)
+    where
+        SectionView<'v, S>: Described,
+    {
+        match view.comma_separated().and_then(|text| utf16_range(raw, text, ascii)) {
+            Some((start, end)) => self.numbers.extend([1, start, end]),
+            None => {
+                self.numbers.push(0);
+                events::section(self, view);
+            }
+        }
     }
 
     /// The arguments of the JS batch callback: the numbers, and the texts of the events.
@@ -55,16 +113,48 @@ pub struct EventTexts {
 
 impl ToNapiValue for EventTexts {
     unsafe fn to_napi_value(env: sys::napi_env, texts: Self) -> napi::Result<sys::napi_value> {
-        let env = Env::from_raw(env);
-        let mut array = env.create_array(u32::try_from(texts.ends.len()).unwrap_or(u32::MAX))?;
+        let check = |status: sys::napi_status, what: &str| match status {
+            sys::Status::napi_ok => Ok(()),
+            status => Err(napi::Error::new(napi::Status::from(status), format!("cannot create the batch's {what}"))),
+        };
+        let mut array = std::ptr::null_mut();
+        // SAFETY (this block and the loop's): `env` is the live environment the caller's
+        // scope holds; every pointer passed is valid for the call, and lengths are the
+        // slices' own.
+        check(unsafe { sys::napi_create_array_with_length(env, texts.ends.len(), &mut array) }, "array")?;
         let mut start = 0;
         for (index, &end) in texts.ends.iter().enumerate() {
-            array.set(index as u32, &texts.text[start..end])?;
+            let text = &texts.text[start..end];
             start = end;
+            let mut string = std::ptr::null_mut();
+            // ASCII, the usual record, is Latin-1 too: V8 then copies it without decoding.
+            let status = unsafe {
+                if text.is_ascii() {
+                    sys::napi_create_string_latin1(env, text.as_ptr().cast(), text.len() as isize, &mut string)
+                } else {
+                    sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut string)
+                }
+            };
+            check(status, "texts")?;
+            check(unsafe { sys::napi_set_element(env, array, index as u32, string) }, "texts")?;
         }
-        // SAFETY: `array` was created in this `env`, whose scope the caller holds.
-        unsafe { Array::to_napi_value(env.raw(), array) }
+        Ok(array)
     }
+}
+
+/// Where `part`, a part of `whole`, lies in it in UTF-16 units; `None` past [`LOCATABLE`].
+fn utf16_range(whole: &str, part: &str, ascii: bool) -> Option<(u32, u32)> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start + part.len();
+    let prefix = whole.get(..start)?;
+    whole.get(start..end)?;
+    let (start, end) = if ascii {
+        (start as u32, end as u32)
+    } else {
+        let start = utf16_len(prefix);
+        (start, start + utf16_len(part))
+    };
+    (end < LOCATABLE).then_some((start, end))
 }
 
 /// A JS string's length: UTF-16 code units.
@@ -99,6 +189,12 @@ impl Sink for Tape {
 
     fn code<C: Coded>(&mut self, _: &'static str, value: C) {
         self.numbers.push(value.raw());
+    }
+
+    /// As its number: JS keeps the text of the last one it saw, since a link's events all
+    /// come from one PBX or a few.
+    fn address(&mut self, _: &'static str, value: Ipv4Addr) {
+        self.numbers.push(u32::from(value));
     }
 
     fn texts<'a>(&mut self, name: &'static str, values: impl Iterator<Item = &'a str>) {

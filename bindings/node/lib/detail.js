@@ -1,0 +1,146 @@
+'use strict'
+// A Delta3 Detail event, read from the tape as src/shape/tape.rs (`Tape::detail`) lays it
+// out. A Detail comes by the million and most readers look at a field or two, so each
+// section whose fields are its text split at commas (as the PBX writes them) stays a place
+// in the record's text until it is first read; the others arrive decoded.
+
+const { Call, CallFromFields, CommaFields, Party, PartyFromFields, Target, TargetFromFields } = require('./decode.js')
+
+/** A section's place in the record's text is one number: `start * PLACE + end`. */
+const PLACE = 2 ** 24
+
+/** A section as the tape has it: its place (a number), or the section decoded by `read`. */
+function readSection(r, read) {
+  if (r.number() === 0) return read(r)
+  const start = r.number()
+  return start * PLACE + r.number()
+}
+
+/** The section at `place` in `raw`, decoded by `fromFields`. */
+function decodeAt(raw, place, fromFields) {
+  return fromFields(new CommaFields(raw, Math.floor(place / PLACE), place % PLACE))
+}
+
+// Bits of `#lazy`: the sections still places in the text.
+const CALL = 1
+const PARTY_A = 2
+const PARTY_B = 4
+const TARGETS = 8
+
+/**
+ * A Detail record: `kind`, `call`, `partyA`, `partyB`, `targets` and `raw` as in the event
+ * document. The sections are decoded when first read, then kept; `toJSON()` gives the
+ * whole document as a plain object (what `JSON.stringify` and `console.log` show).
+ */
+class DetailRecord {
+  #lazy = 0
+  #call
+  #partyA
+  #partyB
+  #targets
+
+  /** Sections are objects, or places in `raw` where `lazy` has their bits; `targets` is
+   *  `null` for none. */
+  constructor(call, partyA, partyB, targets, raw, lazy) {
+    this.kind = 'detail'
+    this.#call = call
+    this.#partyA = partyA
+    this.#partyB = partyB
+    this.#targets = targets
+    this.raw = raw
+    this.#lazy = lazy
+  }
+
+  /** The `<Call>` section. */
+  get call() {
+    if (this.#lazy & CALL) this.call = decodeAt(this.raw, this.#call, CallFromFields)
+    return this.#call
+  }
+
+  set call(value) {
+    this.#lazy &= ~CALL
+    this.#call = value
+  }
+
+  /** The `<PartyA>` section: every call has one. */
+  get partyA() {
+    if (this.#lazy & PARTY_A) this.partyA = decodeAt(this.raw, this.#partyA, PartyFromFields)
+    return this.#partyA
+  }
+
+  set partyA(value) {
+    this.#lazy &= ~PARTY_A
+    this.#partyA = value
+  }
+
+  /** The `<PartyB>` section once the call is established, else `null`. */
+  get partyB() {
+    if (this.#lazy & PARTY_B) this.partyB = decodeAt(this.raw, this.#partyB, PartyFromFields)
+    return this.#partyB
+  }
+
+  set partyB(value) {
+    this.#lazy &= ~PARTY_B
+    this.#partyB = value
+  }
+
+  /** The `<Target_list>` entries while the call is being established. */
+  get targets() {
+    if (this.#targets === null) this.#targets = []
+    if (this.#lazy & TARGETS) {
+      const raw = this.raw
+      this.targets = this.#targets.map((target) =>
+        typeof target === 'number' ? decodeAt(raw, target, TargetFromFields) : target,
+      )
+    }
+    return this.#targets
+  }
+
+  set targets(value) {
+    this.#lazy &= ~TARGETS
+    this.#targets = value
+  }
+
+  /** The record as a plain object, every section decoded: its event document. */
+  toJSON() {
+    return {
+      kind: this.kind,
+      call: this.call,
+      partyA: this.partyA,
+      partyB: this.partyB,
+      targets: this.targets,
+      raw: this.raw,
+    }
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return this.toJSON()
+  }
+}
+
+/** A Detail event from the tape (after its shape number). */
+function readDetailEvent(r) {
+  const pbxIp = r.address()
+  const counter = r.number()
+  const hasPartyB = r.flag()
+  const targetCount = r.number()
+  const call = readSection(r, Call)
+  const partyA = readSection(r, Party)
+  const partyB = hasPartyB ? readSection(r, Party) : null
+  let lazy = (typeof call === 'number' ? CALL : 0) | (typeof partyA === 'number' ? PARTY_A : 0)
+  if (typeof partyB === 'number') lazy |= PARTY_B
+  let targets = null
+  if (targetCount > 0) {
+    targets = new Array(targetCount)
+    for (let i = 0; i < targetCount; i++) {
+      const target = readSection(r, Target)
+      if (typeof target === 'number') lazy |= TARGETS
+      targets[i] = target
+    }
+  }
+  const raw = r.text()
+  const record = new DetailRecord(call, partyA, partyB, targets, raw, lazy)
+  return { type: 'delta3', pbxIp, counter, record }
+}
+
+module.exports = { DetailRecord, readDetailEvent }
