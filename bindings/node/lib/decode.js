@@ -22,25 +22,30 @@ function code(names, raw) {
  * Numbers are read in place and empty fields make no string.
  */
 class CommaFields {
-  constructor(text, start, end) {
-    this.text_ = text
+  constructor(source, start, end) {
+    this.source = source
     this.at = start
     this.end = end
   }
 
   text() {
-    const { text_: text, at, end } = this
-    let comma = at
-    while (comma < end && text.charCodeAt(comma) !== 44) comma++
+    const { source, at, end } = this
+    // Most text fields are empty; the others are found by indexOf, faster than a loop.
+    if (at >= end || source.charCodeAt(at) === 44) {
+      this.at = at + 1
+      return ''
+    }
+    let comma = source.indexOf(',', at)
+    if (comma < 0 || comma > end) comma = end
     this.at = comma + 1
-    return comma > at ? text.slice(at, comma) : ''
+    return source.slice(at, comma)
   }
 
   number() {
-    const { text_: text, end } = this
+    const { source, end } = this
     let at = this.at
     let value = 0
-    for (let c; at < end && (c = text.charCodeAt(at)) !== 44; at++) value = value * 10 + (c - 48)
+    for (let c; at < end && (c = source.charCodeAt(at)) !== 44; at++) value = value * 10 + (c - 48)
     this.at = at + 1
     return value
   }
@@ -49,6 +54,7 @@ class CommaFields {
 /** The names of the bits set in `bits`; the undocumented ones as one number. */
 function flagNames(named, bits) {
   const set = []
+  if (bits === 0) return set
   let rest = bits
   for (const [bit, name] of named) {
     if ((bits & bit) !== 0) set.push(name)

@@ -121,7 +121,7 @@ impl ToNapiValue for EventTexts {
         // SAFETY (this block and the loop's): `env` is the live environment the caller's
         // scope holds; every pointer passed is valid for the call, and lengths are the
         // slices' own.
-        check(unsafe { sys::napi_create_array_with_length(env, texts.ends.len(), &mut array) }, "array")?;
+        check(unsafe { sys::napi_create_array(env, &mut array) }, "array")?;
         let mut start = 0;
         for (index, &end) in texts.ends.iter().enumerate() {
             let text = &texts.text[start..end];
