@@ -2,6 +2,8 @@
 // native side found their fields to be that text split at commas), else by the native
 // side: both must give the same document.
 
+import { sectionsDecodedInJs } from './spy-sections.mjs'
+
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { inspect } from 'node:util'
@@ -30,13 +32,24 @@ test('sections split in JS and sections decoded natively give the same document'
   const sim = startSimulator(t)
   const link = await connectTo(t, sim)
   const delta3 = record(link, 'delta3')
-  for (const text of [ANSWERED_CALL, RINGING_CALL, UNUSUAL]) {
+  // Besides the records above: whitespace around the sections' texts (as the specification
+  // prints them), a quoted name beyond ASCII among sections split in JS, and one target of
+  // two read natively.
+  const printed = '<Detail>\n  <Call>\n    c0a82a03,1,,,,0,,,,\n  </Call>\n  <PartyA>\n\nc0a82a03000003ea,1,7,1,3,0,0,0,1,8,106,,4001,0,0,,,,,4001,100\n  </PartyA>\n</Detail>'
+  const quoted = UNUSUAL.replace(',5,Zoë Ü,c0a82a0300000413</PartyA>', ',5,"Zoë, Ü",c0a82a0300000413</PartyA>')
+  const oneTarget = RINGING_CALL.replace('<Target>c0a82a03000003ff,', '<Target>c0a82a03000003ff, ')
+  for (const text of [ANSWERED_CALL, RINGING_CALL, UNUSUAL, printed, quoted, oneTarget]) {
     sim.injectDelta3(text)
     sim.injectDelta3(spaced(text))
     const [split, native] = [(await delta3.next()).record, (await delta3.next()).record]
     assert.equal(split.raw, text)
     assert.equal(native.raw, spaced(text))
-    assert.deepEqual(document(split), document(native), text)
+    const before = sectionsDecodedInJs.count
+    const splitDocument = document(split)
+    const decoded = sectionsDecodedInJs.count
+    assert.ok(decoded > before, `some sections of ${text} were split in JS`)
+    assert.deepEqual(splitDocument, document(native), text)
+    assert.equal(sectionsDecodedInJs.count, decoded, `every section of ${spaced(text)} was read natively`)
   }
 })
 
