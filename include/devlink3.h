@@ -826,24 +826,47 @@ typedef struct devlink3_siptrack {
 } devlink3_siptrack;
 
 /**
- * A CMExtn event (`_CMExtn` flag): plain monitor text, or (when `extended`) the numbers
- * `v`, `p1`, `p2` of an extension-state change.
+ * A CMExtn event (`_CMExtn` flag): plain monitor text, or (when `extended`) an
+ * extension's event numbers.
  */
 typedef struct devlink3_cmextn {
+    /**
+     * The IP Office that sent the event, and its counter.
+     */
     struct devlink3_origin origin;
     /**
-     * The plain text, or for an extended event its monitor rendering
-     * (`v=1 State, new=Dialling old=Idle,0,0,Extn865001`).
+     * The plain event's text as the PBX sent it; for an extended event, its monitor
+     * rendering (`v=1 State, new=Dialling old=Idle,0,0,Extn865001`).
      */
     struct devlink3_str raw;
+    /**
+     * The text before the first `:` (`Extn4001`); empty when the text has no such prefix.
+     * Extended event: The extension's name (`Extn865001`).
+     */
     struct devlink3_str extension;
     /**
-     * Plain events: the text after the extension. Empty for extended events.
+     * The rest, after `": "` (`CALL LOST (CMCauseForceIdle)`), or the whole text.
+     * Empty for an extended event.
      */
     struct devlink3_str message;
+    /**
+     * An extended event: the fields below are set.
+     */
     bool extended;
+    /**
+     * Event kind; 1 is a state change.
+     * 0 for a plain event.
+     */
     uint32_t v;
+    /**
+     * First parameter; for `v = 1` the new state.
+     * 0 for a plain event.
+     */
     uint32_t p1;
+    /**
+     * Second parameter; for `v = 1` the old state.
+     * 0 for a plain event.
+     */
     uint32_t p2;
 } devlink3_cmextn;
 

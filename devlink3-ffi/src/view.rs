@@ -14,10 +14,10 @@ use devlink3_core::client::{Event, LinkState, MissedReason, Origin};
 use devlink3_core::records::{Delta3View, DetailView};
 
 mod sections;
-use sections::{attempt_reject, call, call_lost, link_lost, party, siptrack, target};
+use sections::{attempt_reject, call, call_lost, cmextn, cmextn_state, link_lost, party, siptrack, target};
 pub use sections::{
-    devlink3_attempt_reject, devlink3_call, devlink3_call_lost, devlink3_link_lost, devlink3_party, devlink3_siptrack,
-    devlink3_target,
+    devlink3_attempt_reject, devlink3_call, devlink3_call_lost, devlink3_cmextn, devlink3_link_lost, devlink3_party,
+    devlink3_siptrack, devlink3_target,
 };
 
 /// A UTF-8 string view: `len` bytes at `ptr`, not NUL-terminated. `ptr` is never NULL
@@ -174,24 +174,6 @@ pub struct devlink3_delta2 {
     pub raw: devlink3_str,
 }
 
-/// A CMExtn event (`_CMExtn` flag): plain monitor text, or (when `extended`) the numbers
-/// `v`, `p1`, `p2` of an extension-state change.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct devlink3_cmextn {
-    pub origin: devlink3_origin,
-    /// The plain text, or for an extended event its monitor rendering
-    /// (`v=1 State, new=Dialling old=Idle,0,0,Extn865001`).
-    pub raw: devlink3_str,
-    pub extension: devlink3_str,
-    /// Plain events: the text after the extension. Empty for extended events.
-    pub message: devlink3_str,
-    pub extended: bool,
-    pub v: u32,
-    pub p1: u32,
-    pub p2: u32,
-}
-
 /// A record the library could not parse, or a tuple of a kind it does not know: delivered
 /// with the reason rather than dropped.
 #[repr(C)]
@@ -291,30 +273,10 @@ impl Views {
                 });
             }
             Event::SipTrack { origin, record } => self.siptrack = Some(siptrack((*origin).into(), record)),
-            Event::CmExtn { origin, record } => {
-                self.cmextn = Some(devlink3_cmextn {
-                    origin: (*origin).into(),
-                    raw: devlink3_str::of(&record.raw),
-                    extension: devlink3_str::of(&record.extension),
-                    message: devlink3_str::of(&record.message),
-                    extended: false,
-                    v: 0,
-                    p1: 0,
-                    p2: 0,
-                });
-            }
+            Event::CmExtn { origin, record } => self.cmextn = Some(cmextn((*origin).into(), record)),
             Event::CmExtnState { origin, record } => {
                 self.cmextn_text = record.to_string();
-                self.cmextn = Some(devlink3_cmextn {
-                    origin: (*origin).into(),
-                    raw: devlink3_str::of(&self.cmextn_text),
-                    extension: devlink3_str::of(&record.extension),
-                    message: devlink3_str::default(),
-                    extended: true,
-                    v: record.v,
-                    p1: record.p1,
-                    p2: record.p2,
-                });
+                self.cmextn = Some(cmextn_state((*origin).into(), record, &self.cmextn_text));
             }
             Event::Unparsed { origin, tag, text, error } => {
                 self.unparsed = Some(devlink3_unparsed {

@@ -1,11 +1,11 @@
 //! C views of the record sections (Delta3's) and of the records described the same way
-//! (SIPTrack).
+//! (SIPTrack, CMExtn).
 //!
 //! @generated from the descriptions in `devlink3-proto` (`section!`, `record!`,
 //! `line_record!`) by `DEVLINK3_BLESS=1 cargo test -p devlink3-proto --test c_views`; do not edit.
 
 use devlink3_core::records::{
-    AttemptRejectView, CallLostView, CallView, LinkLostView, PartyView, SipTrack, TargetView,
+    AttemptRejectView, CallLostView, CallView, CmExtn, CmExtnState, LinkLostView, PartyView, SipTrack, TargetView,
 };
 
 use super::{devlink3_origin, devlink3_str};
@@ -365,5 +365,60 @@ pub(crate) fn siptrack(origin: devlink3_origin, r: &SipTrack<'_>) -> devlink3_si
         sip_type: devlink3_str::of(r.sip_type.as_str()),
         direction: devlink3_str::of(r.direction.as_str()),
         sip_call_id: devlink3_str::of(&r.sip_call_id),
+    }
+}
+
+/// A CMExtn event (`_CMExtn` flag): plain monitor text, or (when `extended`) an
+/// extension's event numbers.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct devlink3_cmextn {
+    /// The IP Office that sent the event, and its counter.
+    pub origin: devlink3_origin,
+    /// The plain event's text as the PBX sent it; for an extended event, its monitor
+    /// rendering (`v=1 State, new=Dialling old=Idle,0,0,Extn865001`).
+    pub raw: devlink3_str,
+    /// The text before the first `:` (`Extn4001`); empty when the text has no such prefix.
+    /// Extended event: The extension's name (`Extn865001`).
+    pub extension: devlink3_str,
+    /// The rest, after `": "` (`CALL LOST (CMCauseForceIdle)`), or the whole text.
+    /// Empty for an extended event.
+    pub message: devlink3_str,
+    /// An extended event: the fields below are set.
+    pub extended: bool,
+    /// Event kind; 1 is a state change.
+    /// 0 for a plain event.
+    pub v: u32,
+    /// First parameter; for `v = 1` the new state.
+    /// 0 for a plain event.
+    pub p1: u32,
+    /// Second parameter; for `v = 1` the old state.
+    /// 0 for a plain event.
+    pub p2: u32,
+}
+
+pub(crate) fn cmextn(origin: devlink3_origin, r: &CmExtn<'_>) -> devlink3_cmextn {
+    devlink3_cmextn {
+        origin,
+        raw: devlink3_str::of(&r.raw),
+        extension: devlink3_str::of(&r.extension),
+        message: devlink3_str::of(&r.message),
+        extended: false,
+        v: 0,
+        p1: 0,
+        p2: 0,
+    }
+}
+
+pub(crate) fn cmextn_state(origin: devlink3_origin, r: &CmExtnState<'_>, raw: &str) -> devlink3_cmextn {
+    devlink3_cmextn {
+        origin,
+        raw: devlink3_str::of(raw),
+        extension: devlink3_str::of(&r.extension),
+        message: devlink3_str::default(),
+        extended: true,
+        v: r.v,
+        p1: r.p1,
+        p2: r.p2,
     }
 }
