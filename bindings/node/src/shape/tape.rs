@@ -31,8 +31,10 @@ pub(crate) struct Tape {
     numbers: Vec<u32>,
     /// Every event's strings, back to back.
     text: String,
-    /// Where each event's part of `text` ends.
-    ends: Vec<usize>,
+    /// Where each event's part of `text` ends, and whether that part is ASCII.
+    ends: Vec<(usize, bool)>,
+    /// The current event's texts so far are ASCII.
+    ascii: bool,
 }
 
 impl Tape {
@@ -42,6 +44,7 @@ impl Tape {
             numbers: Vec::with_capacity(events * 100),
             text: String::with_capacity(events * 300),
             ends: Vec::with_capacity(events),
+            ascii: true,
         }
     }
 
@@ -53,7 +56,7 @@ impl Tape {
             },
             _ => events::event(self, event),
         }
-        self.ends.push(self.text.len());
+        self.ends.push((self.text.len(), std::mem::replace(&mut self.ascii, true)));
     }
 
     /// A Detail, as `lib/detail.js` reads it: its shape, address and counter as every
@@ -81,7 +84,15 @@ impl Tape {
         for target in targets {
             self.section(raw, ascii, &target);
         }
-        self.text("raw", raw);
+        self.push_text(raw, ascii);
+    }
+
+    /// A string, `ascii` or not (as the caller found).
+    fn push_text(&mut self, value: &str, ascii: bool) {
+        let len = if ascii { value.len() } else { value.encode_utf16().count() };
+        self.numbers.push(u32::try_from(len).unwrap_or(u32::MAX));
+        self.text.push_str(value);
+        self.ascii &= ascii;
     }
 
     /// One of a Detail's sections (see [`Tape::detail`]).
@@ -108,7 +119,7 @@ impl Tape {
 #[derive(Debug)]
 pub struct EventTexts {
     text: String,
-    ends: Vec<usize>,
+    ends: Vec<(usize, bool)>,
 }
 
 impl ToNapiValue for EventTexts {
@@ -123,13 +134,13 @@ impl ToNapiValue for EventTexts {
         // slices' own.
         check(unsafe { sys::napi_create_array(env, &mut array) }, "array")?;
         let mut start = 0;
-        for (index, &end) in texts.ends.iter().enumerate() {
+        for (index, &(end, ascii)) in texts.ends.iter().enumerate() {
             let text = &texts.text[start..end];
             start = end;
             let mut string = std::ptr::null_mut();
             // ASCII, the usual record, is Latin-1 too: V8 then copies it without decoding.
             let status = unsafe {
-                if text.is_ascii() {
+                if ascii {
                     sys::napi_create_string_latin1(env, text.as_ptr().cast(), text.len() as isize, &mut string)
                 } else {
                     sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut string)
@@ -171,8 +182,7 @@ impl Sink for Tape {
     fn tag(&mut self, _: &'static str, _: &'static str) {}
 
     fn text(&mut self, _: &'static str, value: &str) {
-        self.numbers.push(utf16_len(value));
-        self.text.push_str(value);
+        self.push_text(value, value.is_ascii());
     }
 
     fn word(&mut self, name: &'static str, value: &str, _: Words) {
