@@ -222,6 +222,8 @@ export interface DetailRecord {
   targets: Target[]
   /** The record's text as the PBX sent it. */
   raw: string
+  /** The record as a plain object, every section decoded: its event document. */
+  toJSON(): Omit<DetailRecord, 'toJSON'>
 }
 
 export interface LinkLostRecord {

@@ -214,8 +214,16 @@ function eventsDts() {
       `/** A coded field's name (the number itself when the specification names none). */\nexport type ${name} = ${union([...new Set(values.map(([, n]) => n))])}`,
   )
   const words = Object.entries(schema.words).map(([name, { words }]) => `export type ${name} = ${union(words)}`)
+  // The records lib/detail.js reads are objects with accessors, which toJSON() makes plain.
+  const lazyRecords = new Set(
+    schema.shapes.filter((shape) => shape.lazy).map((shape) => shape.fields.find((f) => f.name === 'record').type),
+  )
+  const toJson = (name) =>
+    lazyRecords.has(name)
+      ? `\n  /** The record as a plain object, every section decoded: its event document. */\n  toJSON(): Omit<${name}, 'toJSON'>`
+      : ''
   const interfaces = Object.entries(schema.interfaces).map(
-    ([name, fields]) => `export interface ${name} {\n${members(fields)}\n}`,
+    ([name, fields]) => `export interface ${name} {\n${members(fields)}${toJson(name)}\n}`,
   )
   const shapes = schema.shapes.map((shape) => `export interface ${shape.interface} {\n${members(shape.fields)}\n}`)
   const bits = Object.entries(schema.bits).map(
