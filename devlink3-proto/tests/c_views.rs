@@ -156,9 +156,12 @@ fn cmextn_view(out: &mut String) {
         }
         out.push_str("    }\n}\n");
     };
+    // Each form fills a field from its own description of it, if it has one.
     let set = |form: &[Field], field: &'static Field| {
-        let value =
-            if form.iter().any(|f| f.name == field.name) { owned_value(field) } else { empty_value(field).into() };
+        let value = match form.iter().find(|f| f.name == field.name) {
+            Some(own) => owned_value(own),
+            None => empty_value(field).into(),
+        };
         (field, value)
     };
     let all: Vec<&'static Field> = plain.iter().chain(only_extended.iter().copied()).collect();

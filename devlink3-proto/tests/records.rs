@@ -810,21 +810,26 @@ fn parse_everything(text: &str) {
 /// Node binding splits that text in JS instead of reading the spans. Returns how many
 /// sections said so.
 fn comma_separated_is_the_fields(text: &str) -> usize {
-    fn check<S>(view: SectionView<'_, S>, fields: usize) -> usize {
+    /// JS also reads every number field as bare digits, at most nine (no overflow).
+    fn check<S>(view: SectionView<'_, S>, fields: &[Field]) -> usize {
         let Some(split) = view.comma_separated() else { return 0 };
         let parts: Vec<&str> = split.split(',').collect();
-        assert!(parts.len() <= fields, "more fields than the section has in {split:?}");
-        for i in 0..fields {
-            assert_eq!(view.field(i), parts.get(i).copied().unwrap_or(""), "field {i} of {split:?}");
+        assert!(parts.len() <= fields.len(), "more fields than the section has in {split:?}");
+        for (i, field) in fields.iter().enumerate() {
+            let part = parts.get(i).copied().unwrap_or("");
+            assert_eq!(view.field(i), part, "field {i} of {split:?}");
+            if !matches!(field.kind, FieldKind::Text | FieldKind::Quoted | FieldKind::Word { .. }) {
+                assert!(part.len() <= 9 && part.bytes().all(|b| b.is_ascii_digit()), "number {part:?} in {split:?}");
+            }
         }
         1
     }
     let mut index = Delta3Index::new();
     let Ok(Delta3View::Detail(detail)) = index.read(text) else { return 0 };
-    let mut said = check(detail.call(), <Call as Described>::FIELDS.len())
-        + check(detail.party_a(), <Party as Described>::FIELDS.len());
-    said += detail.party_b().map_or(0, |b| check(b, <Party as Described>::FIELDS.len()));
-    said + detail.targets().map(|t| check(t, <Target as Described>::FIELDS.len())).sum::<usize>()
+    let mut said =
+        check(detail.call(), <Call as Described>::FIELDS) + check(detail.party_a(), <Party as Described>::FIELDS);
+    said += detail.party_b().map_or(0, |b| check(b, <Party as Described>::FIELDS));
+    said + detail.targets().map(|t| check(t, <Target as Described>::FIELDS)).sum::<usize>()
 }
 
 #[test]
@@ -914,7 +919,11 @@ fn text_beyond_four_gib_is_refused() {
             0,
         )
     };
-    assert_ne!(pages, libc::MAP_FAILED, "could not reserve 4 GiB of address space");
+    if pages == libc::MAP_FAILED {
+        // Address space limited (ulimit -v, a sanitizer): nothing to test here.
+        eprintln!("skipped: could not reserve 4 GiB of address space");
+        return;
+    }
     // SAFETY: the mapping is `len` readable zero bytes, valid UTF-8, alive until `munmap`.
     let text = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(pages as *const u8, len)) };
     assert_eq!(parse_delta3(text).unwrap_err(), RecordError::TooLong { len });

@@ -191,17 +191,6 @@ function Delta2Record(r) {
   }
 }
 
-function DetailRecord(r) {
-  return {
-    kind: 'detail',
-    call: Call(r),
-    partyA: Party(r),
-    partyB: r.present() ? Party(r) : null,
-    targets: r.list(Target),
-    raw: r.text(),
-  }
-}
-
 function LinkLostRecord(r) {
   return {
     kind: 'link_lost',

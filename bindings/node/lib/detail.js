@@ -21,11 +21,23 @@ function decodeAt(raw, place, fromFields) {
   return fromFields(new CommaFields(raw, Math.floor(place / PLACE), place % PLACE))
 }
 
-// Bits of `#lazy`: the sections still places in the text.
+// Bits of the lazy set: the sections still places in the text.
 const CALL = 1
 const PARTY_A = 2
 const PARTY_B = 4
 const TARGETS = 8
+
+// The record's state, under symbols rather than in private (#) fields, so that a Proxy
+// around a record (Vue's reactive(), Valtio...) still reaches it: accessors run with the
+// proxy as `this`, and private fields are not forwarded.
+const LAZY = Symbol('devlink3 sections to decode')
+const TEXT = Symbol('devlink3 text the sections lie in')
+const SECTIONS = {
+  call: Symbol('devlink3 call'),
+  partyA: Symbol('devlink3 partyA'),
+  partyB: Symbol('devlink3 partyB'),
+  targets: Symbol('devlink3 targets'),
+}
 
 /**
  * A Detail record: `kind`, `call`, `partyA`, `partyB`, `targets` and `raw` as in the event
@@ -33,72 +45,68 @@ const TARGETS = 8
  * whole document as a plain object (what `JSON.stringify` and `console.log` show).
  */
 class DetailRecord {
-  #lazy = 0
-  #call
-  #partyA
-  #partyB
-  #targets
-
   /** Sections are objects, or places in `raw` where `lazy` has their bits; `targets` is
    *  `null` for none. */
   constructor(call, partyA, partyB, targets, raw, lazy) {
     this.kind = 'detail'
-    this.#call = call
-    this.#partyA = partyA
-    this.#partyB = partyB
-    this.#targets = targets
     this.raw = raw
-    this.#lazy = lazy
+    this[SECTIONS.call] = call
+    this[SECTIONS.partyA] = partyA
+    this[SECTIONS.partyB] = partyB
+    this[SECTIONS.targets] = targets
+    this[LAZY] = lazy
+    // The sections are decoded from this copy: `raw` is the application's to change.
+    this[TEXT] = raw
   }
 
   /** The `<Call>` section. */
   get call() {
-    if (this.#lazy & CALL) this.call = decodeAt(this.raw, this.#call, CallFromFields)
-    return this.#call
+    if (this[LAZY] & CALL) this.call = decodeAt(this[TEXT], this[SECTIONS.call], CallFromFields)
+    return this[SECTIONS.call]
   }
 
   set call(value) {
-    this.#lazy &= ~CALL
-    this.#call = value
+    this[LAZY] &= ~CALL
+    this[SECTIONS.call] = value
   }
 
   /** The `<PartyA>` section: every call has one. */
   get partyA() {
-    if (this.#lazy & PARTY_A) this.partyA = decodeAt(this.raw, this.#partyA, PartyFromFields)
-    return this.#partyA
+    if (this[LAZY] & PARTY_A) this.partyA = decodeAt(this[TEXT], this[SECTIONS.partyA], PartyFromFields)
+    return this[SECTIONS.partyA]
   }
 
   set partyA(value) {
-    this.#lazy &= ~PARTY_A
-    this.#partyA = value
+    this[LAZY] &= ~PARTY_A
+    this[SECTIONS.partyA] = value
   }
 
   /** The `<PartyB>` section once the call is established, else `null`. */
   get partyB() {
-    if (this.#lazy & PARTY_B) this.partyB = decodeAt(this.raw, this.#partyB, PartyFromFields)
-    return this.#partyB
+    if (this[LAZY] & PARTY_B) this.partyB = decodeAt(this[TEXT], this[SECTIONS.partyB], PartyFromFields)
+    return this[SECTIONS.partyB]
   }
 
   set partyB(value) {
-    this.#lazy &= ~PARTY_B
-    this.#partyB = value
+    this[LAZY] &= ~PARTY_B
+    this[SECTIONS.partyB] = value
   }
 
   /** The `<Target_list>` entries while the call is being established. */
   get targets() {
-    if (this.#targets === null) this.#targets = []
-    if (this.#lazy & TARGETS) {
-      const raw = this.raw
-      this.targets = this.#targets.map((target) =>
-        typeof target === 'number' ? decodeAt(raw, target, TargetFromFields) : target,
+    if (this[SECTIONS.targets] === null) this.targets = []
+    if (this[LAZY] & TARGETS) {
+      const text = this[TEXT]
+      this.targets = this[SECTIONS.targets].map((target) =>
+        typeof target === 'number' ? decodeAt(text, target, TargetFromFields) : target,
       )
     }
-    return this.#targets
+    return this[SECTIONS.targets]
   }
 
   set targets(value) {
-    this.#lazy &= ~TARGETS
-    this.#targets = value
+    this[LAZY] &= ~TARGETS
+    this[SECTIONS.targets] = value
   }
 
   /** The record as a plain object, every section decoded: its event document. */

@@ -33,6 +33,11 @@ const quote = (text) => `'${text.replace(/[\\']/g, '\\$&')}'`
 
 const tagOf = (shape, name) => shape.fields.find((f) => f.kind === 'tag' && f.name === name)?.value
 
+/** The record interfaces of the shapes lib/detail.js reads (their sections decoded lazily). */
+const lazyRecords = new Set(
+  schema.shapes.filter((shape) => shape.lazy).map((shape) => shape.fields.find((f) => f.name === 'record').type),
+)
+
 // ---------------------------------------------------------------------------------------
 // lib/decode.js
 
@@ -76,9 +81,10 @@ function decodeJs() {
   const codes = Object.entries(schema.codes).map(
     ([name, values]) => `const ${name} = names(${JSON.stringify(values)})`,
   )
-  const interfaces = Object.entries(schema.interfaces).map(
-    ([name, fields]) => `function ${name}(r) {\n  return ${objectLiteral(fields, '  ')}\n}`,
-  )
+  // The records of the shapes lib/detail.js reads need no reader here.
+  const interfaces = Object.entries(schema.interfaces)
+    .filter(([name]) => !lazyRecords.has(name))
+    .map(([name, fields]) => `function ${name}(r) {\n  return ${objectLiteral(fields, '  ')}\n}`)
   const fromFields = schema.wire.map(
     (name) =>
       `/** A ${name} from its text, whose fields are split at commas. */\nfunction ${name}FromFields(f) {\n  return ${objectLiteral(schema.interfaces[name], '  ', splitExpr)}\n}`,
@@ -215,9 +221,6 @@ function eventsDts() {
   )
   const words = Object.entries(schema.words).map(([name, { words }]) => `export type ${name} = ${union(words)}`)
   // The records lib/detail.js reads are objects with accessors, which toJSON() makes plain.
-  const lazyRecords = new Set(
-    schema.shapes.filter((shape) => shape.lazy).map((shape) => shape.fields.find((f) => f.name === 'record').type),
-  )
   const toJson = (name) =>
     lazyRecords.has(name)
       ? `\n  /** The record as a plain object, every section decoded: its event document. */\n  toJSON(): Omit<${name}, 'toJSON'>`

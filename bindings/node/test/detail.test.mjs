@@ -112,6 +112,14 @@ test('a Detail record reads as its document', async (t) => {
   // A section read twice is the same object; sections can be replaced, like any property.
   assert.equal(detail.partyA, detail.partyA)
   assert.equal(detail.targets, detail.targets)
+  // The sections do not depend on `raw`, which the application may redact; a Proxy
+  // around the record (as reactive frameworks make) reads it like the record.
+  const redacted = (await (sim.injectDelta3(RINGING_CALL), delta3.next())).record
+  redacted.raw = undefined
+  const proxied = new Proxy(redacted, {})
+  assert.equal(proxied.partyA.cli, '01707123456')
+  assert.equal(proxied.targets.length, 2)
+  assert.deepEqual(proxied.call, detail.call)
   detail.partyA = { note: 'replaced' }
   detail.targets.push('more')
   assert.deepEqual(detail.partyA, { note: 'replaced' })

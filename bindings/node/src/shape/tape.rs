@@ -26,7 +26,7 @@ use super::{Coded, Sink, Words};
 const LOCATABLE: u32 = 1 << 24;
 
 /// Events flattened for one crossing into JS.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Tape {
     numbers: Vec<u32>,
     /// Every event's strings, back to back.
@@ -75,16 +75,16 @@ impl Tape {
         let targets = detail.targets();
         self.flag("partyB", party_b.is_some());
         self.number("targets", u32::try_from(targets.len()).unwrap_or(u32::MAX));
-        let ascii = raw.is_ascii();
-        self.section(raw, ascii, &detail.call());
-        self.section(raw, ascii, &detail.party_a());
+        let mut offsets = Utf16Offsets::new(raw);
+        self.section(&mut offsets, &detail.call());
+        self.section(&mut offsets, &detail.party_a());
         if let Some(party_b) = party_b {
-            self.section(raw, ascii, &party_b);
+            self.section(&mut offsets, &party_b);
         }
         for target in targets {
-            self.section(raw, ascii, &target);
+            self.section(&mut offsets, &target);
         }
-        self.push_text(raw, ascii);
+        self.push_text(raw, offsets.ascii);
     }
 
     /// A string, `ascii` or not (as the caller found).
@@ -96,11 +96,11 @@ impl Tape {
     }
 
     /// One of a Detail's sections (see [`Tape::detail`]).
-    fn section<'v, S>(&mut self, raw: &str, ascii: bool, view: &SectionView<'v, S>)
+    fn section<'v, S>(&mut self, offsets: &mut Utf16Offsets<'_>, view: &SectionView<'v, S>)
     where
         SectionView<'v, S>: Described,
     {
-        match view.comma_separated().and_then(|text| utf16_range(raw, text, ascii)) {
+        match view.comma_separated().and_then(|text| offsets.range(text)) {
             Some((start, end)) => self.numbers.extend([1, start, end]),
             None => {
                 self.numbers.push(0);
@@ -153,25 +153,41 @@ impl ToNapiValue for EventTexts {
     }
 }
 
-/// Where `part`, a part of `whole`, lies in it in UTF-16 units; `None` past [`LOCATABLE`].
-fn utf16_range(whole: &str, part: &str, ascii: bool) -> Option<(u32, u32)> {
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    let end = start + part.len();
-    let prefix = whole.get(..start)?;
-    whole.get(start..end)?;
-    let (start, end) = if ascii {
-        (start as u32, end as u32)
-    } else {
-        let start = utf16_len(prefix);
-        (start, start + utf16_len(part))
-    };
-    (end < LOCATABLE).then_some((start, end))
+/// Where parts of a text lie in it in UTF-16 units (a JS string's), for parts asked for in
+/// the order they lie (then each character is counted once; an earlier part starts over).
+#[derive(Debug)]
+struct Utf16Offsets<'a> {
+    whole: &'a str,
+    ascii: bool,
+    /// A byte offset in `whole`, and the UTF-16 units before it.
+    byte: usize,
+    units: usize,
 }
 
-/// A JS string's length: UTF-16 code units.
-fn utf16_len(text: &str) -> u32 {
-    let len = if text.is_ascii() { text.len() } else { text.encode_utf16().count() };
-    u32::try_from(len).unwrap_or(u32::MAX)
+impl<'a> Utf16Offsets<'a> {
+    fn new(whole: &'a str) -> Self {
+        Utf16Offsets { whole, ascii: whole.is_ascii(), byte: 0, units: 0 }
+    }
+
+    /// Where `part`, a part of the text, lies in it; `None` past [`LOCATABLE`].
+    fn range(&mut self, part: &str) -> Option<(u32, u32)> {
+        let start = (part.as_ptr() as usize).checked_sub(self.whole.as_ptr() as usize)?;
+        let end = start + part.len();
+        self.whole.get(start..end)?;
+        let (start, end) = if self.ascii { (start, end) } else { (self.units_at(start), self.units_at(end)) };
+        let end = u32::try_from(end).ok().filter(|&end| end < LOCATABLE)?;
+        Some((start as u32, end))
+    }
+
+    /// The UTF-16 units before byte `byte` (a character boundary).
+    fn units_at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            (self.byte, self.units) = (0, 0);
+        }
+        self.units += self.whole[self.byte..byte].encode_utf16().count();
+        self.byte = byte;
+        self.units
+    }
 }
 
 impl Sink for Tape {
