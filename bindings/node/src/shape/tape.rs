@@ -38,11 +38,12 @@ pub(crate) struct Tape {
 }
 
 impl Tape {
-    /// Room for `events` typical events (a Detail: some 100 numbers, 300 characters).
+    /// Room for `events` typical events (a Detail: 14 numbers with two parties, its text
+    /// of some 270 characters); others grow the tape.
     pub fn with_capacity(events: usize) -> Self {
         Tape {
-            numbers: Vec::with_capacity(events * 100),
-            text: String::with_capacity(events * 300),
+            numbers: Vec::with_capacity(events * 16),
+            text: String::with_capacity(events * 280),
             ends: Vec::with_capacity(events),
             ascii: true,
         }
