@@ -39,6 +39,19 @@ const SECTIONS = {
   targets: Symbol('devlink3 targets'),
 }
 
+/** The section of `record` under `key`, decoded by `fromFields` if its `bit` says it is
+ *  still a place in the text. */
+function section(record, bit, key, fromFields) {
+  if (record[LAZY] & bit) replace(record, bit, key, decodeAt(record[TEXT], record[key], fromFields))
+  return record[key]
+}
+
+/** Sets the section of `record` under `key` (its `bit`: decoded). */
+function replace(record, bit, key, value) {
+  record[LAZY] &= ~bit
+  record[key] = value
+}
+
 /**
  * A Detail record: `kind`, `call`, `partyA`, `partyB`, `targets` and `raw` as in the event
  * document. The sections are decoded when first read, then kept; `toJSON()` gives the
@@ -61,35 +74,29 @@ class DetailRecord {
 
   /** The `<Call>` section. */
   get call() {
-    if (this[LAZY] & CALL) this.call = decodeAt(this[TEXT], this[SECTIONS.call], CallFromFields)
-    return this[SECTIONS.call]
+    return section(this, CALL, SECTIONS.call, CallFromFields)
   }
 
   set call(value) {
-    this[LAZY] &= ~CALL
-    this[SECTIONS.call] = value
+    replace(this, CALL, SECTIONS.call, value)
   }
 
   /** The `<PartyA>` section: every call has one. */
   get partyA() {
-    if (this[LAZY] & PARTY_A) this.partyA = decodeAt(this[TEXT], this[SECTIONS.partyA], PartyFromFields)
-    return this[SECTIONS.partyA]
+    return section(this, PARTY_A, SECTIONS.partyA, PartyFromFields)
   }
 
   set partyA(value) {
-    this[LAZY] &= ~PARTY_A
-    this[SECTIONS.partyA] = value
+    replace(this, PARTY_A, SECTIONS.partyA, value)
   }
 
   /** The `<PartyB>` section once the call is established, else `null`. */
   get partyB() {
-    if (this[LAZY] & PARTY_B) this.partyB = decodeAt(this[TEXT], this[SECTIONS.partyB], PartyFromFields)
-    return this[SECTIONS.partyB]
+    return section(this, PARTY_B, SECTIONS.partyB, PartyFromFields)
   }
 
   set partyB(value) {
-    this[LAZY] &= ~PARTY_B
-    this[SECTIONS.partyB] = value
+    replace(this, PARTY_B, SECTIONS.partyB, value)
   }
 
   /** The `<Target_list>` entries while the call is being established. */
@@ -105,8 +112,7 @@ class DetailRecord {
   }
 
   set targets(value) {
-    this[LAZY] &= ~TARGETS
-    this[SECTIONS.targets] = value
+    replace(this, TARGETS, SECTIONS.targets, value)
   }
 
   /** The record as a plain object, every section decoded: its event document. */

@@ -180,7 +180,7 @@ fn begin<S: Sink>(s: &mut S, shape: Shape, event: &Event) {
 }
 
 /// A record event: where it came from, then its `record`.
-fn record<S: Sink>(s: &mut S, shape: Shape, event: &Event, origin: &Origin, fields: impl FnOnce(&mut S)) {
+pub(crate) fn record<S: Sink>(s: &mut S, shape: Shape, event: &Event, origin: &Origin, fields: impl FnOnce(&mut S)) {
     begin(s, shape, event);
     s.doc("The IP Office that generated the event.");
     s.address("pbxIp", origin.pbx_ip);

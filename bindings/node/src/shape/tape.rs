@@ -15,7 +15,7 @@ use std::net::Ipv4Addr;
 use napi::bindgen_prelude::{ToNapiValue, Uint32Array};
 use napi::sys;
 
-use devlink3_core::client::{Event, Origin};
+use devlink3_core::client::Event;
 use devlink3_core::records::{Delta3View, Described, DetailView, SectionView};
 
 use super::events::{self, Shape};
@@ -52,7 +52,9 @@ impl Tape {
     pub fn push(&mut self, event: &Event) {
         match event {
             Event::Delta3 { origin, record } => match record.get() {
-                Delta3View::Detail(detail) => self.detail(origin, &detail),
+                Delta3View::Detail(detail) => {
+                    events::record(self, Shape::Detail, event, origin, |tape| tape.detail(&detail))
+                }
                 _ => events::event(self, event),
             },
             _ => events::event(self, event),
@@ -60,17 +62,14 @@ impl Tape {
         self.ends.push((self.text.len(), std::mem::replace(&mut self.ascii, true)));
     }
 
-    /// A Detail, as `lib/detail.js` reads it: its shape, address and counter as every
-    /// record event; whether it has a PartyB (0/1) and how many targets; each section
+    /// A Detail's record, as `lib/detail.js` reads it after the event's address and counter
+    /// (`events::record`): whether it has a PartyB (0/1) and how many targets; each section
     /// (Call, PartyA, PartyB, the targets) as `1, start, end` when its fields are its text
     /// split at commas, which lies at `start..end` in the record's text (UTF-16 units),
     /// else as `0` and its fields as the generic writer puts them; then the record's text.
     /// JS splits a section's text when it is first read: the event costs a few numbers
     /// here instead of some 70 fields.
-    fn detail(&mut self, origin: &Origin, detail: &DetailView) {
-        self.shape(Shape::Detail);
-        self.address("pbxIp", origin.pbx_ip);
-        self.number("counter", origin.counter);
+    fn detail(&mut self, detail: &DetailView) {
         let raw = detail.raw();
         let party_b = detail.party_b();
         let targets = detail.targets();
